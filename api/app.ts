@@ -1,0 +1,72 @@
+import express, { Express } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import type { Redis } from '../lib/redis';
+import type { Database } from '../db/knex';
+import type { JobQueue } from '../jobs/job-queue';
+import { createAuthenticator } from './middleware/authenticate';
+import { errorHandler, notFound } from './middleware/errors';
+import { requestId } from './middleware/request-id';
+import { authRoutes } from './routes/auth';
+import { healthRoutes } from './routes/health';
+import { jobRoutes } from './routes/jobs';
+import { releaseRoutes } from './routes/releases';
+import { uploadRoutes } from './routes/uploads';
+import { userRoutes } from './routes/users';
+import { AuthService } from './services/auth-service';
+import { HealthService } from './services/health-service';
+import { ReleaseService } from './services/release-service';
+import { UploadService } from './services/upload-service';
+import { UserService } from './services/user-service';
+import type { ApiContext } from './context';
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  redis: Redis;
+  queue: JobQueue;
+}
+
+export const JSON_BODY_LIMIT = '1mb';
+
+export function buildApiContext({ config, logger, db, redis, queue }: AppDependencies): ApiContext {
+  const auth = new AuthService(config, logger);
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    queue,
+    authenticate: createAuthenticator(config),
+    services: {
+      auth,
+      users: new UserService(config, auth),
+      health: new HealthService(config, db, redis, queue),
+      uploads: new UploadService(config, logger, queue),
+      releases: new ReleaseService(queue, logger),
+    },
+  };
+}
+
+/** The Express app. Routes only validate, authorise and call a service. */
+export function createApp(context: ApiContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestId(context.logger));
+  app.use(helmet());
+  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+
+  app.use('/health', healthRoutes(context));
+  app.use('/api/auth', authRoutes(context));
+  app.use('/api/users', userRoutes(context));
+  app.use('/api/uploads', uploadRoutes(context));
+  app.use('/api/releases', releaseRoutes(context));
+  app.use('/api/jobs', jobRoutes(context));
+
+  app.use(notFound);
+  app.use(errorHandler(context.logger));
+  return app;
+}

@@ -1,0 +1,62 @@
+import { startTestApp, TestApp } from '../test/support/test-app';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.close());
+
+function expectErrorShape(body: { error?: Record<string, unknown> }, code: string) {
+  expect(body.error).toEqual(expect.objectContaining({ code, message: expect.any(String), requestId: expect.any(String) }));
+  expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(ts|js):\d+/);
+}
+
+describe('error shape', () => {
+  it('bad JSON is a 400 INVALID_JSON', async () => {
+    const res = await app.http.post('/api/auth/login').set('Content-Type', 'application/json').send('{"email": ');
+    expect(res.status).toBe(400);
+    expectErrorShape(res.body, 'INVALID_JSON');
+  });
+
+  it('an unknown route is a 404 naming it', async () => {
+    const res = await app.http.get('/api/nope');
+    expect(res.status).toBe(404);
+    expectErrorShape(res.body, 'NOT_FOUND');
+    expect(res.body.error.message).toBe('Route GET /api/nope not found');
+  });
+
+  it('a wrong method on a known route is a 405', async () => {
+    const res = await app.http.get('/api/auth/login');
+    expect(res.status).toBe(405);
+    expectErrorShape(res.body, 'METHOD_NOT_ALLOWED');
+    expect((await app.http.delete('/health')).status).toBe(405);
+  });
+
+  it('an oversize JSON body is a 413', async () => {
+    const res = await app.http.post('/api/auth/login').set('Content-Type', 'application/json').send(JSON.stringify({ email: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(res.status).toBe(413);
+    expectErrorShape(res.body, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('a body of the wrong shape is a 400 listing the fields', async () => {
+    const res = await app.http.post('/api/auth/login').send({ email: 'not-an-email', password: 42 });
+    expect(res.status).toBe(400);
+    expectErrorShape(res.body, 'VALIDATION_FAILED');
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['email', 'password']);
+  });
+
+  it('every response carries a request id; a sane incoming one is kept, a hostile one replaced', async () => {
+    const kept = await app.http.get('/api/nope').set('X-Request-Id', 'abc-123');
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+    expect(kept.body.error.requestId).toBe('abc-123');
+    const replaced = await app.http.get('/api/nope').set('X-Request-Id', 'evil\u0001id<script>');
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets security headers and hides the framework', async () => {
+    const res = await app.http.get('/health');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+});

@@ -1,0 +1,71 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import passport from 'passport';
+import { ExtractJwt, JwtFromRequestFunction, Strategy as JwtStrategy } from 'passport-jwt';
+import type { Config } from '../../lib/config';
+import { ForbiddenError, UnauthorizedError } from '../../lib/errors';
+import { User, UserRole } from '../../db/models';
+import { AccessTokenClaims, JWT_ALGORITHM, JWT_ISSUER } from '../services/auth-service';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    currentUser?: User;
+  }
+}
+
+/**
+ * passport-jwt strategy over the Authorization header (API clients) and, where given, extra
+ * extractors (the console's session cookie). Disabled or deleted users are rejected even with a
+ * valid token.
+ */
+export function createAuthenticator(config: Config, extraExtractors: JwtFromRequestFunction[] = []): RequestHandler {
+  const instance = new passport.Passport();
+  instance.use(
+    new JwtStrategy(
+      {
+        jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ...extraExtractors]),
+        secretOrKey: config.secrets.jwtSecret,
+        algorithms: [JWT_ALGORITHM],
+        issuer: JWT_ISSUER,
+      },
+      (claims: AccessTokenClaims, done: (err: unknown, user?: User | false, info?: unknown) => void) => {
+        if (claims.typ !== 'access') return done(null, false, { message: 'not an access token' });
+        User.query()
+          .findById(Number(claims.sub))
+          .then((user) => (user && !user.disabled ? done(null, user) : done(null, false, { message: 'account disabled or deleted' })))
+          .catch(done);
+      },
+    ),
+  );
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    instance.authenticate('jwt', { session: false }, (err: unknown, user: User | false, info: unknown) => {
+      if (err) return next(err);
+      if (!user) return next(toUnauthorized(info));
+      req.currentUser = user;
+      next();
+    })(req, res, next);
+  };
+}
+
+function toUnauthorized(info: unknown): UnauthorizedError {
+  const name = info instanceof Error ? info.name : '';
+  const message = info instanceof Error ? info.message : (info as { message?: string } | undefined)?.message ?? '';
+  if (name === 'TokenExpiredError') return new UnauthorizedError('Access token expired', 'TOKEN_EXPIRED');
+  if (message === 'No auth token') return new UnauthorizedError('Authentication required', 'UNAUTHORIZED');
+  if (message.startsWith('account')) return new UnauthorizedError('Account disabled or deleted', 'ACCOUNT_DISABLED');
+  return new UnauthorizedError('Invalid access token', 'INVALID_TOKEN');
+}
+
+export function requireRole(...roles: UserRole[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.currentUser) return next(new UnauthorizedError());
+    if (!roles.includes(req.currentUser.role)) return next(new ForbiddenError(`This needs the ${roles.join(' or ')} role`));
+    next();
+  };
+}
+
+/** The authenticated user; routes behind the authenticator can rely on it. */
+export function userOf(req: Request): User {
+  if (!req.currentUser) throw new UnauthorizedError();
+  return req.currentUser;
+}

@@ -1,0 +1,56 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AppError, MethodNotAllowedError, NotFoundError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** Maps errors thrown by Express' own parsers to our typed errors. */
+function fromParserError(err: BodyParserError): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'INVALID_JSON', 'The request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${err.limit} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', err.message);
+    case 'request.aborted':
+      return new AppError(400, 'REQUEST_ABORTED', 'The request was aborted by the client');
+    default:
+      return err.status && err.status >= 400 && err.status < 500 ? new AppError(err.status, 'BAD_REQUEST', 'Bad request') : undefined;
+  }
+}
+
+export function notFound(req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError(`Route ${req.method} ${req.path}`));
+}
+
+export function methodNotAllowed(req: Request, _res: Response, next: NextFunction): void {
+  next(new MethodNotAllowedError(req.method, req.baseUrl + req.path));
+}
+
+/** The one place errors become responses: { error: { code, message, details?, requestId } }. */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const known = err instanceof AppError ? err : fromParserError(err as BodyParserError);
+    const appError = known ?? new AppError(500, 'INTERNAL_ERROR', 'Internal server error');
+    if (!known) logger.error('unhandled error', { requestId: req.id, error: err instanceof Error ? err.stack : String(err) });
+    else if (appError.status >= 500) logger.warn(appError.message, { requestId: req.id, code: appError.code });
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(appError.status).json({
+      error: {
+        code: appError.code,
+        message: appError.message,
+        ...(appError.details === undefined ? {} : { details: appError.details }),
+        requestId: req.id,
+      },
+    });
+  };
+}

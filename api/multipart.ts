@@ -1,0 +1,70 @@
+import busboy from 'busboy';
+import type { Request } from 'express';
+import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../lib/errors';
+import { discard, ReceivedFile, receiveToPartial } from '../lib/file-store';
+
+/** Room for multipart boundaries and part headers on top of the file itself. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+const MAX_FILE_NAME_LENGTH = 255;
+
+export interface MultipartFile extends ReceivedFile {
+  originalName: string;
+}
+
+/**
+ * Streams the single file of a multipart/form-data request (field `file`) to disk, never holding
+ * it in memory. Oversize requests are refused from Content-Length before reading, or as soon as
+ * the limit is crossed while streaming.
+ */
+export function receiveMultipartFile(req: Request, dir: string, maxBytes: number): Promise<MultipartFile> {
+  if (!req.is('multipart/form-data')) {
+    return Promise.reject(new UnsupportedMediaTypeError('Send the book as multipart/form-data with a field named "file"'));
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD_BYTES) {
+    return Promise.reject(new PayloadTooLargeError(maxBytes));
+  }
+
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 20, fieldSize: 4096 } });
+    } catch {
+      return reject(new ValidationError('Malformed multipart request'));
+    }
+    let receiving: Promise<MultipartFile> | undefined;
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      // Stop reading; the route answers with Connection: close so the rest is never consumed.
+      req.unpipe(parser);
+      reject(err instanceof AppError ? err : new ValidationError('Malformed multipart request'));
+    };
+
+    parser.on('file', (field, stream, info) => {
+      if (field !== 'file' || receiving) {
+        stream.resume();
+        return;
+      }
+      const originalName = (info.filename ?? 'upload').slice(0, MAX_FILE_NAME_LENGTH);
+      receiving = receiveToPartial(stream, dir, maxBytes).then((file) => ({ ...file, originalName }));
+      receiving.catch(fail);
+    });
+    parser.on('error', fail);
+    parser.on('close', () => {
+      if (settled) return;
+      if (!receiving) return fail(new ValidationError('No file in the request: send it in a field named "file"'));
+      receiving.then(
+        (file) => {
+          if (settled) return void discard(file.tempPath);
+          settled = true;
+          resolve(file);
+        },
+        fail,
+      );
+    });
+    req.on('aborted', () => fail(new AppError(400, 'REQUEST_ABORTED', 'The upload was aborted by the client')));
+    req.pipe(parser);
+  });
+}

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { methodNotAllowed } from '../middleware/errors';
+import { userOf } from '../middleware/authenticate';
+import { parseInput } from '../validate';
+import type { ApiContext } from '../context';
+
+const loginBody = z.object({ email: z.string().trim().email().max(254), password: z.string().min(1).max(1024) });
+const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
+
+export function authRoutes({ services, authenticate }: ApiContext): Router {
+  const router = Router();
+
+  router
+    .route('/login')
+    .post(async (req, res) => {
+      const { email, password } = parseInput(loginBody, req.body);
+      const { user, tokens } = await services.auth.login(email, password);
+      res.json({ user, ...tokens });
+    })
+    .all(methodNotAllowed);
+
+  router
+    .route('/refresh')
+    .post(async (req, res) => {
+      const { refreshToken } = parseInput(refreshBody, req.body);
+      res.json(await services.auth.refresh(refreshToken));
+    })
+    .all(methodNotAllowed);
+
+  router
+    .route('/logout')
+    .post(async (req, res) => {
+      const { refreshToken } = parseInput(refreshBody, req.body);
+      await services.auth.logout(refreshToken);
+      res.status(204).end();
+    })
+    .all(methodNotAllowed);
+
+  router
+    .route('/me')
+    .get(authenticate, (req, res) => {
+      res.json({ user: userOf(req) });
+    })
+    .all(methodNotAllowed);
+
+  return router;
+}

@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { NotFoundError } from '../../lib/errors';
+import { QueueName } from '../../jobs/names';
+import { methodNotAllowed } from '../middleware/errors';
+import { requireRole } from '../middleware/authenticate';
+import { parseInput } from '../validate';
+import type { ApiContext } from '../context';
+
+const params = z.object({ queue: z.nativeEnum(QueueName), id: z.string().min(1).max(191) });
+
+/** Raw BullMQ job state, for admins debugging the pipeline. */
+export function jobRoutes({ queue, authenticate }: ApiContext): Router {
+  const router = Router();
+  router.use(authenticate, requireRole('admin'));
+  router
+    .route('/:queue/:id')
+    .get(async (req, res) => {
+      const { queue: queueName, id } = parseInput(params, req.params, 'job reference');
+      const job = await queue.getJobView(queueName, id);
+      if (!job) throw new NotFoundError(`Job ${queueName}/${id}`);
+      res.json({ job });
+    })
+    .all(methodNotAllowed);
+  return router;
+}

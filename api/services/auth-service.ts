@@ -1,0 +1,114 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Config } from '../../lib/config';
+import { UnauthorizedError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { RefreshToken, User, UserRole } from '../../db/models';
+import { hashPassword, verifyPassword } from './password';
+
+export const JWT_ISSUER = 'ebook-scene-packer';
+export const JWT_ALGORITHM = 'HS256';
+
+export interface AccessTokenClaims {
+  sub: string;
+  role: UserRole;
+  typ: 'access';
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshExpiresIn: number;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Logins and token lifecycles. Access tokens are short JWTs; refresh tokens are opaque random
+ * strings stored only as hashes, rotated on every use. Presenting a rotated token again means it
+ * leaked, so its whole family (every token descended from that login) is revoked.
+ */
+export class AuthService {
+  private dummyHash?: Promise<string>;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  async login(email: string, password: string): Promise<{ user: User; tokens: TokenPair }> {
+    const user = await User.query().findOne({ email: email.toLowerCase() });
+    // Compare against a dummy hash when the user is unknown, so timing does not reveal accounts.
+    this.dummyHash ??= hashPassword(randomUUID(), this.config.auth.bcryptRounds);
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
+    if (!user || !ok || user.disabled) {
+      this.logger.warn('login failed', { email: email.toLowerCase(), reason: !user ? 'unknown user' : !ok ? 'bad password' : 'disabled' });
+      throw new UnauthorizedError('Invalid email or password', 'INVALID_CREDENTIALS');
+    }
+    this.logger.info('login', { userId: user.id });
+    return { user, tokens: await this.issueTokens(user, randomUUID()) };
+  }
+
+  async refresh(presented: string): Promise<TokenPair> {
+    const token = await RefreshToken.query().findOne({ tokenHash: sha256(presented) });
+    if (!token) throw new UnauthorizedError('Unknown refresh token', 'INVALID_REFRESH_TOKEN');
+    if (token.revokedAt) throw new UnauthorizedError('Refresh token revoked', 'REFRESH_TOKEN_REVOKED');
+    if (token.usedAt) {
+      await this.revokeFamily(token.familyId);
+      this.logger.warn('refresh token reuse detected; family revoked', { userId: token.userId, familyId: token.familyId });
+      throw new UnauthorizedError('Refresh token already used; all sessions of this login are revoked', 'REFRESH_TOKEN_REUSED');
+    }
+    if (token.expiresAt.getTime() <= Date.now()) throw new UnauthorizedError('Refresh token expired', 'REFRESH_TOKEN_EXPIRED');
+
+    // Conditional update: of two concurrent refreshes with the same token only one wins.
+    const claimed = await RefreshToken.query().patch({ usedAt: new Date() }).where({ id: token.id }).whereNull('usedAt');
+    if (claimed === 0) {
+      await this.revokeFamily(token.familyId);
+      throw new UnauthorizedError('Refresh token already used; all sessions of this login are revoked', 'REFRESH_TOKEN_REUSED');
+    }
+    const user = await User.query().findById(token.userId);
+    if (!user || user.disabled) throw new UnauthorizedError('Account disabled', 'ACCOUNT_DISABLED');
+    return this.issueTokens(user, token.familyId);
+  }
+
+  /** Revokes the login the refresh token belongs to. Unknown tokens are ignored (logout is idempotent). */
+  async logout(presented: string): Promise<void> {
+    const token = await RefreshToken.query().findOne({ tokenHash: sha256(presented) });
+    if (token) await this.revokeFamily(token.familyId);
+  }
+
+  async revokeAllForUser(userId: number): Promise<void> {
+    await RefreshToken.query().patch({ revokedAt: new Date() }).where({ userId }).whereNull('revokedAt');
+  }
+
+  signAccessToken(user: Pick<User, 'id' | 'role'>, ttlSeconds = this.config.auth.accessTokenTtlSeconds): string {
+    const claims: AccessTokenClaims = { sub: String(user.id), role: user.role, typ: 'access' };
+    return jwt.sign(claims, this.config.secrets.jwtSecret, { algorithm: JWT_ALGORITHM, expiresIn: ttlSeconds, issuer: JWT_ISSUER });
+  }
+
+  private async issueTokens(user: User, familyId: string): Promise<TokenPair> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    const ttl = this.config.auth.refreshTokenTtlSeconds;
+    await RefreshToken.query().insert({
+      id: randomUUID(),
+      userId: user.id,
+      familyId,
+      tokenHash: sha256(refreshToken),
+      expiresAt: new Date(Date.now() + ttl * 1000),
+      createdAt: new Date(),
+    });
+    return {
+      accessToken: this.signAccessToken(user),
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.config.auth.accessTokenTtlSeconds,
+      refreshExpiresIn: ttl,
+    };
+  }
+
+  private async revokeFamily(familyId: string): Promise<void> {
+    await RefreshToken.query().patch({ revokedAt: new Date() }).where({ familyId }).whereNull('revokedAt');
+  }
+}

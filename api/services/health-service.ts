@@ -1,0 +1,65 @@
+import type { Config } from '../../lib/config';
+import type { Redis } from '../../lib/redis';
+import { withTimeout } from '../../lib/timeout';
+import type { Database } from '../../db/knex';
+import type { JobQueue } from '../../jobs/job-queue';
+
+export interface ComponentHealth {
+  status: 'up' | 'down';
+  latencyMs: number;
+  error?: string;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'down';
+  uptimeSeconds: number;
+  components: { database: ComponentHealth; redis: ComponentHealth };
+  /** Workers connected per queue. None for a queue is "degraded": jobs wait but nothing is lost. */
+  workers: Record<string, number | null>;
+}
+
+/** GET /health: database and Redis with a short timeout each, plus live worker counts. */
+export class HealthService {
+  constructor(
+    private readonly config: Config,
+    private readonly db: Database,
+    private readonly redis: Redis,
+    private readonly queue: JobQueue,
+  ) {}
+
+  async check(): Promise<HealthReport> {
+    const [database, redis] = await Promise.all([
+      this.probe(() => this.db.raw('select 1')),
+      this.probe(() => this.redis.ping()),
+    ]);
+    const workers = redis.status === 'up' ? await this.workerCounts() : {};
+    const down = database.status === 'down' || redis.status === 'down';
+    const idle = Object.values(workers).some((n) => n === 0);
+    return {
+      status: down ? 'down' : idle ? 'degraded' : 'ok',
+      uptimeSeconds: Math.round(process.uptime()),
+      components: { database, redis },
+      workers,
+    };
+  }
+
+  private async probe(check: () => Promise<unknown>): Promise<ComponentHealth> {
+    const started = performance.now();
+    try {
+      await withTimeout(check(), this.config.health.timeoutMs, 'check');
+      return { status: 'up', latencyMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      // Only the kind of failure: driver messages can carry hosts and user names.
+      const reason = err instanceof Error && /timed out/.test(err.message) ? 'timeout' : 'unreachable';
+      return { status: 'down', latencyMs: Math.round(performance.now() - started), error: reason };
+    }
+  }
+
+  private async workerCounts(): Promise<Record<string, number | null>> {
+    try {
+      return await withTimeout(this.queue.workerCounts(), this.config.health.timeoutMs, 'worker count');
+    } catch {
+      return {};
+    }
+  }
+}

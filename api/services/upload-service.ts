@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Config } from '../../lib/config';
+import { NotFoundError } from '../../lib/errors';
+import { discard, publish, ReceivedFile } from '../../lib/file-store';
+import type { Logger } from '../../lib/logger';
+import { Upload, User } from '../../db/models';
+import type { JobQueue } from '../../jobs/job-queue';
+import { uploadPath } from '../../jobs/storage-paths';
+
+export interface RegisteredUpload {
+  upload: Upload;
+  duplicate: boolean;
+}
+
+/** Stored uploads: registering a received file, dedupe per user by SHA-256, and visibility. */
+export class UploadService {
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly queue: JobQueue,
+  ) {}
+
+  async register(user: User, file: ReceivedFile & { originalName: string }): Promise<RegisteredUpload> {
+    const existing = await Upload.query().findOne({ userId: user.id, sha256: file.sha256 });
+    if (existing) {
+      await discard(file.tempPath);
+      return { upload: existing, duplicate: true };
+    }
+    const id = randomUUID();
+    const finalPath = uploadPath(this.config, id);
+    await publish(file.tempPath, finalPath);
+    let upload: Upload;
+    try {
+      upload = await Upload.query().insertAndFetch({
+        id,
+        userId: user.id,
+        originalName: path.basename(file.originalName),
+        storedName: id,
+        size: file.size,
+        sha256: file.sha256,
+        status: 'stored',
+      });
+    } catch (err) {
+      await discard(finalPath);
+      // The same user uploaded the same bytes concurrently: answer with the row that won.
+      const winner = await Upload.query().findOne({ userId: user.id, sha256: file.sha256 });
+      if (winner) return { upload: winner, duplicate: true };
+      throw err;
+    }
+    try {
+      await this.queue.enqueueInspection(id);
+    } catch (err) {
+      // Without its job the upload would sit uninspected: undo, so the client can simply retry.
+      await Upload.query().deleteById(id);
+      await discard(finalPath);
+      throw err;
+    }
+    this.logger.info('upload stored', { uploadId: id, userId: user.id, size: file.size });
+    return { upload, duplicate: false };
+  }
+
+  async list(user: User): Promise<Upload[]> {
+    const query = Upload.query().orderBy('createdAt', 'desc').limit(500);
+    return user.role === 'admin' ? await query : await query.where({ userId: user.id });
+  }
+
+  /** An upload the user may see; someone else's is reported as not found, not forbidden. */
+  async getVisible(user: User, id: string): Promise<Upload> {
+    const upload = await Upload.query().findById(id);
+    if (!upload || (user.role !== 'admin' && upload.userId !== user.id)) throw new NotFoundError(`Upload ${id}`);
+    return upload;
+  }
+}

@@ -1,0 +1,70 @@
+import { startTestApp, TEST_PASSWORD, TestApp } from '../test/support/test-app';
+
+let app: TestApp;
+let admin: { token: string; id: number };
+beforeAll(async () => {
+  app = await startTestApp();
+  const created = await app.createUser('admin');
+  admin = { token: created.token, id: created.user.id };
+});
+afterAll(() => app.close());
+
+const asAdmin = () => ({ Authorization: `Bearer ${admin.token}` });
+
+describe('user management', () => {
+  it('an admin creates, lists, changes the role of, disables and resets the password of a user', async () => {
+    const created = await app.http.post('/api/users').set(asAdmin()).send({ email: 'New.Op@Example.test', password: 'a long password 1' });
+    expect(created.status).toBe(201);
+    expect(created.body.user).toMatchObject({ email: 'new.op@example.test', role: 'operator', disabled: false });
+    const id = created.body.user.id;
+
+    const list = await app.http.get('/api/users').set(asAdmin());
+    expect(list.body.users.map((u: { id: number }) => u.id)).toContain(id);
+    expect(JSON.stringify(list.body)).not.toMatch(/passwordHash|password_hash/);
+
+    expect((await app.http.patch(`/api/users/${id}`).set(asAdmin()).send({ role: 'admin' })).body.user.role).toBe('admin');
+    expect((await app.http.post(`/api/users/${id}/password`).set(asAdmin()).send({ password: 'another long one' })).status).toBe(204);
+    const login = await app.http.post('/api/auth/login').send({ email: 'new.op@example.test', password: 'another long one' });
+    expect(login.status).toBe(200);
+
+    expect((await app.http.patch(`/api/users/${id}`).set(asAdmin()).send({ disabled: true })).body.user.disabled).toBe(true);
+    // Disabling revoked the user's refresh tokens.
+    const refresh = await app.http.post('/api/auth/refresh').send({ refreshToken: login.body.refreshToken });
+    expect(refresh.status).toBe(401);
+  });
+
+  it('refuses duplicates, short passwords, unknown roles and unknown fields', async () => {
+    const first = await app.http.post('/api/users').set(asAdmin()).send({ email: 'dup@example.test', password: TEST_PASSWORD });
+    expect(first.status).toBe(201);
+    const dup = await app.http.post('/api/users').set(asAdmin()).send({ email: 'DUP@example.test', password: TEST_PASSWORD });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.code).toBe('EMAIL_TAKEN');
+
+    const short = await app.http.post('/api/users').set(asAdmin()).send({ email: 's@example.test', password: 'short' });
+    expect(short.status).toBe(400);
+    expect(short.body.error.details.fields[0]).toMatchObject({ field: 'password' });
+    expect((await app.http.post('/api/users').set(asAdmin()).send({ email: 'r@example.test', password: TEST_PASSWORD, role: 'root' })).status).toBe(400);
+    expect((await app.http.patch(`/api/users/${first.body.user.id}`).set(asAdmin()).send({ email: 'x@y.z' })).status).toBe(400);
+    expect((await app.http.get('/api/users/999999').set(asAdmin())).status).toBe(404);
+    expect((await app.http.get('/api/users/abc').set(asAdmin())).status).toBe(400);
+  });
+
+  it('an admin cannot lock themselves out', async () => {
+    const res = await app.http.patch(`/api/users/${admin.id}`).set(asAdmin()).send({ disabled: true });
+    expect(res.status).toBe(400);
+  });
+
+  it('an operator cannot manage users; anonymous callers are asked to log in', async () => {
+    const { token } = await app.createUser('operator');
+    for (const req of [
+      app.http.get('/api/users'),
+      app.http.post('/api/users').send({ email: 'x@example.test', password: TEST_PASSWORD }),
+      app.http.patch(`/api/users/${admin.id}`).send({ role: 'operator' }),
+    ]) {
+      const res = await req.set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('FORBIDDEN');
+    }
+    expect((await app.http.get('/api/users')).status).toBe(401);
+  });
+});

@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import * as m001 from './001_users_and_tokens';
+import * as m002 from './002_pipeline';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same list runs from the
+ * TypeScript sources (tests) and from the compiled dist/ (production) on SQLite and MySQL alike.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '001_users_and_tokens': m001,
+  '002_pipeline': m002,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name],
+};

@@ -1,0 +1,144 @@
+import { FlowProducer, Job, JobsOptions, Queue } from 'bullmq';
+import type { Config } from '../lib/config';
+import { ServiceUnavailableError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import type { Redis } from '../lib/redis';
+import { ALL_QUEUES, JobName, QueueName } from './names';
+
+/** Retries and retention per queue: enough history to debug, bounded so Redis memory stays flat. */
+const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
+  [QueueName.Upload]: { attempts: 3, backoff: { type: 'exponential', delay: 2000 } },
+  [QueueName.Enrich]: { attempts: 5, backoff: { type: 'exponential', delay: 5000 } },
+  [QueueName.Pack]: { attempts: 3, backoff: { type: 'exponential', delay: 5000 } },
+  [QueueName.Maintenance]: { attempts: 1 },
+};
+const RETENTION: JobsOptions = {
+  removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+};
+
+export const jobIds = {
+  uploadInspection: (uploadId: string) => `inspect-upload-${uploadId}`,
+  releaseStep: (step: JobName, releaseId: string) => `${step}-${releaseId}`,
+};
+
+export interface JobView {
+  id: string;
+  queue: QueueName;
+  name: string;
+  state: string;
+  progress: unknown;
+  attemptsMade: number;
+  failedReason?: string;
+  data: unknown;
+  returnValue: unknown;
+  timestamps: { created: number; processed?: number; finished?: number };
+}
+
+/**
+ * The producer side of BullMQ: every enqueue of the product goes through here. Redis being
+ * unreachable becomes a 503 at once (the producer connection has no offline queue).
+ */
+export class JobQueue {
+  private readonly queues: Map<QueueName, Queue>;
+  private readonly flows: FlowProducer;
+
+  constructor(
+    config: Config,
+    connection: Redis,
+    logger: Logger,
+  ) {
+    const prefix = config.redis.prefix;
+    this.queues = new Map(
+      ALL_QUEUES.map((name) => {
+        const queue = new Queue(name, { connection, prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS[name], ...RETENTION } });
+        queue.on('error', (err) => logger.warn('queue connection error', { queue: name, error: err.message }));
+        return [name, queue];
+      }),
+    );
+    this.flows = new FlowProducer({ connection, prefix });
+    this.flows.on('error', (err) => logger.warn('flow producer error', { error: err.message }));
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues.get(name)!;
+  }
+
+  enqueueInspection(uploadId: string): Promise<Job> {
+    return this.unavailableAs503(() =>
+      this.queue(QueueName.Upload).add(JobName.Inspect, { uploadId }, { jobId: jobIds.uploadInspection(uploadId) }),
+    );
+  }
+
+  /** inspect -> enrich -> pack as one flow; a failing step fails the steps after it. */
+  async startReleaseFlow(releaseId: string): Promise<void> {
+    const step = (queueName: QueueName, name: JobName) => ({
+      name,
+      queueName,
+      data: { releaseId },
+      opts: { jobId: jobIds.releaseStep(name, releaseId), failParentOnFailure: true, ...DEFAULT_JOB_OPTIONS[queueName], ...RETENTION },
+    });
+    await this.unavailableAs503(() =>
+      this.flows.add({
+        ...step(QueueName.Pack, JobName.Pack),
+        children: [{ ...step(QueueName.Enrich, JobName.Enrich), children: [step(QueueName.Upload, JobName.Inspect)] }],
+      }),
+    );
+  }
+
+  /**
+   * Removes a release's flow if no step has started; returns false when one is running or done.
+   */
+  async cancelReleaseFlow(releaseId: string): Promise<boolean> {
+    return this.unavailableAs503(async () => {
+      const pack = await this.queue(QueueName.Pack).getJob(jobIds.releaseStep(JobName.Pack, releaseId));
+      if (!pack) return true;
+      const inspect = await this.queue(QueueName.Upload).getJob(jobIds.releaseStep(JobName.Inspect, releaseId));
+      const inspectState = inspect ? await inspect.getState() : 'unknown';
+      if (!['waiting', 'delayed', 'prioritized', 'unknown'].includes(inspectState)) return false;
+      await pack.remove({ removeChildren: true });
+      return true;
+    });
+  }
+
+  async getJobView(queueName: QueueName, id: string): Promise<JobView | undefined> {
+    return this.unavailableAs503(async () => {
+      const job = await this.queue(queueName).getJob(id);
+      if (!job) return undefined;
+      return {
+        id: job.id!,
+        queue: queueName,
+        name: job.name,
+        state: await job.getState(),
+        progress: job.progress,
+        attemptsMade: job.attemptsMade,
+        failedReason: job.failedReason || undefined,
+        data: job.data,
+        returnValue: job.returnvalue,
+        timestamps: { created: job.timestamp, processed: job.processedOn, finished: job.finishedOn },
+      };
+    });
+  }
+
+  async workerCounts(): Promise<Record<string, number>> {
+    const counts = await Promise.all(ALL_QUEUES.map(async (name) => [name, (await this.queue(name).getWorkers()).length] as const));
+    return Object.fromEntries(counts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.flows.close();
+  }
+
+  private async unavailableAs503<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries|Stream isn't writeable/i.test(message)) {
+        throw new ServiceUnavailableError('The job queue is unavailable right now; try again shortly');
+      }
+      throw err;
+    }
+  }
+}

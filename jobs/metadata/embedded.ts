@@ -1,0 +1,66 @@
+/** What an eBook file says about itself, normalised across formats. */
+export type BookFormat = 'epub' | 'pdf' | 'mobi' | 'azw3' | 'prc' | 'cbz';
+
+export interface EmbeddedMetadata {
+  format: BookFormat;
+  formatVersion?: string;
+  title?: string;
+  subtitle?: string;
+  authors: string[];
+  publisher?: string;
+  /** As written in the file (free text). */
+  date?: string;
+  year?: number;
+  /** ISO 639-1 where the file gives a recognisable code. */
+  language?: string;
+  /** ISBN-13 of the first valid ISBN found. */
+  isbn?: string;
+  identifiers: { type: string; value: string }[];
+  series?: string;
+  seriesIndex?: string;
+  description?: string;
+  pages?: number;
+}
+
+const PLACEHOLDERS = new Set(['unknown', 'n/a', 'na', 'none', 'untitled', 'anonymous', 'unbekannt', 'inconnu', '-', '']);
+const EMAIL = /\s*<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?\s*/g;
+
+/** Trims, collapses spaces, strips e-mail addresses, and drops placeholders such as "Unknown". */
+export function cleanText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).replace(EMAIL, ' ').replace(/\s+/g, ' ').trim();
+  return PLACEHOLDERS.has(text.toLowerCase()) ? undefined : text;
+}
+
+/** Plain text from an HTML description. */
+export function stripHtml(html: string | undefined): string | undefined {
+  if (!html) return undefined;
+  return cleanText(
+    html
+      .replace(/<br\s*\/?>|<\/p>/gi, '\n')
+      .replace(/<[^>]+>/g, '')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/&amp;/g, '&')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'"),
+  );
+}
+
+/** The year in a free-form date ("2011", "2011-05-03", "October 1, 1988", "D:20110503..."). */
+export function yearOf(date: string | undefined): number | undefined {
+  const match = date?.match(/(?:^|\D)(1[4-9]\d\d|20\d\d)(?:\D|$)/) ?? date?.match(/^D:(\d{4})/);
+  const year = match ? Number(match[1]) : NaN;
+  return Number.isFinite(year) ? year : undefined;
+}
+
+/** "Le Guin, Ursula K." -> "Ursula K. Le Guin"; names without a single comma are kept. */
+export function naturalName(name: string): string {
+  const parts = name.split(',').map((p) => p.trim());
+  return parts.length === 2 && parts[0] && parts[1] && !/\b(jr|sr|ii|iii)\.?$/i.test(parts[1]) ? `${parts[1]} ${parts[0]}` : name;
+}
+
+export function uniqueNonEmpty(values: (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => Boolean(v)))];
+}

@@ -1,0 +1,20 @@
+/** Every queue and job name of the product, in one place (producers and consumers import these). */
+export enum QueueName {
+  Upload = 'upload',
+  Enrich = 'enrich',
+  Pack = 'pack',
+  Maintenance = 'maintenance',
+}
+
+export enum JobName {
+  Inspect = 'inspect',
+  Enrich = 'enrich',
+  Pack = 'pack',
+  Maintenance = 'maintenance',
+}
+
+export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
+
+export function isQueueName(value: string): value is QueueName {
+  return (ALL_QUEUES as readonly string[]).includes(value);
+}

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
+import { ChecksumStream } from '../../../lib/checksum-stream';
+import { encodeCp437 } from './cp437';
+import { renderDiz } from './diz';
+import { renderNfo } from './nfo';
+import type { ReleaseFacts } from './release-facts';
+import { crcHex, renderSfv } from './sfv';
+import { planVolumes } from './volume-plan';
+import { bookFileName, partFileName, volumeFileNames } from './volume-names';
+
+export const INCOMING_DIR = '.incoming';
+export const CHECKSUMS_DIR = '.checksums';
+export const DIZ_NAME = 'file_id.diz';
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+export interface PackInput {
+  sourcePath: string;
+  /** Facts for the NFO/DIZ; size and volume fields are filled in by the packer. */
+  facts: Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
+  volumeSizeMb?: number;
+  releasesDir: string;
+  /** When given, the source must hash to this (the upload's recorded SHA-256). */
+  expectedSha256?: string;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface PackedFile {
+  fileName: string;
+  kind: 'zip' | 'nfo' | 'diz';
+  size: number;
+  crc32: string;
+  sha256: string;
+}
+
+export interface PackResult {
+  name: string;
+  dir: string;
+  sfvPath: string;
+  files: PackedFile[];
+  volumes: number;
+  volumeSizeMb: number;
+  source: { size: number; sha256: string; crc32: string };
+}
+
+export class PackError extends Error {}
+
+/**
+ * Builds a release folder in one streaming pass over the book: each volume is a standalone ZIP
+ * (FILE_ID.DIZ with its disk counter, the NFO in the first, then one piece of the book, stored),
+ * checksummed as it is written. Everything is built under `.incoming/` and renamed into place
+ * only when complete; the same input always gives the same bytes (fixed timestamps and order),
+ * so a rerun after a crash either publishes or finds its identical twin already there.
+ */
+export async function packRelease(input: PackInput): Promise<PackResult> {
+  const { size } = await fsp.stat(input.sourcePath);
+  const name = input.facts.name;
+  // Room for the texts is measured with the widest counters, so the plan cannot under-reserve.
+  const widest = { ...input.facts, sizeBytes: size, volumes: 99, volumeSizeMb: 250 };
+  const textBytes = encodeCp437(renderNfo(widest)).length + encodeCp437(renderDiz(widest, 99)).length + 64;
+  const plan = planVolumes(size, textBytes, input.volumeSizeMb);
+  const facts: ReleaseFacts = { ...input.facts, sizeBytes: size, volumes: plan.volumes, volumeSizeMb: plan.volumeSizeMb };
+
+  const zipNames = volumeFileNames({ group: facts.group, title: facts.title, year: facts.year, format: facts.format, volumes: plan.volumes });
+  const nfoName = `${zipNames[0].replace(/(\d\d)?\.zip$/, '').slice(0, 8)}.nfo`;
+  const nfo = encodeCp437(renderNfo(facts));
+  const bookName = bookFileName(name, facts.format, plan.volumes);
+  const mtime = localMidnight(facts.releaseDate);
+
+  const incoming = path.join(input.releasesDir, INCOMING_DIR);
+  await fsp.mkdir(incoming, { recursive: true });
+  const workDir = path.join(incoming, `${name}.${randomBytes(6).toString('hex')}`);
+  await fsp.mkdir(workDir);
+  try {
+    const files: PackedFile[] = [];
+    const source = new ChecksumStream();
+    const reader = chunksOf(input.sourcePath);
+    let written = 0;
+    for (let volume = 1; volume <= plan.volumes; volume++) {
+      const zip = new yazl.ZipFile();
+      const entry = { mtime, mode: 0o100644, compress: false, forceDosTimestamp: true };
+      zip.addBuffer(encodeCp437(renderDiz(facts, volume)), 'FILE_ID.DIZ', entry);
+      if (volume === 1) zip.addBuffer(nfo, nfoName, entry);
+      const partBytes = Math.min(plan.partBytes, size - written);
+      const part = new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
+      zip.addReadStream(part, partFileName(bookName, volume, plan.volumes), { ...entry, size: partBytes });
+      zip.end();
+      const zipPath = path.join(workDir, zipNames[volume - 1]);
+      const zipChecksum = new ChecksumStream();
+      const writing = pipeline(zip.outputStream, zipChecksum, fs.createWriteStream(zipPath, { flags: 'wx' }));
+      written += await feed(reader, part, partBytes, source, (done) => input.onProgress?.((written + done) / Math.max(size, 1)));
+      await writing;
+      files.push(packedFile(zipNames[volume - 1], 'zip', zipChecksum));
+    }
+    const sourceSum = source.result();
+    if (sourceSum.size !== size) throw new PackError(`the book changed while packing (${sourceSum.size} of ${size} bytes read)`);
+    if (input.expectedSha256 && sourceSum.sha256 !== input.expectedSha256) {
+      throw new PackError('the stored book no longer matches its recorded SHA-256');
+    }
+    files.push(await writeText(workDir, nfoName, 'nfo', nfo));
+    files.push(await writeText(workDir, DIZ_NAME, 'diz', encodeCp437(renderDiz(facts, 1))));
+
+    const dir = path.join(input.releasesDir, name);
+    await publishDir(workDir, dir, files);
+    const sfvPath = await writeManifest(input.releasesDir, name, files);
+    input.onProgress?.(1);
+    return {
+      name,
+      dir,
+      sfvPath,
+      files,
+      volumes: plan.volumes,
+      volumeSizeMb: plan.volumeSizeMb,
+      source: { size, sha256: sourceSum.sha256, crc32: crcHex(sourceSum.crc32) },
+    };
+  } finally {
+    await fsp.rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Reads the source once, in chunks; `take` hands out exactly n bytes across chunk boundaries. */
+function chunksOf(filePath: string) {
+  const iterator = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES })[Symbol.asyncIterator]();
+  let leftover: Buffer | undefined;
+  return {
+    async take(max: number): Promise<Buffer | undefined> {
+      let chunk = leftover;
+      leftover = undefined;
+      if (!chunk) {
+        const next = await iterator.next();
+        if (next.done) return undefined;
+        chunk = next.value as Buffer;
+      }
+      if (chunk.length > max) {
+        leftover = chunk.subarray(max);
+        chunk = chunk.subarray(0, max);
+      }
+      return chunk;
+    },
+  };
+}
+
+/** Moves `bytes` bytes from the source into one volume's entry, honouring back-pressure. */
+async function feed(
+  reader: ReturnType<typeof chunksOf>,
+  part: PassThrough,
+  bytes: number,
+  source: ChecksumStream,
+  progress: (done: number) => void,
+): Promise<number> {
+  let done = 0;
+  while (done < bytes) {
+    const chunk = await reader.take(bytes - done);
+    if (!chunk) break;
+    source.update(chunk);
+    done += chunk.length;
+    if (!part.write(chunk)) await once(part, 'drain');
+    progress(done);
+  }
+  part.end();
+  if (done !== bytes) throw new PackError(`the book is shorter than expected (${done} of ${bytes} bytes in a volume)`);
+  return done;
+}
+
+function packedFile(fileName: string, kind: PackedFile['kind'], checksum: ChecksumStream): PackedFile {
+  const { size, sha256, crc32 } = checksum.result();
+  return { fileName, kind, size, sha256, crc32: crcHex(crc32) };
+}
+
+async function writeText(dir: string, fileName: string, kind: PackedFile['kind'], bytes: Buffer): Promise<PackedFile> {
+  await fsp.writeFile(path.join(dir, fileName), bytes, { flag: 'wx' });
+  const checksum = new ChecksumStream();
+  checksum.update(bytes);
+  return packedFile(fileName, kind, checksum);
+}
+
+/**
+ * Renames the finished folder into place. If a folder of that name exists (a rerun after a crash
+ * that had already published), it must hold exactly the same files, or packing fails.
+ */
+async function publishDir(workDir: string, dir: string, files: PackedFile[]): Promise<void> {
+  try {
+    await fsp.rename(workDir, dir);
+    return;
+  } catch (err) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  }
+  const existing = (await fsp.readdir(dir)).sort();
+  const expected = files.map((f) => f.fileName).sort();
+  const same =
+    existing.join('\n') === expected.join('\n') &&
+    (await Promise.all(files.map(async (f) => (await sha256Of(path.join(dir, f.fileName))) === f.sha256))).every(Boolean);
+  if (!same) throw new PackError(`a different release named ${path.basename(dir)} already exists`);
+}
+
+async function sha256Of(filePath: string): Promise<string> {
+  const checksum = new ChecksumStream();
+  await pipeline(fs.createReadStream(filePath), checksum, new PassThrough().resume());
+  return checksum.result().sha256;
+}
+
+/** The SFV of the zips, kept beside (not inside) the release folder, written atomically. */
+async function writeManifest(releasesDir: string, name: string, files: PackedFile[]): Promise<string> {
+  const dir = path.join(releasesDir, CHECKSUMS_DIR);
+  await fsp.mkdir(dir, { recursive: true });
+  const target = path.join(dir, `${name}.sfv`);
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  const zips = files.filter((f) => f.kind === 'zip');
+  await fsp.writeFile(temp, renderSfv(zips, `${name} - ${zips.length} volume(s)`));
+  await fsp.rename(temp, target);
+  return target;
+}
+
+/** Zip entries keep local DOS time: local midnight of the release date reads the same everywhere. */
+function localMidnight(isoDate: string): Date {
+  const [y, m, d] = isoDate.split('-').map(Number);
+  return new Date(y, m - 1, d, 0, 0, 0);
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { ChecksumStream } from './checksum-stream';
+
+export const PARTIAL_DIR = '.partial';
+
+export interface ReceivedFile {
+  tempPath: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Streams into `<dir>/.partial/<random>` while measuring; the partial file is removed on any
+ * failure. Callers publish it with `publish` (a rename, so readers never see half a file).
+ */
+export async function receiveToPartial(source: Readable, dir: string, maxBytes: number): Promise<ReceivedFile> {
+  const partialDir = path.join(dir, PARTIAL_DIR);
+  await fsp.mkdir(partialDir, { recursive: true });
+  const tempPath = path.join(partialDir, randomUUID());
+  const meter = new ChecksumStream(maxBytes);
+  try {
+    await pipeline(source, meter, fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640 }));
+  } catch (err) {
+    await fsp.rm(tempPath, { force: true });
+    throw err;
+  }
+  const { size, sha256 } = meter.result();
+  return { tempPath, size, sha256 };
+}
+
+export async function publish(tempPath: string, finalPath: string): Promise<void> {
+  await fsp.mkdir(path.dirname(finalPath), { recursive: true });
+  await fsp.rename(tempPath, finalPath);
+}
+
+export async function discard(filePath: string): Promise<void> {
+  await fsp.rm(filePath, { force: true, recursive: true });
+}

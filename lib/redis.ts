@@ -1,0 +1,22 @@
+import IORedis, { Redis, RedisOptions } from 'ioredis';
+import type { Config } from './config';
+
+/**
+ * Redis connections, shaped as BullMQ wants them:
+ * - producers (the API) fail fast while Redis is down, so an enqueue answers 503 instead of hanging;
+ * - workers wait for Redis with no per-command retry limit and resume when it is back.
+ */
+export type RedisRole = 'producer' | 'worker';
+
+export function createRedis(config: Pick<Config, 'redis'>, role: RedisRole, extra: RedisOptions = {}): Redis {
+  const options: RedisOptions =
+    role === 'producer'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, ...extra }
+      : { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra };
+  return new IORedis(config.redis.url, {
+    retryStrategy: (times) => Math.min(times * 200, 5000),
+    ...options,
+  });
+}
+
+export type { Redis };

@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import type { Server } from 'node:http';
+import supertest from 'supertest';
+import winston from 'winston';
+import { buildApiContext, createApp } from '../../api/app';
+import type { ApiContext } from '../../api/context';
+import { hashPassword } from '../../api/services/password';
+import { createLogger } from '../../lib/logger';
+import { createRedis } from '../../lib/redis';
+import { createDatabase, migrateLatest } from '../../db/knex';
+import { bindModels, User, UserRole } from '../../db/models';
+import { JobQueue } from '../../jobs/job-queue';
+import { createTestEnv, TestEnv } from './test-env';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export interface TestApp extends TestEnv {
+  context: ApiContext;
+  server: Server;
+  http: supertest.Agent;
+  /** Every line the app logged, as written (JSON). */
+  logLines: string[];
+  createUser(role: UserRole, email?: string): Promise<{ user: User; token: string }>;
+  close(): Promise<void>;
+}
+
+/** The real app on a real port, with a real database (migrated), Redis and queues. */
+export async function startTestApp(overrides: NodeJS.ProcessEnv = {}, options: { migrate?: boolean } = {}): Promise<TestApp> {
+  const testEnv = await createTestEnv(overrides);
+  const { config } = testEnv;
+  const logLines: string[] = [];
+  const capture = new winston.transports.Stream({
+    stream: new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const logger = createLogger(config, { transports: [capture] });
+  const db = createDatabase(config.database);
+  if (options.migrate !== false) await migrateLatest(db);
+  bindModels(db);
+  const redis = createRedis(config, 'producer');
+  redis.on('error', () => {});
+  const queue = new JobQueue(config, redis, logger);
+  const context = buildApiContext({ config, logger, db, redis, queue });
+  const server = createApp(context).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  let users = 0;
+  return {
+    ...testEnv,
+    context,
+    server,
+    http: supertest.agent(server),
+    logLines,
+    async createUser(role, email = `${role}${++users}@example.test`) {
+      const user = await User.query().insertAndFetch({ email, passwordHash: await hashPassword(TEST_PASSWORD, 4), role, disabled: false });
+      return { user, token: context.services.auth.signAccessToken(user) };
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await queue.close();
+      redis.disconnect();
+      await db.destroy();
+      logger.close();
+      await testEnv.cleanup();
+    },
+  };
+}
