@@ -1,12 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { Knex } from 'knex';
+import { knexSnakeCaseMappers } from 'objection';
 import type { DatabaseConfig } from '../lib/config';
 import { migrationSource } from './migrations';
 
 export type Database = Knex;
 
-/** Opens the database the config names: MySQL/MariaDB through mysql2, or a local SQLite file. */
+/**
+ * Opens the database the config names: MySQL/MariaDB through mysql2, or a local SQLite file.
+ * Code uses camelCase names everywhere; the snake-case mappers translate to the tables' columns.
+ */
 export function createDatabase(config: DatabaseConfig): Database {
   if (config.client === 'better-sqlite3') {
     if (config.filename !== ':memory:') fs.mkdirSync(path.dirname(config.filename), { recursive: true });
@@ -14,6 +18,7 @@ export function createDatabase(config: DatabaseConfig): Database {
       client: 'better-sqlite3',
       connection: { filename: config.filename },
       useNullAsDefault: true,
+      ...knexSnakeCaseMappers(),
       migrations: { migrationSource },
       pool: {
         afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
@@ -30,6 +35,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     client: 'mysql2',
     connection: { uri: config.url, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false, dateStrings: false },
     pool: { min: 0, max: 10 },
+    ...knexSnakeCaseMappers(),
     migrations: { migrationSource },
   } as Knex.Config);
 }

@@ -2,7 +2,7 @@ import { FlowProducer, Job, JobsOptions, Queue } from 'bullmq';
 import type { Config } from '../lib/config';
 import { ServiceUnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import type { Redis } from '../lib/redis';
+import { Redis, whenReady } from '../lib/redis';
 import { ALL_QUEUES, JobName, QueueName } from './names';
 
 /** Retries and retention per queue: enough history to debug, bounded so Redis memory stays flat. */
@@ -45,7 +45,7 @@ export class JobQueue {
 
   constructor(
     config: Config,
-    connection: Redis,
+    private readonly connection: Redis,
     logger: Logger,
   ) {
     const prefix = config.redis.prefix;
@@ -132,10 +132,11 @@ export class JobQueue {
 
   private async unavailableAs503<T>(action: () => Promise<T>): Promise<T> {
     try {
+      await whenReady(this.connection, 2000);
       return await action();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (/enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries|Stream isn't writeable/i.test(message)) {
+      if (/not ready|enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries|Stream isn't writeable/i.test(message)) {
         throw new ServiceUnavailableError('The job queue is unavailable right now; try again shortly');
       }
       throw err;

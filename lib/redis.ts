@@ -20,3 +20,22 @@ export function createRedis(config: Pick<Config, 'redis'>, role: RedisRole, extr
 }
 
 export type { Redis };
+
+/**
+ * Resolves once the connection is ready, or rejects after `ms`. Producer connections have no
+ * offline queue, so commands sent before the first connect would fail instead of waiting.
+ */
+export function whenReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`redis not ready after ${ms} ms`));
+    }, ms);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}

@@ -1,5 +1,5 @@
 import type { Config } from '../../lib/config';
-import type { Redis } from '../../lib/redis';
+import { Redis, whenReady } from '../../lib/redis';
 import { withTimeout } from '../../lib/timeout';
 import type { Database } from '../../db/knex';
 import type { JobQueue } from '../../jobs/job-queue';
@@ -30,7 +30,7 @@ export class HealthService {
   async check(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([
       this.probe(() => this.db.raw('select 1')),
-      this.probe(() => this.redis.ping()),
+      this.probe(() => whenReady(this.redis, this.config.health.timeoutMs).then(() => this.redis.ping())),
     ]);
     const workers = redis.status === 'up' ? await this.workerCounts() : {};
     const down = database.status === 'down' || redis.status === 'down';

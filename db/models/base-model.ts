@@ -1,14 +1,9 @@
-import { Model, Pojo, snakeCaseMappers } from 'objection';
+import { Model, Pojo } from 'objection';
 
 /**
- * Shared model behaviour: camelCase in code, snake_case in tables, and the same JS types from
- * SQLite and MySQL (SQLite hands back dates as epoch numbers and booleans as 0/1).
+ * Shared model behaviour: timestamps, and the same JS types from SQLite and MySQL (SQLite hands back dates as epoch numbers and booleans as 0/1).
  */
 export class BaseModel extends Model {
-  static override get columnNameMappers() {
-    return snakeCaseMappers();
-  }
-
   /** Columns (camelCase) holding dates. */
   static dateFields: string[] = [];
   /** Columns (camelCase) holding booleans. */

@@ -40,7 +40,7 @@ export async function detectContainer(filePath: string): Promise<Container> {
 export async function zipBookFormat(zip: ZipReader): Promise<Extract<BookFormat, 'epub' | 'cbz'>> {
   const mimetype = (await zip.read('mimetype', 256))?.toString('ascii').trim();
   if (mimetype === 'application/epub+zip' || zip.names.includes('META-INF/container.xml')) return 'epub';
-  const files = zip.names.filter((n) => !n.endsWith('/'));
+  const files = zip.names.filter((n) => !n.endsWith('/') && !/(^|\/)(comicinfo\.xml|thumbs\.db|\.[^/]*)$/i.test(n));
   const images = files.filter((n) => IMAGE_ENTRY.test(n));
   if (images.length > 0 && images.length >= files.length * 0.8) return 'cbz';
   throw new RejectedFileError('not an eBook: a ZIP archive that is neither an EPUB nor a comic book (CBZ)');

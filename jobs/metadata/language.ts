@@ -55,3 +55,9 @@ export function sceneLanguageTag(iso1: string | undefined): string | undefined {
   if (!iso1) return '';
   return LANGUAGES.find((l) => l.iso1 === iso1)?.sceneTag;
 }
+
+/** English name of a language ("French"); English when unknown or absent. */
+export function languageName(iso1: string | undefined): string {
+  const name = LANGUAGES.find((l) => l.iso1 === iso1)?.names[0] ?? 'english';
+  return name[0].toUpperCase() + name.slice(1);
+}

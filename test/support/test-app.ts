@@ -6,7 +6,7 @@ import { buildApiContext, createApp } from '../../api/app';
 import type { ApiContext } from '../../api/context';
 import { hashPassword } from '../../api/services/password';
 import { createLogger } from '../../lib/logger';
-import { createRedis } from '../../lib/redis';
+import { createRedis, whenReady } from '../../lib/redis';
 import { createDatabase, migrateLatest } from '../../db/knex';
 import { bindModels, User, UserRole } from '../../db/models';
 import { JobQueue } from '../../jobs/job-queue';
@@ -43,6 +43,7 @@ export async function startTestApp(overrides: NodeJS.ProcessEnv = {}, options: {
   bindModels(db);
   const redis = createRedis(config, 'producer');
   redis.on('error', () => {});
+  await whenReady(redis, 1000).catch(() => undefined);
   const queue = new JobQueue(config, redis, logger);
   const context = buildApiContext({ config, logger, db, redis, queue });
   const server = createApp(context).listen(0, '127.0.0.1');

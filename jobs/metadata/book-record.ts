@@ -1,0 +1,50 @@
+import type { BookFormat, EmbeddedMetadata } from './embedded';
+import type { MetadataOverrides } from '../release-options';
+import { normalizeIsbn } from './isbn';
+import { normalizeLanguage } from './language';
+
+/** The merged description of a book that naming and the NFO use. */
+export interface BookRecord {
+  format: BookFormat;
+  title?: string;
+  subtitle?: string;
+  authors: string[];
+  publisher?: string;
+  publishDate?: string;
+  year?: number;
+  language?: string;
+  isbn?: string;
+  edition?: string;
+  description?: string;
+  pages?: number;
+  /** Where each field's value came from. */
+  sources: Partial<Record<keyof Omit<BookRecord, 'sources' | 'format'>, string>>;
+}
+
+type Layer = { name: string; values: Partial<Omit<BookRecord, 'sources' | 'format'>> };
+
+/** Later layers win field by field; empty values never overwrite. Overrides are the last layer. */
+export function mergeLayers(format: BookFormat, layers: Layer[]): BookRecord {
+  const record: BookRecord = { format, authors: [], sources: {} };
+  for (const { name, values } of layers) {
+    for (const [field, value] of Object.entries(values) as [keyof Layer['values'], unknown][]) {
+      if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) continue;
+      (record as unknown as Record<string, unknown>)[field] = value;
+      record.sources[field] = name;
+    }
+  }
+  return record;
+}
+
+export function embeddedLayer(metadata: EmbeddedMetadata): Layer {
+  const { title, subtitle, authors, publisher, date, year, language, isbn, description, pages } = metadata;
+  return { name: 'embedded', values: { title, subtitle, authors, publisher, publishDate: date?.slice(0, 10), year, language, isbn, description, pages } };
+}
+
+export function overridesLayer(overrides: MetadataOverrides): Layer {
+  const { isbn, language, ...rest } = overrides;
+  return {
+    name: 'override',
+    values: { ...rest, isbn: normalizeIsbn(isbn), language: normalizeLanguage(language) ?? language?.toLowerCase() },
+  };
+}

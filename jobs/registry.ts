@@ -1,0 +1,22 @@
+import type { JobDefinition } from './job-definition';
+import { enrichJob } from './enrich';
+import { inspectJob } from './inspect';
+import { ALL_QUEUES, QueueName } from './names';
+import { packJob } from './pack';
+
+/** Every job the workers can run. */
+export const JOBS: JobDefinition<never>[] = [inspectJob, enrichJob, packJob] as unknown as JobDefinition<never>[];
+
+/**
+ * Job definitions by queue and name. Fails at start-up if a name is defined twice; a queue with
+ * no job at all is allowed only for queues whose jobs arrive in later work (maintenance).
+ */
+export function jobsByQueue(jobs = JOBS): Map<QueueName, Map<string, JobDefinition<never>>> {
+  const byQueue = new Map(ALL_QUEUES.map((q) => [q, new Map<string, JobDefinition<never>>()]));
+  for (const job of jobs) {
+    const names = byQueue.get(job.queue)!;
+    if (names.has(job.name)) throw new Error(`job ${job.queue}/${job.name} is defined twice`);
+    names.set(job.name, job);
+  }
+  return byQueue;
+}

@@ -1,0 +1,25 @@
+import { Release, ReleaseState } from '../db/models';
+
+/** Overall progress bands per step, so one number (0-100) follows the whole flow. */
+const BANDS: Record<'inspect' | 'enrich' | 'pack', [number, number]> = { inspect: [0, 10], enrich: [10, 20], pack: [20, 100] };
+
+export type ReleaseStep = keyof typeof BANDS;
+
+const STATE_OF_STEP: Record<ReleaseStep, ReleaseState> = { inspect: 'inspecting', enrich: 'enriching', pack: 'packing' };
+
+export function overallProgress(step: ReleaseStep, fraction: number): number {
+  const [from, to] = BANDS[step];
+  return Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction)));
+}
+
+export async function enterStep(releaseId: string, step: ReleaseStep): Promise<void> {
+  await Release.query().patch({ state: STATE_OF_STEP[step], step, progress: overallProgress(step, 0), error: null }).where({ id: releaseId });
+}
+
+export async function reportProgress(releaseId: string, step: ReleaseStep, fraction: number): Promise<void> {
+  await Release.query().patch({ progress: overallProgress(step, fraction) }).where({ id: releaseId });
+}
+
+export async function failRelease(releaseId: string, step: ReleaseStep, reason: string): Promise<void> {
+  await Release.query().patch({ state: 'failed', step, error: reason, finishedAt: new Date() }).where({ id: releaseId });
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command (npm test): sets up, type-checks, then runs every suite on SQLite and again on
+# MySQL/MariaDB (TEST_MYSQL_URL, default root@127.0.0.1:3306/test).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash ops/scripts/setup.sh
+npm run --silent typecheck
+
+mysql_url="${TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}"
+if ! node -e "require('mysql2/promise').createConnection('$mysql_url').then(c => c.end(), () => process.exit(1))"; then
+  echo "test: no MySQL/MariaDB at $mysql_url; start one (start-stop-daemon --start --background --exec /usr/sbin/mariadbd) or set TEST_MYSQL_URL" >&2
+  exit 1
+fi
+
+echo "== jest on SQLite (with coverage) =="
+TEST_DB=sqlite npx jest --coverage "$@"
+echo "== jest on MySQL/MariaDB =="
+TEST_DB=mysql TEST_MYSQL_URL="$mysql_url" npx jest "$@"

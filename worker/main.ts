@@ -1,0 +1,35 @@
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { createDatabase } from '../db/knex';
+import { bindModels } from '../db/models';
+import { WorkerPool } from './worker-pool';
+
+/** Worker process entry: runs the queues named in WORKER_QUEUES until SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const db = createDatabase(config.database);
+  bindModels(db);
+  const pool = new WorkerPool(config, logger);
+  pool.start();
+  logger.info('worker process ready', { queues: config.worker.queues, pid: process.pid });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('worker stopping', { signal });
+    await pool.close();
+    await db.destroy();
+    logger.info('worker stopped');
+    logger.end();
+    setTimeout(() => process.exit(0), 200).unref();
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
