@@ -67,8 +67,13 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
   const plan = planVolumes(size, textBytes, input.volumeSizeMb);
   const facts: ReleaseFacts = { ...input.facts, sizeBytes: size, volumes: plan.volumes, volumeSizeMb: plan.volumeSizeMb };
 
-  const zipNames = volumeFileNames({ group: facts.group, title: facts.title, year: facts.year, format: facts.format, volumes: plan.volumes });
-  const nfoName = `${zipNames[0].replace(/(\d\d)?\.zip$/, '').slice(0, 8)}.nfo`;
+  const { zips: zipNames, nfo: nfoName } = volumeFileNames({
+    group: facts.group,
+    title: facts.title,
+    year: facts.year,
+    format: facts.format,
+    volumes: plan.volumes,
+  });
   const nfo = encodeCp437(renderNfo(facts));
   const bookName = bookFileName(name, facts.format, plan.volumes);
   const mtime = localMidnight(facts.releaseDate);

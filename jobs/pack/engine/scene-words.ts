@@ -1,4 +1,4 @@
-import anyAscii from 'any-ascii';
+import { transliterate } from 'transliteration';
 
 const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'of', 'on', 'or', 'the', 'to', 'with']);
 
@@ -9,7 +9,7 @@ const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 
  */
 export function sceneWords(text: string | undefined): string[] {
   if (!text) return [];
-  const ascii = anyAscii(text.normalize('NFC')).replace(/&/g, ' and ').replace(/['’`´]/g, '');
+  const ascii = transliterate(text.normalize('NFC')).replace(/&/g, ' and ').replace(/['’`´]/g, '');
   const words = ascii
     .split(/[^A-Za-z0-9-]+/)
     .map((w) => w.replace(/^-+|-+$/g, '').replace(/-{2,}/g, '-'))

@@ -6,18 +6,29 @@ export const MAX_BOOK_FILE_NAME = 140;
 
 /**
  * 8.3 names in the classic style: group initials + title initials + two-digit year + format
- * letter, e.g. kE's "Systems Programming" (2015, EPUB) -> kesp15e?. With several volumes the
- * last two characters become the volume number: kesp1501.zip ... kesp1512.zip.
+ * letter, e.g. group ESP, "A Wizard of Earthsea" (2012, EPUB) -> esawo12e.zip. With several
+ * volumes the name keeps six characters and adds the volume number: esaw1201.zip, esaw1202.zip.
+ * The NFO takes the same stem (esawo12e.nfo, esaw12.nfo).
  */
-export function volumeFileNames(input: { group: string; title: string; year: number; format: BookFormat; volumes: number }): string[] {
+export function volumeFileNames(input: { group: string; title: string; year: number; format: BookFormat; volumes: number }): {
+  zips: string[];
+  nfo: string;
+} {
   const alnum = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
   const words = sceneWords(input.title).map(alnum).filter(Boolean);
-  const initials = words.map((w) => w[0]).join('').slice(0, 3);
-  const filler = words.join('') + 'xxxxxxxx';
-  const base = `${alnum(input.group).slice(0, 2)}${initials}${String(input.year).slice(-2)}${FORMAT_LETTER[input.format]}`;
-  const name8 = (base + filler).slice(0, 8);
-  if (input.volumes === 1) return [`${name8}.zip`];
-  return Array.from({ length: input.volumes }, (_, i) => `${name8.slice(0, 6)}${String(i + 1).padStart(2, '0')}.zip`);
+  const initials = words.map((w) => w[0]).join('');
+  const filler = `${words.join('')}xxxxxxxx`;
+  const group = alnum(input.group).slice(0, 2);
+  const year = String(input.year).slice(-2);
+  if (input.volumes === 1) {
+    const stem = `${group}${initials.slice(0, 3)}${year}${FORMAT_LETTER[input.format]}${filler}`.slice(0, 8);
+    return { zips: [`${stem}.zip`], nfo: `${stem}.nfo` };
+  }
+  const stem = `${group}${(initials + filler).slice(0, 2)}${year}`.slice(0, 6);
+  return {
+    zips: Array.from({ length: input.volumes }, (_, i) => `${stem}${String(i + 1).padStart(2, '0')}.zip`),
+    nfo: `${stem}.nfo`,
+  };
 }
 
 /** The book's file name inside the zips (parts get .001, .002 ...), within the 140-character limit. */

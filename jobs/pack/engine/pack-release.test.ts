@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeCp437 } from './cp437';
+import { packRelease, PackInput } from './pack-release';
+import { maxColumns } from './text-layout';
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-pack-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+function input(sourcePath: string, releasesDir: string, extra: Partial<PackInput> = {}): PackInput {
+  return {
+    sourcePath,
+    releasesDir,
+    facts: {
+      name: 'Ursula.K.Le.Guin.A.Wizard.of.Earthsea.2012.RETAiL.ePub.eBook-ESP',
+      title: 'A Wizard of Earthsea',
+      authors: ['Ursula K. Le Guin'],
+      publisher: 'Houghton Mifflin Harcourt',
+      publishDate: '2012-09-18',
+      year: 2012,
+      releaseDate: '2026-11-24',
+      languageName: 'English',
+      source: 'RETAIL',
+      format: 'epub',
+      isbn: '9780547928227',
+      description: 'Ged, the greatest sorcerer in all Earthsea, was called Sparrowhawk in his reckless youth. '.repeat(8),
+      group: 'ESP',
+    },
+    ...extra,
+  };
+}
+
+describe('packRelease', () => {
+  it('packs a 12 MB book into 5 MB standalone zips that unzip, 7z and cksfv accept, and that rebuild the book', async () => {
+    const book = randomBytes(12 * 1024 * 1024 + 123);
+    const source = path.join(dir, 'book.epub');
+    fs.writeFileSync(source, book);
+    const releases = path.join(dir, 'releases-a');
+    const progress: number[] = [];
+    const result = await packRelease(input(source, releases, { volumeSizeMb: 5, expectedSha256: sha(book), onProgress: (f) => progress.push(f) }));
+
+    expect(result.volumes).toBe(3);
+    expect(result.source).toMatchObject({ size: book.length, sha256: sha(book) });
+    expect(progress[progress.length - 1]).toBe(1);
+    // Exactly the zips, one NFO and one FILE_ID.DIZ; nothing half-written left behind.
+    const listing = fs.readdirSync(result.dir).sort();
+    expect(listing).toEqual(['esaw12.nfo', 'esaw1201.zip', 'esaw1202.zip', 'esaw1203.zip', 'file_id.diz']);
+    expect(fs.readdirSync(path.join(releases, '.incoming'))).toEqual([]);
+
+    for (const zip of listing.filter((f) => f.endsWith('.zip'))) {
+      const zipPath = path.join(result.dir, zip);
+      expect(fs.statSync(zipPath).size).toBeLessThanOrEqual(5_000_000);
+      expect(zip).toMatch(/^[a-z0-9]{8}\.zip$/);
+      execFileSync('unzip', ['-tq', zipPath]);
+      execFileSync('7z', ['t', zipPath], { stdio: 'pipe' });
+      const entries = execFileSync('unzip', ['-Z1', zipPath]).toString().trim().split('\n');
+      expect(entries).toContain('FILE_ID.DIZ');
+      const diz = decodeCp437(execFileSync('unzip', ['-p', zipPath, 'FILE_ID.DIZ']));
+      expect(diz).toContain(`DISK: [0${zip[7]}/03]`);
+      expect(entries.some((e) => e.endsWith('.nfo'))).toBe(zip.endsWith('01.zip'));
+    }
+    execFileSync('cksfv', ['-q', '-C', result.dir, '-f', result.sfvPath]);
+    expect(fs.readFileSync(result.sfvPath, 'latin1')).toMatch(/^esaw1201\.zip [0-9A-F]{8}\r$/m);
+
+    // Unpack every volume and join the parts: the book comes back byte for byte.
+    const out = path.join(dir, 'out-a');
+    fs.mkdirSync(out);
+    for (const zip of listing.filter((f) => f.endsWith('.zip'))) execFileSync('unzip', ['-oq', path.join(result.dir, zip), '-x', 'FILE_ID.DIZ', '*.nfo', '-d', out]);
+    const parts = fs.readdirSync(out).sort();
+    expect(parts).toEqual(['001', '002', '003'].map((n) => `Ursula.K.Le.Guin.A.Wizard.of.Earthsea.2012.RETAiL.ePub.eBook-ESP.epub.${n}`));
+    expect(sha(Buffer.concat(parts.map((p) => fs.readFileSync(path.join(out, p)))))).toBe(sha(book));
+  });
+
+  it('writes an NFO within 80 columns in CP437 with CRLF, and a DIZ within 44 x 30', async () => {
+    const source = path.join(dir, 'small.epub');
+    fs.writeFileSync(source, randomBytes(200_000));
+    const releases = path.join(dir, 'releases-b');
+    const result = await packRelease(input(source, releases));
+    const nfoFile = result.files.find((f) => f.kind === 'nfo')!;
+    const nfoBytes = fs.readFileSync(path.join(result.dir, nfoFile.fileName));
+    const nfo = decodeCp437(nfoBytes);
+    expect(maxColumns(nfo)).toBeLessThanOrEqual(80);
+    expect(nfo.split('\r\n').length).toBeGreaterThan(20);
+    expect(nfo.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(nfo).toContain('█');
+    for (const field of ['Release date...: 2026-11-24', 'Publish date...: 2012-09-18', 'Language.......: English', 'Type...........: RETAiL', 'ISBN...........: 9780547928227', 'Disks..........: 1 x 5MB']) {
+      expect(nfo).toContain(field);
+    }
+    // CP437 round trip: the box characters are single CP437 bytes (0xDA is ┌).
+    expect(nfoBytes.includes(0xda)).toBe(true);
+    const diz = decodeCp437(fs.readFileSync(path.join(result.dir, 'file_id.diz')));
+    expect(maxColumns(diz)).toBeLessThanOrEqual(44);
+    expect(diz.trimEnd().split('\r\n').length).toBeLessThanOrEqual(30);
+    expect(diz).toContain('DISK: [01/01]');
+    expect(result.files.map((f) => f.fileName).sort()).toEqual(['esawo12e.nfo', 'esawo12e.zip', 'file_id.diz']);
+    // A single volume holds the book unsplit.
+    expect(execFileSync('unzip', ['-Z1', path.join(result.dir, result.files[0].fileName)]).toString()).toContain('eBook-ESP.epub\n');
+  });
+
+  it('is deterministic, and a rerun over an already published release is accepted as the same', async () => {
+    const source = path.join(dir, 'det.epub');
+    fs.writeFileSync(source, randomBytes(300_000));
+    const first = await packRelease(input(source, path.join(dir, 'releases-c')));
+    const second = await packRelease(input(source, path.join(dir, 'releases-d')));
+    expect(second.files).toEqual(first.files);
+    const again = await packRelease(input(source, path.join(dir, 'releases-c')));
+    expect(again.files).toEqual(first.files);
+  });
+
+  it('refuses to overwrite a different release of the same name, and leaves nothing behind', async () => {
+    const releases = path.join(dir, 'releases-e');
+    fs.writeFileSync(path.join(dir, 'one.epub'), randomBytes(1000));
+    fs.writeFileSync(path.join(dir, 'two.epub'), randomBytes(1000));
+    await packRelease(input(path.join(dir, 'one.epub'), releases));
+    await expect(packRelease(input(path.join(dir, 'two.epub'), releases))).rejects.toThrow(/a different release named .* already exists/);
+    expect(fs.readdirSync(path.join(releases, '.incoming'))).toEqual([]);
+  });
+
+  it('fails on a source that does not match its recorded hash, and on too many volumes', async () => {
+    const source = path.join(dir, 'bad.epub');
+    fs.writeFileSync(source, randomBytes(1000));
+    await expect(packRelease(input(source, path.join(dir, 'releases-f'), { expectedSha256: '0'.repeat(64) }))).rejects.toThrow(/no longer matches/);
+    expect(fs.existsSync(path.join(dir, 'releases-f', 'Ursula.K.Le.Guin.A.Wizard.of.Earthsea.2012.RETAiL.ePub.eBook-ESP'))).toBe(false);
+    const big = path.join(dir, 'big.epub');
+    fs.writeFileSync(big, Buffer.alloc(0));
+    fs.truncateSync(big, 600_000_000);
+    await expect(packRelease(input(big, path.join(dir, 'releases-g'), { volumeSizeMb: 5 }))).rejects.toThrow(/more than 99 volumes/);
+  });
+});
