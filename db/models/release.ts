@@ -31,7 +31,7 @@ export class Release extends BaseModel {
     files: {
       relation: BaseModel.HasManyRelation,
       modelClass: ReleaseFile,
-      join: { from: 'releases.id', to: 'release_files.release_id' },
+      join: { from: 'releases.id', to: 'release_files.releaseId' },
     },
   });
 }

@@ -88,7 +88,8 @@ export const packJob = defineJob<PackPayload>({
       });
       await Release.transaction(async (trx) => {
         await ReleaseFile.query(trx).delete().where({ releaseId });
-        await ReleaseFile.query(trx).insert(result.files.map((f) => ({ releaseId, ...f })));
+        // One multi-row insert through knex (Objection's batch insert is Postgres-only).
+        await trx(ReleaseFile.tableName).insert(result.files.map((f) => ({ releaseId, ...f })));
         await Release.query(trx)
           .patch({ state: 'done', step: null, progress: 100, name, error: null, finishedAt: new Date() })
           .where({ id: releaseId });

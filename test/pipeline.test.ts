@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Release, Upload } from '../db/models';
+import { writeEpub, writePdf } from '../jobs/inspect/fixtures/books';
+import { startTestApp, TestApp } from './support/test-app';
+import { exited, startWorker, waitFor } from './support/worker-process';
+
+/**
+ * The whole product path over real HTTP, real Redis, the real database and real worker
+ * processes: upload -> inspect -> release flow (inspect, enrich, pack) -> files on disk.
+ */
+let app: TestApp;
+let operator: { token: string };
+let worker: ReturnType<typeof startWorker>;
+
+beforeAll(async () => {
+  app = await startTestApp({ WORKER_LOCK_DURATION_MS: '3000', WORKER_STALLED_INTERVAL_MS: '1000' });
+  operator = await app.createUser('operator');
+  worker = startWorker(app.env);
+  await waitFor('workers to register', async () => Object.values(await app.context.queue.workerCounts()).every((n) => n > 0));
+});
+afterAll(async () => {
+  worker.kill('SIGTERM');
+  await exited(worker);
+  await app.close();
+});
+
+const auth = () => ({ Authorization: `Bearer ${operator.token}` });
+
+async function upload(filePath: string, token = operator.token) {
+  return app.http.post('/api/uploads').set('Authorization', `Bearer ${token}`).attach('file', filePath);
+}
+
+async function settled(releaseId: string) {
+  return waitFor(`release ${releaseId} to finish`, async () => {
+    const res = await app.http.get(`/api/releases/${releaseId}`).set(auth());
+    return ['done', 'failed'].includes(res.body.release.state) ? res.body.release : undefined;
+  }, 60_000);
+}
+
+describe('pipeline end to end', () => {
+  it('uploads a real EPUB, inspects it, and packs a release that passes the release checks', async () => {
+    const book = path.join(app.dataDir, 'earthsea.epub');
+    await writeEpub(book, { isbn: '9780547928227', date: '2012-09-18', publisher: 'Houghton Mifflin Harcourt', paddingBytes: 7_000_000 });
+    const res = await upload(book);
+    expect(res.status).toBe(202);
+    const uploadId = res.body.upload.id;
+    expect(res.body.upload).toMatchObject({ status: 'stored', size: fs.statSync(book).size });
+    // The stored file is named by id only, and holds exactly the uploaded bytes.
+    expect(fs.readFileSync(path.join(app.config.storage.uploadDir, uploadId)).equals(fs.readFileSync(book))).toBe(true);
+
+    const inspected = await waitFor('inspection', async () => {
+      const u = (await app.http.get(`/api/uploads/${uploadId}`).set(auth())).body.upload;
+      return u.status === 'inspected' ? u : undefined;
+    });
+    expect(inspected.metadata).toMatchObject({ format: 'epub', title: 'A Wizard of Earthsea', isbn: '9780547928227', year: 2012 });
+
+    const requested = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP', source: 'retail', volumeSizeMb: 5 } });
+    expect(requested.status).toBe(202);
+    const release = await settled(requested.body.release.id);
+    expect({ ...release, error: release.error ?? undefined }).toMatchObject({ error: undefined, state: 'done', progress: 100, name: 'Ursula.K.Le.Guin.A.Wizard.of.Earthsea.2012.RETAiL.ePub.eBook-ESP' });
+
+    const dir = path.join(app.config.storage.releasesDir, release.name);
+    const onDisk = fs.readdirSync(dir).sort();
+    expect(release.files.map((f: { fileName: string }) => f.fileName).sort()).toEqual(onDisk);
+    expect(onDisk.filter((f) => f.endsWith('.nfo'))).toHaveLength(1);
+    expect(onDisk.filter((f) => f === 'file_id.diz')).toHaveLength(1);
+    expect(onDisk.filter((f) => f.endsWith('.zip'))).toHaveLength(2);
+    for (const zip of onDisk.filter((f) => f.endsWith('.zip'))) execFileSync('unzip', ['-tq', path.join(dir, zip)]);
+
+    // Re-submitting the same request answers with the same release, and packs nothing new.
+    const again = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP', source: 'RETAIL', volumeSizeMb: 5 } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ created: false, release: { id: release.id } });
+    expect(await Release.query().where({ uploadId })).toHaveLength(1);
+  });
+
+  it('packs a real PDF with no format tag, using overrides over the embedded metadata', async () => {
+    const book = path.join(app.dataDir, 'hobbit.pdf');
+    writePdf(book, { title: 'the hobbit', author: 'Tolkien, J. R. R.' });
+    const uploadId = (await upload(book)).body.upload.id;
+    const requested = await app.http
+      .post('/api/releases')
+      .set(auth())
+      .send({ uploadId, options: { group: 'ESP', overrides: { title: 'The Hobbit', year: 2012, publisher: 'Houghton Mifflin' } } });
+    const release = await settled(requested.body.release.id);
+    expect(release.state).toBe('done');
+    expect(release.name).toBe('J.R.R.Tolkien.The.Hobbit.2012.RETAiL.eBook-ESP');
+    expect(release.metadata.record.sources).toMatchObject({ title: 'override', authors: 'embedded', isbn: 'embedded' });
+  });
+
+  it('answers a duplicate upload with the existing one', async () => {
+    const book = path.join(app.dataDir, 'dup.epub');
+    await writeEpub(book, { title: 'Duplicate Me' });
+    const first = await upload(book);
+    const second = await upload(book);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ duplicate: true, upload: { id: first.body.upload.id } });
+    expect(await Upload.query().where({ sha256: first.body.upload.sha256 })).toHaveLength(1);
+    expect(fs.readdirSync(app.config.storage.uploadDir).filter((f) => !f.startsWith('.'))).not.toContain(undefined);
+  });
+
+  it('rejects a file that is not an eBook, whatever its name, and refuses to release it', async () => {
+    const fake = path.join(app.dataDir, 'novel.epub');
+    fs.writeFileSync(fake, Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(100)]));
+    const uploadId = (await upload(fake)).body.upload.id;
+    const rejected = await waitFor('rejection', async () => {
+      const u = (await app.http.get(`/api/uploads/${uploadId}`).set(auth())).body.upload;
+      return u.status === 'rejected' ? u : undefined;
+    });
+    expect(rejected.error).toBe('not an eBook: the content is a PNG image');
+    const res = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP' } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('UPLOAD_REJECTED');
+  });
+
+  it('fails a release whose name breaks the rules, recording the step and the reason', async () => {
+    const book = path.join(app.dataDir, 'untitled.epub');
+    await writeEpub(book, { title: 'Unknown', creators: [{ name: 'Unknown' }] });
+    const uploadId = (await upload(book)).body.upload.id;
+    const requested = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP' } });
+    const release = await settled(requested.body.release.id);
+    expect(release).toMatchObject({ state: 'failed', step: 'pack', error: 'no title known for this book: give one in overrides.title' });
+  });
+
+  it('keeps operators to their own uploads and releases', async () => {
+    const other = await app.createUser('operator');
+    const book = path.join(app.dataDir, 'private.epub');
+    await writeEpub(book, { title: 'Private Book' });
+    const uploadId = (await upload(book)).body.upload.id;
+    const res = await app.http.get(`/api/uploads/${uploadId}`).set('Authorization', `Bearer ${other.token}`);
+    expect(res.status).toBe(404);
+    const steal = await app.http.post('/api/releases').set('Authorization', `Bearer ${other.token}`).send({ uploadId, options: { group: 'ESP' } });
+    expect(steal.status).toBe(404);
+    const list = await app.http.get('/api/releases').set('Authorization', `Bearer ${other.token}`);
+    expect(list.body.releases).toEqual([]);
+  });
+});

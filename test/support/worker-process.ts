@@ -1,0 +1,30 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** A real worker process (compiled dist/worker/main.js) with the test's environment. */
+export function startWorker(env: NodeJS.ProcessEnv): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & {
+    output: string[];
+  };
+  child.output = [];
+  child.stdout!.on('data', (d) => child.output.push(String(d)));
+  child.stderr!.on('data', (d) => child.output.push(String(d)));
+  return child;
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
