@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { JobName, QueueName } from '../jobs/names';
+import { startTestApp, TestApp } from './support/test-app';
+
+/** Upload limits and the release API's edges; no worker runs here, so jobs stay queued. */
+let app: TestApp;
+let operator: { token: string };
+let admin: { token: string };
+const LIMIT = 64 * 1024;
+
+beforeAll(async () => {
+  app = await startTestApp({ MAX_UPLOAD_SIZE: String(LIMIT) });
+  operator = await app.createUser('operator');
+  admin = await app.createUser('admin');
+  fs.mkdirSync(path.join(app.config.storage.uploadDir, '.partial'), { recursive: true });
+});
+afterAll(() => app.close());
+
+const bearer = (t: { token: string }) => ({ Authorization: `Bearer ${t.token}` });
+const partials = () => fs.readdirSync(path.join(app.config.storage.uploadDir, '.partial'));
+const stored = () => fs.readdirSync(app.config.storage.uploadDir).filter((f) => !f.startsWith('.'));
+
+describe('POST /api/uploads', () => {
+  it('refuses a file over MAX_UPLOAD_SIZE with 413 and keeps no partial file', async () => {
+    const big = path.join(app.dataDir, 'big.epub');
+    fs.writeFileSync(big, Buffer.alloc(LIMIT + 1, 1));
+    const before = stored();
+    const res = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', big);
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(partials()).toEqual([]);
+    expect(stored()).toEqual(before);
+  });
+
+  it('refuses a declared oversize body before reading it', async () => {
+    const res = await app.http
+      .post('/api/uploads')
+      .set(bearer(operator))
+      .set('Content-Type', 'multipart/form-data; boundary=x')
+      .set('Content-Length', String(10 * 1024 * 1024))
+      .send('--x\r\n');
+    expect(res.status).toBe(413);
+  });
+
+  it('accepts a file of exactly the limit', async () => {
+    const exact = path.join(app.dataDir, 'exact.pdf');
+    fs.writeFileSync(exact, Buffer.alloc(LIMIT, 2));
+    const res = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', exact);
+    expect(res.status).toBe(202);
+    expect(res.body.upload.size).toBe(LIMIT);
+  });
+
+  it('answers bad requests with 4xx: not multipart, no file field, broken multipart, no auth', async () => {
+    const json = await app.http.post('/api/uploads').set(bearer(operator)).send({ file: 'x' });
+    expect(json.status).toBe(415);
+    const noFile = await app.http.post('/api/uploads').set(bearer(operator)).field('other', 'value');
+    expect(noFile.status).toBe(400);
+    expect(noFile.body.error.message).toMatch(/field named "file"/);
+    const broken = await app.http.post('/api/uploads').set(bearer(operator)).set('Content-Type', 'multipart/form-data').send('garbage');
+    expect(broken.status).toBe(400);
+    expect((await app.http.post('/api/uploads').attach('file', Buffer.from('x'), 'a.epub')).status).toBe(401);
+    expect(partials()).toEqual([]);
+  });
+
+  it('never uses the client file name as a path', async () => {
+    const res = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', Buffer.from('%PDF-1.4 evil'), '../../etc/passwd');
+    expect(res.status).toBe(202);
+    expect(res.body.upload.originalName).toBe('passwd');
+    expect(stored()).toContain(res.body.upload.id);
+  });
+});
+
+describe('releases API', () => {
+  let uploadId: string;
+  beforeAll(async () => {
+    const book = path.join(app.dataDir, 'small.epub');
+    await writeEpub(book);
+    uploadId = (await app.http.post('/api/uploads').set(bearer(operator)).attach('file', book)).body.upload.id;
+  });
+
+  it('validates options: group tag, source, volume size, unknown fields', async () => {
+    const bad = await app.http
+      .post('/api/releases')
+      .set(bearer(operator))
+      .send({ uploadId, options: { group: 'bad group!', source: 'STOLEN', volumeSizeMb: 7, colour: 'red' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/options\.group/);
+    const fields = bad.body.error.details.fields.map((f: { field: string }) => f.field);
+    expect(fields).toEqual(expect.arrayContaining(['options.group', 'options.source', 'options.volumeSizeMb', 'options']));
+    expect((await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId: 'nope', options: { group: 'ESP' } })).status).toBe(400);
+  });
+
+  it('only an admin may force a rule-breaking name', async () => {
+    const res = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'ESP', force: true } });
+    expect(res.status).toBe(403);
+  });
+
+  it('creates a queued flow, is idempotent, cancels while queued, and lets an admin see the raw jobs', async () => {
+    const created = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'ESP' } });
+    expect(created.status).toBe(202);
+    const id = created.body.release.id;
+    const again = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { source: 'RETAIL', group: 'ESP' } });
+    expect(again.body.release.id).toBe(id);
+
+    const job = await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(admin));
+    expect(job.status).toBe(200);
+    expect(job.body.job).toMatchObject({ name: 'pack', state: 'waiting-children', data: { releaseId: id } });
+    expect((await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(operator))).status).toBe(403);
+    expect((await app.http.get(`/api/jobs/video/x`).set(bearer(admin))).status).toBe(400);
+
+    const cancelled = await app.http.delete(`/api/releases/${id}`).set(bearer(operator));
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.release.state).toBe('cancelled');
+    expect((await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(admin))).status).toBe(404);
+    const twice = await app.http.delete(`/api/releases/${id}`).set(bearer(operator));
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.code).toBe('NOT_CANCELLABLE');
+  });
+});
