@@ -3,7 +3,7 @@ import type { Config } from '../lib/config';
 import { ServiceUnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { Redis, whenReady } from '../lib/redis';
-import { ALL_QUEUES, JobName, QueueName } from './names';
+import { ALL_QUEUES, JobName, PIPELINE_QUEUES, QueueName } from './names';
 
 /** Retries and retention per queue: enough history to debug, bounded so Redis memory stays flat. */
 const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
@@ -121,7 +121,7 @@ export class JobQueue {
   }
 
   async workerCounts(): Promise<Record<string, number>> {
-    const counts = await Promise.all(ALL_QUEUES.map(async (name) => [name, (await this.queue(name).getWorkers()).length] as const));
+    const counts = await Promise.all(PIPELINE_QUEUES.map(async (name) => [name, (await this.queue(name).getWorkers()).length] as const));
     return Object.fromEntries(counts);
   }
 

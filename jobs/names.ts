@@ -15,6 +15,9 @@ export enum JobName {
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
 
+/** Queues that have jobs today; workers run these by default and health expects workers on them. */
+export const PIPELINE_QUEUES: readonly QueueName[] = [QueueName.Upload, QueueName.Enrich, QueueName.Pack];
+
 export function isQueueName(value: string): value is QueueName {
   return (ALL_QUEUES as readonly string[]).includes(value);
 }

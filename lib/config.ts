@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import { ALL_QUEUES, isQueueName, QueueName } from '../jobs/names';
+import { ALL_QUEUES, isQueueName, PIPELINE_QUEUES, QueueName } from '../jobs/names';
 
 /**
  * The whole runtime configuration, read and validated once per process from the environment.
@@ -68,7 +68,7 @@ const rawSchema = z.object({
     .pipe(z.enum(['error', 'warn', 'info', 'http', 'debug']))
     .default('info'),
   LOG_FILE: optionalString,
-  WORKER_QUEUES: z.string().trim().default(ALL_QUEUES.join(',')),
+  WORKER_QUEUES: z.string().trim().default(PIPELINE_QUEUES.join(',')),
   WORKER_CONCURRENCY: z.string().trim().default(''),
   WORKER_SHUTDOWN_TIMEOUT_MS: intFrom('WORKER_SHUTDOWN_TIMEOUT_MS', 1000, 3_600_000).default('30000'),
   WORKER_LOCK_DURATION_MS: intFrom('WORKER_LOCK_DURATION_MS', 1000, 600_000).default('30000'),

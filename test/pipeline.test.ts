@@ -40,6 +40,12 @@ async function settled(releaseId: string) {
 }
 
 describe('pipeline end to end', () => {
+  it('reports ok on /health once every pipeline queue has a worker', async () => {
+    const res = await app.http.get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok', workers: { upload: 1, enrich: 1, pack: 1 } });
+  });
+
   it('uploads a real EPUB, inspects it, and packs a release that passes the release checks', async () => {
     const book = path.join(app.dataDir, 'earthsea.epub');
     await writeEpub(book, { isbn: '9780547928227', date: '2012-09-18', publisher: 'Houghton Mifflin Harcourt', paddingBytes: 7_000_000 });

@@ -5,7 +5,8 @@ import { userOf } from '../middleware/authenticate';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
-const loginBody = z.object({ email: z.string().trim().email().max(254), password: z.string().min(1).max(1024) });
+// The email is only a lookup key here (the seeded admin may be admin@localhost).
+const loginBody = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
 
 export function authRoutes({ services, authenticate }: ApiContext): Router {

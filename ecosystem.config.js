@@ -1,0 +1,53 @@
+/**
+ * PM2 process layout: the API in cluster mode, and the workers as separate pools so packing
+ * (disk-heavy) never starves inspection and enrichment. Start with `pm2 start ecosystem.config.js`
+ * (or `npm start`, which runs pm2-runtime in the foreground after migrating).
+ */
+const shutdownMs = Number(process.env.WORKER_SHUTDOWN_TIMEOUT_MS || 30000);
+const logDir = process.env.PM2_LOG_DIR || 'data/logs';
+
+const common = {
+  cwd: __dirname,
+  time: true,
+  merge_logs: true,
+  max_memory_restart: '1G',
+  env: { NODE_ENV: process.env.NODE_ENV || 'development' },
+};
+
+module.exports = {
+  apps: [
+    {
+      ...common,
+      name: 'esp-api',
+      script: 'dist/api/main.js',
+      exec_mode: 'cluster',
+      instances: Number(process.env.API_INSTANCES || 2),
+      kill_timeout: 12000,
+      out_file: `${logDir}/api.out.log`,
+      error_file: `${logDir}/api.err.log`,
+    },
+    {
+      ...common,
+      name: 'esp-worker-ingest',
+      script: 'dist/worker/main.js',
+      exec_mode: 'fork',
+      instances: Number(process.env.INGEST_WORKERS || 1),
+      // Longer than the worker's own shutdown timeout, so running jobs can finish.
+      kill_timeout: shutdownMs + 5000,
+      env: { ...common.env, WORKER_QUEUES: 'upload,enrich' },
+      out_file: `${logDir}/worker-ingest.out.log`,
+      error_file: `${logDir}/worker-ingest.err.log`,
+    },
+    {
+      ...common,
+      name: 'esp-worker-pack',
+      script: 'dist/worker/main.js',
+      exec_mode: 'fork',
+      instances: Number(process.env.PACK_WORKERS || 1),
+      kill_timeout: shutdownMs + 5000,
+      env: { ...common.env, WORKER_QUEUES: 'pack' },
+      out_file: `${logDir}/worker-pack.out.log`,
+      error_file: `${logDir}/worker-pack.err.log`,
+    },
+  ],
+};
