@@ -14,6 +14,21 @@ const common = {
   env: { NODE_ENV: process.env.NODE_ENV || 'development' },
 };
 
+/** A pool of worker processes for some queues; kill_timeout outlasts the worker's own shutdown. */
+function workerPool(name, queues, instances) {
+  return {
+    ...common,
+    name,
+    script: 'dist/worker/main.js',
+    exec_mode: 'fork',
+    instances: Number(instances || 1),
+    kill_timeout: shutdownMs + 5000,
+    env: { ...common.env, WORKER_QUEUES: queues },
+    out_file: `${logDir}/${name}.out.log`,
+    error_file: `${logDir}/${name}.err.log`,
+  };
+}
+
 module.exports = {
   apps: [
     {
@@ -26,28 +41,7 @@ module.exports = {
       out_file: `${logDir}/api.out.log`,
       error_file: `${logDir}/api.err.log`,
     },
-    {
-      ...common,
-      name: 'esp-worker-ingest',
-      script: 'dist/worker/main.js',
-      exec_mode: 'fork',
-      instances: Number(process.env.INGEST_WORKERS || 1),
-      // Longer than the worker's own shutdown timeout, so running jobs can finish.
-      kill_timeout: shutdownMs + 5000,
-      env: { ...common.env, WORKER_QUEUES: 'upload,enrich' },
-      out_file: `${logDir}/worker-ingest.out.log`,
-      error_file: `${logDir}/worker-ingest.err.log`,
-    },
-    {
-      ...common,
-      name: 'esp-worker-pack',
-      script: 'dist/worker/main.js',
-      exec_mode: 'fork',
-      instances: Number(process.env.PACK_WORKERS || 1),
-      kill_timeout: shutdownMs + 5000,
-      env: { ...common.env, WORKER_QUEUES: 'pack' },
-      out_file: `${logDir}/worker-pack.out.log`,
-      error_file: `${logDir}/worker-pack.err.log`,
-    },
+    workerPool('esp-worker-ingest', 'upload,enrich', process.env.INGEST_WORKERS),
+    workerPool('esp-worker-pack', 'pack', process.env.PACK_WORKERS),
   ],
 };

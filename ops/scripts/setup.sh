@@ -31,6 +31,8 @@ if ! redis-cli -u "$redis_url" ping >/dev/null 2>&1; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm install` rather than `npm ci`: npm 11 records no platform-specific optional packages
+  # (swc, msgpackr) in this lock file, and `npm ci` refuses such a lock on every platform.
+  npm install --no-audit --no-fund
 fi
 npm run --silent build
