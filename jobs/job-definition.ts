@@ -2,12 +2,15 @@ import type { Job } from 'bullmq';
 import type { ZodType, ZodTypeDef } from 'zod';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { Redis } from '../lib/redis';
 import type { JobName, QueueName } from './names';
 
 /** What every processor is given besides its job. */
 export interface WorkerContext {
   config: Config;
   logger: Logger;
+  /** The worker's Redis connection, for caches and rate limits shared across processes. */
+  redis: Redis;
 }
 
 /**

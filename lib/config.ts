@@ -61,6 +61,12 @@ const rawSchema = z.object({
   TVDB_API_KEY: optionalString,
   TVDB_PIN: optionalString,
   TMDB_API_KEY: optionalString,
+  OPENLIBRARY_BASE_URL: urlString('OPENLIBRARY_BASE_URL').default('https://openlibrary.org'),
+  GOOGLE_BOOKS_BASE_URL: urlString('GOOGLE_BOOKS_BASE_URL').default('https://www.googleapis.com/books/v1'),
+  PROVIDER_TIMEOUT_MS: intFrom('PROVIDER_TIMEOUT_MS', 100, 120_000).default('8000'),
+  PROVIDER_RETRIES: intFrom('PROVIDER_RETRIES', 0, 10).default('2'),
+  PROVIDER_CACHE_TTL_SECONDS: intFrom('PROVIDER_CACHE_TTL_SECONDS', 0, 90 * 86_400).default('604800'),
+  PROVIDER_RATE_LIMITS: z.string().trim().default('openlibrary=3,googlebooks=5'),
   LOG_LEVEL: z
     .string()
     .trim()
@@ -91,6 +97,12 @@ export interface Config {
   auth: { bcryptRounds: number; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
   storage: { dataDir: string; uploadDir: string; releasesDir: string; maxUploadBytes: number };
   providers: {
+    baseUrls: { openlibrary: string; googlebooks: string };
+    timeoutMs: number;
+    retries: number;
+    cacheTtlSeconds: number;
+    /** Requests per second per provider, shared by every worker process. */
+    rateLimits: Record<string, number>;
     openLibraryKey?: string;
     googleBooksKey?: string;
     omdbKey?: string;
@@ -124,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const jwtSecret = checkSecret('JWT_SECRET_KEY', raw.JWT_SECRET_KEY, raw.NODE_ENV, problems);
   const database = parseDatabaseUrl(raw, problems);
   const worker = parseWorker(raw, problems);
+  const rateLimits = parseRateLimits(raw.PROVIDER_RATE_LIMITS, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -146,6 +159,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxUploadBytes: raw.MAX_UPLOAD_SIZE,
     },
     providers: {
+      baseUrls: { openlibrary: raw.OPENLIBRARY_BASE_URL.replace(/\/$/, ''), googlebooks: raw.GOOGLE_BOOKS_BASE_URL.replace(/\/$/, '') },
+      timeoutMs: raw.PROVIDER_TIMEOUT_MS,
+      retries: raw.PROVIDER_RETRIES,
+      cacheTtlSeconds: raw.PROVIDER_CACHE_TTL_SECONDS,
+      rateLimits,
       openLibraryKey: raw.OPENLIBRARY_API_KEY,
       googleBooksKey: raw.GOOGLE_BOOKS_API_KEY,
       omdbKey: raw.OMDB_API_KEY,
@@ -188,6 +206,17 @@ function parseDatabaseUrl(raw: Raw, problems: string[]): DatabaseConfig | undefi
   }
   // The plan's SQLAlchemy form (mysql+pymysql://) is accepted and normalised for mysql2.
   return { client: 'mysql2', url: url.replace(/^(mysql|mysql2|mariadb)(\+\w+)?:\/\//, 'mysql://') };
+}
+
+function parseRateLimits(text: string, problems: string[]): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const pair of text.split(',').filter((p) => p.trim())) {
+    const [name, value] = pair.split('=').map((s) => s.trim());
+    const n = Number(value);
+    if (!/^[a-z]+$/.test(name ?? '') || !(n > 0 && n <= 1000)) problems.push(`PROVIDER_RATE_LIMITS: "${pair}" must look like provider=N (requests per second)`);
+    else limits[name] = n;
+  }
+  return limits;
 }
 
 function parseWorker(raw: Raw, problems: string[]): Config['worker'] {

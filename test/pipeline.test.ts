@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Release, Upload } from '../db/models';
 import { writeEpub, writePdf } from '../jobs/inspect/fixtures/books';
 import { startTestApp, TestApp } from './support/test-app';
+import { startReplayServer, ReplayServer } from './support/replay-server';
 import { exited, startWorker, waitFor } from './support/worker-process';
 
 /**
@@ -13,9 +14,16 @@ import { exited, startWorker, waitFor } from './support/worker-process';
 let app: TestApp;
 let operator: { token: string };
 let worker: ReturnType<typeof startWorker>;
+let replay: ReplayServer;
 
 beforeAll(async () => {
-  app = await startTestApp({ WORKER_LOCK_DURATION_MS: '3000', WORKER_STALLED_INTERVAL_MS: '1000' });
+  // Google Books answers from recordings; OpenLibrary is down (a closed port).
+  replay = await startReplayServer();
+  app = await startTestApp({
+    WORKER_LOCK_DURATION_MS: '3000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'),
+  });
   operator = await app.createUser('operator');
   worker = startWorker(app.env);
   await waitFor('workers to register', async () => Object.values(await app.context.queue.workerCounts()).every((n) => n > 0));
@@ -24,6 +32,7 @@ afterAll(async () => {
   worker.kill('SIGTERM');
   await exited(worker);
   await app.close();
+  await replay.close();
 });
 
 const auth = () => ({ Authorization: `Bearer ${operator.token}` });
@@ -93,7 +102,13 @@ describe('pipeline end to end', () => {
     const release = await settled(requested.body.release.id);
     expect(release.state).toBe('done');
     expect(release.name).toBe('J.R.R.Tolkien.The.Hobbit.2012.RETAiL.eBook-ESP');
-    expect(release.metadata.record.sources).toMatchObject({ title: 'override', authors: 'embedded', isbn: 'embedded' });
+    // The ISBN printed on the page found the book on Google Books; OpenLibrary was down, and said so.
+    expect(release.metadata.record.sources).toMatchObject({ title: 'override', authors: 'googlebooks', isbn: 'embedded' });
+    expect(release.metadata.providers).toEqual([
+      expect.objectContaining({ provider: 'googlebooks', status: 'found' }),
+      { provider: 'openlibrary', status: 'failed', reason: 'openlibrary: unreachable' },
+    ]);
+    expect(release.metadata.confidence).toBe(0.7);
   });
 
   it('answers a duplicate upload with the existing one', async () => {

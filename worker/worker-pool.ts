@@ -27,7 +27,7 @@ export class WorkerPool {
 
   start(queues: QueueName[] = this.config.worker.queues): void {
     const definitions = jobsByQueue();
-    const context: WorkerContext = { config: this.config, logger: this.logger };
+    const context: WorkerContext = { config: this.config, logger: this.logger, redis: this.connection };
     for (const queueName of queues) {
       const byName = definitions.get(queueName)!;
       const processor = async (job: Job) => {

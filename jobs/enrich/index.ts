@@ -1,33 +1,57 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { Release, Upload } from '../../db/models';
-import { BookRecord, embeddedLayer, mergeLayers, overridesLayer } from '../metadata/book-record';
+import type { WorkerContext } from '../job-definition';
 import { defineJob } from '../job-definition';
+import { normalizeIsbn } from '../metadata/isbn';
 import { JobName, QueueName } from '../names';
 import { enterStep, failRelease } from '../release-state';
+import { EnrichedBook, mergeBook } from './merge';
+import { createBookProviders, lookUpBook } from './providers';
+import type { BookQuery } from './providers/provider-record';
 
 export const enrichPayload = z.object({ releaseId: z.string().uuid() }).strict();
 export type EnrichPayload = z.infer<typeof enrichPayload>;
 
+/** Providers are built once per worker process. */
+const providersByContext = new WeakMap<WorkerContext, ReturnType<typeof createBookProviders>>();
+function providersOf(context: WorkerContext) {
+  if (!providersByContext.has(context)) providersByContext.set(context, createBookProviders(context.config, context.redis));
+  return providersByContext.get(context)!;
+}
+
 /**
- * Builds the release's book record: embedded metadata, then the operator's overrides on top.
- * (Catalogue providers join as layers between the two; see issue #5.)
+ * Builds the release's book record from the embedded metadata, the catalogues (by ISBN, else by
+ * title and author) and the operator's overrides, keeping every provider's normalised answer and
+ * status in the release so an operator can see why a value was chosen.
  */
 export const enrichJob = defineJob<EnrichPayload>({
   queue: QueueName.Enrich,
   name: JobName.Enrich,
   payload: enrichPayload,
   subject: (data) => data,
-  async process(job, { releaseId }): Promise<BookRecord> {
+  async process(job, { releaseId }, context): Promise<EnrichedBook> {
     const release = await Release.query().findById(releaseId);
     if (!release) throw new UnrecoverableError(`release ${releaseId} no longer exists`);
     const upload = await Upload.query().findById(release.uploadId);
     if (!upload?.metadata) throw new UnrecoverableError(`upload ${release.uploadId} has not been inspected`);
     await enterStep(releaseId, 'enrich');
-    const record = mergeLayers(upload.metadata.format, [embeddedLayer(upload.metadata), overridesLayer(release.options.overrides)]);
-    await release.$query().patch({ metadata: { record } as unknown as Record<string, unknown> });
+    const { overrides } = release.options;
+    const embedded = upload.metadata;
+    const isbn = normalizeIsbn(overrides.isbn) ?? embedded.isbn;
+    const query: BookQuery = isbn ? { isbn } : { title: overrides.title ?? embedded.title, author: overrides.authors?.[0] ?? embedded.authors[0] };
+    const { providers, cache } = providersOf(context);
+    const outcomes = query.isbn || query.title ? await lookUpBook(providers, cache, query) : [];
+    await job.updateProgress(70);
+    const enriched = mergeBook(embedded.format, embedded, overrides, query, outcomes);
+    await release.$query().patch({ metadata: enriched as unknown as Record<string, unknown> });
+    context.logger.info('release enriched', {
+      releaseId,
+      confidence: enriched.confidence,
+      providers: outcomes.map((o) => `${o.provider}:${o.status}`).join(','),
+    });
     await job.updateProgress(100);
-    return record;
+    return enriched;
   },
   async onFinalFailure({ releaseId }, reason) {
     await failRelease(releaseId, 'enrich', reason);

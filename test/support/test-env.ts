@@ -49,6 +49,10 @@ export async function createTestEnv(overrides: NodeJS.ProcessEnv = {}, dialect =
     QUEUE_PREFIX: `{esp-test-${id}}`,
     BCRYPT_LOG_ROUNDS: '4',
     LOG_LEVEL: 'debug',
+    // No test reaches the real catalogues: by default they point at a closed local port.
+    OPENLIBRARY_BASE_URL: 'http://127.0.0.1:9/openlibrary',
+    GOOGLE_BOOKS_BASE_URL: 'http://127.0.0.1:9/googlebooks',
+    PROVIDER_RETRIES: '0',
     PATH: process.env.PATH,
     ...overrides,
   };

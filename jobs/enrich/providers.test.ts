@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createRedis, Redis } from '../../lib/redis';
+import { startReplayServer, ReplayServer } from '../../test/support/replay-server';
+import { createTestEnv, TestEnv } from '../../test/support/test-env';
+import { createBookProviders, lookUpBook } from './providers';
+
+/** Provider clients against recorded answers on a local server, with real Redis for cache and limits. */
+let replay: ReplayServer;
+let redis: Redis;
+const envs: TestEnv[] = [];
+
+beforeAll(async () => {
+  replay = await startReplayServer();
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await replay.close();
+  await Promise.all(envs.map((e) => e.cleanup()));
+});
+
+async function lookup(query: Parameters<typeof lookUpBook>[2], env: NodeJS.ProcessEnv = {}) {
+  const testEnv = await createTestEnv({
+    OPENLIBRARY_BASE_URL: replay.baseUrl('openlibrary'),
+    GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'),
+    PROVIDER_CACHE_TTL_SECONDS: '0',
+    ...env,
+  });
+  envs.push(testEnv);
+  redis ??= createRedis(testEnv.config, 'worker');
+  const { providers, cache } = createBookProviders(testEnv.config, redis);
+  return { outcomes: await lookUpBook(providers, cache, query), again: () => lookUpBook(providers, cache, query) };
+}
+
+const byProvider = (outcomes: Awaited<ReturnType<typeof lookUpBook>>) => Object.fromEntries(outcomes.map((o) => [o.provider, o]));
+
+describe('book providers', () => {
+  // The recordings' ISBN-10s (0547928227, 0980200440) fail the check digit; records carry the
+  // ISBN-10 derived from the valid ISBN-13 instead.
+  it('ISBN hit on Google Books, miss on OpenLibrary', async () => {
+    const { outcomes } = await lookup({ isbn: '9780547928227' });
+    expect(byProvider(outcomes)).toEqual({
+      googlebooks: {
+        provider: 'googlebooks',
+        status: 'found',
+        cached: false,
+        record: expect.objectContaining({ id: 'hobbit_test_id', title: 'The Hobbit', authors: ['J.R.R. Tolkien'], isbn13: '9780547928227', isbn10: '054792822X' }),
+      },
+      openlibrary: { provider: 'openlibrary', status: 'not_found', cached: false },
+    });
+    expect(replay.requests).toContain('https://www.googleapis.com/books/v1/volumes?country=us&q=isbn:9780547928227&maxResults=3');
+  });
+
+  it('ISBN hit on OpenLibrary (edition + work description), "no items" miss on Google Books', async () => {
+    const { outcomes } = await lookup({ isbn: '9780980200447' });
+    const found = byProvider(outcomes);
+    expect(found.googlebooks.status).toBe('not_found');
+    expect(found.openlibrary).toMatchObject({
+      status: 'found',
+      record: {
+        title: 'Slow reading',
+        subtitle: 'harnessing the power of print in the digital age',
+        authors: ['John Miedema'],
+        publisher: 'Litwin Books',
+        year: 2009,
+        pages: 92,
+        isbn13: '9780980200447',
+        isbn10: '098020044X',
+        coverUrl: 'https://covers.openlibrary.org/b/id/5546156-L.jpg',
+      },
+    });
+    expect((found.openlibrary as { record: { description: string } }).record.description).toMatch(/^A practical guide to the art of slow reading/);
+  });
+
+  it('searches by title and author when there is no ISBN', async () => {
+    const { outcomes } = await lookup({ title: 'Tales from Earthsea', author: 'Ursula K. Le Guin' });
+    expect(byProvider(outcomes).googlebooks).toMatchObject({
+      status: 'found',
+      record: { title: 'Tales from Earthsea', year: 2001, publisher: 'Harcourt', language: 'en', pages: 314, isbn13: '9780152047641' },
+    });
+  });
+
+  it('retries a 429 honouring Retry-After, then succeeds', async () => {
+    replay.script('isbn:9780547928227', (_req, res, count) => {
+      if (count > 2) return false;
+      res.writeHead(429, { 'Retry-After': '0' }).end();
+      return true;
+    });
+    const { outcomes } = await lookup({ isbn: '9780547928227' }, { PROVIDER_RETRIES: '2' });
+    expect(byProvider(outcomes).googlebooks.status).toBe('found');
+    expect(replay.requests.filter((u) => u.includes('isbn:9780547928227')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports a timeout, malformed JSON and an unreachable provider without failing the lookup', async () => {
+    replay.script('ISBN:9780980200447', (_req, res) => {
+      setTimeout(() => res.writeHead(200).end('{}'), 1500);
+      return true;
+    });
+    replay.script('isbn:9780980200447', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"kind": "books#volumes", "items": [');
+      return true;
+    });
+    const { outcomes } = await lookup({ isbn: '9780980200447' }, { PROVIDER_TIMEOUT_MS: '300' });
+    expect(byProvider(outcomes)).toEqual({
+      openlibrary: { provider: 'openlibrary', status: 'failed', reason: 'openlibrary: no answer within 300 ms' },
+      googlebooks: { provider: 'googlebooks', status: 'failed', reason: 'googlebooks: the answer is not valid JSON' },
+    });
+    const down = await lookup({ isbn: '9780547928227' }, { OPENLIBRARY_BASE_URL: 'http://127.0.0.1:9/x' });
+    expect(byProvider(down.outcomes)).toMatchObject({ openlibrary: { status: 'failed', reason: 'openlibrary: unreachable' }, googlebooks: { status: 'found' } });
+  });
+
+  it('answers repeated lookups (hits and misses) from the Redis cache with zero HTTP calls', async () => {
+    const { outcomes, again } = await lookup({ isbn: '9780547928227' }, { PROVIDER_CACHE_TTL_SECONDS: '600' });
+    expect(outcomes.every((o) => 'cached' in o && !o.cached)).toBe(true);
+    const before = replay.requests.length;
+    const second = await again();
+    expect(replay.requests.length).toBe(before);
+    expect(byProvider(second)).toMatchObject({ googlebooks: { status: 'found', cached: true }, openlibrary: { status: 'not_found', cached: true } });
+  });
+
+  it('holds a per-provider rate limit across two worker processes', async () => {
+    const testEnv = await createTestEnv({ PROVIDER_RATE_LIMITS: 'openlibrary=5' });
+    envs.push(testEnv);
+    const script = `
+      const { RateLimiter } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/jobs/enrich/providers/rate-limiter.js'))});
+      const IORedis = require('ioredis');
+      const redis = new IORedis(process.env.REDIS_URL);
+      const limiter = new RateLimiter(redis, process.env.QUEUE_PREFIX, { openlibrary: 5 });
+      (async () => { const times = []; for (let i = 0; i < 10; i++) { await limiter.acquire('openlibrary'); times.push(Date.now()); } console.log(JSON.stringify(times)); redis.disconnect(); })();`;
+    const run = () => promisify(execFile)(process.execPath, ['-e', script], { env: testEnv.env, cwd: path.resolve(__dirname, '../..') });
+    const [a, b] = await Promise.all([run(), run()]);
+    const times = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as number[];
+    const perSecond = new Map<number, number>();
+    for (const t of times) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(5);
+    expect(perSecond.size).toBeGreaterThanOrEqual(4);
+  });
+});

@@ -1,0 +1,41 @@
+/** One provider's answer, normalised. */
+export interface ProviderRecord {
+  provider: string;
+  /** The provider's own id of the edition/volume. */
+  id?: string;
+  title?: string;
+  subtitle?: string;
+  authors: string[];
+  publisher?: string;
+  /** As given: "2001", "2001-05", "2001-05-03", "October 1, 1988". */
+  publishedDate?: string;
+  year?: number;
+  /** ISO 639-1. */
+  language?: string;
+  isbn13?: string;
+  isbn10?: string;
+  pages?: number;
+  categories: string[];
+  description?: string;
+  coverUrl?: string;
+  infoUrl?: string;
+}
+
+export type ProviderOutcome =
+  | { provider: string; status: 'found'; record: ProviderRecord; cached: boolean }
+  | { provider: string; status: 'not_found'; cached: boolean }
+  | { provider: string; status: 'skipped'; reason: string }
+  | { provider: string; status: 'failed'; reason: string };
+
+export interface BookQuery {
+  isbn?: string;
+  title?: string;
+  author?: string;
+}
+
+export interface BookProvider {
+  name: string;
+  /** Why the provider cannot be used (e.g. no API key), or undefined when it can. */
+  unavailableReason(): string | undefined;
+  find(query: BookQuery): Promise<ProviderRecord | undefined>;
+}
