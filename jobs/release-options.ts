@@ -20,6 +20,17 @@ export const metadataOverridesSchema = z
   .partial()
   .strict();
 
+/** The film or series a book is tied to, looked up in OMDb, TMDB and TheTVDB. */
+export const tieInSchema = z
+  .object({
+    imdbId: z.string().trim().regex(/^tt\d{7,9}$/, 'an IMDb id such as tt1375666').optional(),
+    title: z.string().trim().min(1).max(200).optional(),
+    year: z.number().int().min(1880).max(2100).optional(),
+    kind: z.enum(['movie', 'series']).optional(),
+  })
+  .strict()
+  .refine((t) => t.imdbId || t.title, 'give imdbId or title');
+
 export const releaseOptionsSchema = z
   .object({
     group: z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, '2 to 20 letters or digits'),
@@ -35,6 +46,7 @@ export const releaseOptionsSchema = z
       .refine((n) => (ALLOWED_VOLUME_SIZES_MB as readonly number[]).includes(n), `one of ${ALLOWED_VOLUME_SIZES_MB.join(', ')}`)
       .optional(),
     overrides: metadataOverridesSchema.default({}),
+    tieIn: tieInSchema.optional(),
     /** Pack even when the release name breaks a rule (admins only). */
     force: z.boolean().default(false),
   })

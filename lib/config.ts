@@ -63,10 +63,13 @@ const rawSchema = z.object({
   TMDB_API_KEY: optionalString,
   OPENLIBRARY_BASE_URL: urlString('OPENLIBRARY_BASE_URL').default('https://openlibrary.org'),
   GOOGLE_BOOKS_BASE_URL: urlString('GOOGLE_BOOKS_BASE_URL').default('https://www.googleapis.com/books/v1'),
+  OMDB_BASE_URL: urlString('OMDB_BASE_URL').default('https://www.omdbapi.com'),
+  TMDB_BASE_URL: urlString('TMDB_BASE_URL').default('https://api.themoviedb.org/3'),
+  TVDB_BASE_URL: urlString('TVDB_BASE_URL').default('https://api4.thetvdb.com/v4'),
   PROVIDER_TIMEOUT_MS: intFrom('PROVIDER_TIMEOUT_MS', 100, 120_000).default('8000'),
   PROVIDER_RETRIES: intFrom('PROVIDER_RETRIES', 0, 10).default('2'),
   PROVIDER_CACHE_TTL_SECONDS: intFrom('PROVIDER_CACHE_TTL_SECONDS', 0, 90 * 86_400).default('604800'),
-  PROVIDER_RATE_LIMITS: z.string().trim().default('openlibrary=3,googlebooks=5'),
+  PROVIDER_RATE_LIMITS: z.string().trim().default('openlibrary=3,googlebooks=5,omdb=2,tmdb=20,tvdb=5'),
   LOG_LEVEL: z
     .string()
     .trim()
@@ -97,7 +100,7 @@ export interface Config {
   auth: { bcryptRounds: number; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
   storage: { dataDir: string; uploadDir: string; releasesDir: string; maxUploadBytes: number };
   providers: {
-    baseUrls: { openlibrary: string; googlebooks: string };
+    baseUrls: { openlibrary: string; googlebooks: string; omdb: string; tmdb: string; tvdb: string };
     timeoutMs: number;
     retries: number;
     cacheTtlSeconds: number;
@@ -159,7 +162,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxUploadBytes: raw.MAX_UPLOAD_SIZE,
     },
     providers: {
-      baseUrls: { openlibrary: raw.OPENLIBRARY_BASE_URL.replace(/\/$/, ''), googlebooks: raw.GOOGLE_BOOKS_BASE_URL.replace(/\/$/, '') },
+      baseUrls: {
+        openlibrary: raw.OPENLIBRARY_BASE_URL.replace(/\/$/, ''),
+        googlebooks: raw.GOOGLE_BOOKS_BASE_URL.replace(/\/$/, ''),
+        omdb: raw.OMDB_BASE_URL.replace(/\/$/, ''),
+        tmdb: raw.TMDB_BASE_URL.replace(/\/$/, ''),
+        tvdb: raw.TVDB_BASE_URL.replace(/\/$/, ''),
+      },
       timeoutMs: raw.PROVIDER_TIMEOUT_MS,
       retries: raw.PROVIDER_RETRIES,
       cacheTtlSeconds: raw.PROVIDER_CACHE_TTL_SECONDS,

@@ -7,22 +7,22 @@ import { normalizeIsbn } from '../metadata/isbn';
 import { JobName, QueueName } from '../names';
 import { enterStep, failRelease } from '../release-state';
 import { EnrichedBook, mergeBook } from './merge';
-import { createBookProviders, lookUpBook } from './providers';
+import { createProviders, lookUp, Providers } from './providers';
 import type { BookQuery } from './providers/provider-record';
 
 export const enrichPayload = z.object({ releaseId: z.string().uuid() }).strict();
 export type EnrichPayload = z.infer<typeof enrichPayload>;
 
 /** Providers are built once per worker process. */
-const providersByContext = new WeakMap<WorkerContext, ReturnType<typeof createBookProviders>>();
-function providersOf(context: WorkerContext) {
-  if (!providersByContext.has(context)) providersByContext.set(context, createBookProviders(context.config, context.redis));
+const providersByContext = new WeakMap<WorkerContext, Providers>();
+function providersOf(context: WorkerContext): Providers {
+  if (!providersByContext.has(context)) providersByContext.set(context, createProviders(context.config, context.redis));
   return providersByContext.get(context)!;
 }
 
 /**
  * Builds the release's book record from the embedded metadata, the catalogues (by ISBN, else by
- * title and author) and the operator's overrides, keeping every provider's normalised answer and
+ * title and author) and the operator's overrides, looks up the film or series of a tie-in, keeping every provider's normalised answer and
  * status in the release so an operator can see why a value was chosen.
  */
 export const enrichJob = defineJob<EnrichPayload>({
@@ -40,10 +40,13 @@ export const enrichJob = defineJob<EnrichPayload>({
     const embedded = upload.metadata;
     const isbn = normalizeIsbn(overrides.isbn) ?? embedded.isbn;
     const query: BookQuery = isbn ? { isbn } : { title: overrides.title ?? embedded.title, author: overrides.authors?.[0] ?? embedded.authors[0] };
-    const { providers, cache } = providersOf(context);
-    const outcomes = query.isbn || query.title ? await lookUpBook(providers, cache, query) : [];
-    await job.updateProgress(70);
-    const enriched = mergeBook(embedded.format, embedded, overrides, query, outcomes);
+    const providers = providersOf(context);
+    const outcomes = query.isbn || query.title ? await lookUp(providers.books, providers.cache, query) : [];
+    await job.updateProgress(60);
+    const { tieIn } = release.options;
+    const tieIns = tieIn ? await lookUp(providers.tieIns, providers.cache, tieIn) : undefined;
+    await job.updateProgress(90);
+    const enriched: EnrichedBook = { ...mergeBook(embedded.format, embedded, overrides, query, outcomes), ...(tieIns ? { tieIns } : {}) };
     await release.$query().patch({ metadata: enriched as unknown as Record<string, unknown> });
     context.logger.info('release enriched', {
       releaseId,

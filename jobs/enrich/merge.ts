@@ -2,6 +2,7 @@ import type { BookFormat, EmbeddedMetadata } from '../metadata/embedded';
 import { BookRecord, embeddedLayer, mergeLayers, overridesLayer } from '../metadata/book-record';
 import type { MetadataOverrides } from '../release-options';
 import type { BookQuery, ProviderOutcome, ProviderRecord } from './providers/provider-record';
+import type { TieInRecord } from './providers/tie-in-record';
 
 /**
  * Field precedence, lowest first (a later layer wins wherever it has a value):
@@ -16,6 +17,8 @@ export interface EnrichedBook {
   /** 0..1: how sure the naming can be of title, authors and year. */
   confidence: number;
   providers: ProviderOutcome[];
+  /** For tie-ins: what OMDb, TMDB and TheTVDB said of the film or series. */
+  tieIns?: ProviderOutcome<TieInRecord>[];
 }
 
 /** Lower case, no accents or punctuation, subtitle after ':' dropped: "The Hobbit: or There..." -> "the hobbit". */

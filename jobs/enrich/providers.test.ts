@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { createRedis, Redis } from '../../lib/redis';
 import { startReplayServer, ReplayServer } from '../../test/support/replay-server';
 import { createTestEnv, TestEnv } from '../../test/support/test-env';
-import { createBookProviders, lookUpBook } from './providers';
+import { createProviders, lookUp } from './providers';
 
 /** Provider clients against recorded answers on a local server, with real Redis for cache and limits. */
 let replay: ReplayServer;
@@ -20,7 +20,7 @@ afterAll(async () => {
   await Promise.all(envs.map((e) => e.cleanup()));
 });
 
-async function lookup(query: Parameters<typeof lookUpBook>[2], env: NodeJS.ProcessEnv = {}) {
+async function lookup(query: { isbn?: string; title?: string; author?: string }, env: NodeJS.ProcessEnv = {}) {
   const testEnv = await createTestEnv({
     OPENLIBRARY_BASE_URL: replay.baseUrl('openlibrary'),
     GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'),
@@ -29,11 +29,18 @@ async function lookup(query: Parameters<typeof lookUpBook>[2], env: NodeJS.Proce
   });
   envs.push(testEnv);
   redis ??= createRedis(testEnv.config, 'worker');
-  const { providers, cache } = createBookProviders(testEnv.config, redis);
-  return { outcomes: await lookUpBook(providers, cache, query), again: () => lookUpBook(providers, cache, query) };
+  const { books, cache } = createProviders(testEnv.config, redis);
+  return { outcomes: await lookUp(books, cache, query), again: () => lookUp(books, cache, query) };
 }
 
-const byProvider = (outcomes: Awaited<ReturnType<typeof lookUpBook>>) => Object.fromEntries(outcomes.map((o) => [o.provider, o]));
+const tieInBases = () => ({
+  OMDB_BASE_URL: replay.baseUrl('omdb'),
+  TMDB_BASE_URL: replay.baseUrl('tmdb'),
+  TVDB_BASE_URL: replay.baseUrl('tvdb'),
+  PROVIDER_CACHE_TTL_SECONDS: '0',
+});
+
+const byProvider = <T extends { provider: string }>(outcomes: T[]): Record<string, T> => Object.fromEntries(outcomes.map((o) => [o.provider, o]));
 
 describe('book providers', () => {
   // The recordings' ISBN-10s (0547928227, 0980200440) fail the check digit; records carry the
@@ -70,7 +77,7 @@ describe('book providers', () => {
         coverUrl: 'https://covers.openlibrary.org/b/id/5546156-L.jpg',
       },
     });
-    expect((found.openlibrary as { record: { description: string } }).record.description).toMatch(/^A practical guide to the art of slow reading/);
+    expect((found.openlibrary as unknown as { record: { description: string } }).record.description).toMatch(/^A practical guide to the art of slow reading/);
   });
 
   it('searches by title and author when there is no ISBN', async () => {
@@ -117,6 +124,46 @@ describe('book providers', () => {
     const second = await again();
     expect(replay.requests.length).toBe(before);
     expect(byProvider(second)).toMatchObject({ googlebooks: { status: 'found', cached: true }, openlibrary: { status: 'not_found', cached: true } });
+  });
+
+  it('looks up a film tie-in in OMDb and TMDB by IMDb id; TheTVDB logs in and has no such series', async () => {
+    const testEnv = await createTestEnv({ OMDB_API_KEY: 'k', TMDB_API_KEY: '8964', TVDB_API_KEY: 'tvdb-key', ...tieInBases() });
+    envs.push(testEnv);
+    const { tieIns, cache } = createProviders(testEnv.config, redis);
+    const outcomes = byProvider(await lookUp(tieIns, cache, { imdbId: 'tt1375666' }));
+    expect(outcomes.omdb).toMatchObject({ status: 'found', record: { title: 'Inception', year: 2010, kind: 'movie', makers: ['Christopher Nolan'], imdbId: 'tt1375666' } });
+    expect((outcomes.omdb as { record: { posterUrl?: string } }).record.posterUrl).toBeUndefined();
+    expect(outcomes.tmdb).toMatchObject({ status: 'found', record: { id: '27205', title: 'Inception', year: 2010, makers: ['Christopher Nolan'], imdbId: 'tt1375666' } });
+    expect(outcomes.tvdb).toMatchObject({ status: 'not_found' });
+    const series = byProvider(await lookUp(tieIns, cache, { title: 'Doctor Who', kind: 'series' }));
+    expect(series.tvdb).toMatchObject({ status: 'found', record: { id: '76107', title: 'Doctor Who (1963)', year: 1963, imdbId: 'tt0056751' } });
+    // One login served both searches: the token is kept in Redis.
+    expect(replay.requests.filter((u) => u.endsWith('/v4/login'))).toHaveLength(1);
+    const missing = byProvider(await lookUp(tieIns, cache, { title: 'No Such Film', year: 1999 }));
+    expect(missing.omdb).toMatchObject({ status: 'not_found' });
+  });
+
+  it('skips providers without a key and says so; a refused TheTVDB login is reported', async () => {
+    const noKeys = await createTestEnv(tieInBases());
+    envs.push(noKeys);
+    const { tieIns, cache } = createProviders(noKeys.config, redis);
+    expect(await lookUp(tieIns, cache, { imdbId: 'tt1375666' })).toEqual([
+      { provider: 'omdb', status: 'skipped', reason: 'no OMDB_API_KEY configured' },
+      { provider: 'tmdb', status: 'skipped', reason: 'no TMDB_API_KEY configured' },
+      { provider: 'tvdb', status: 'skipped', reason: 'no TVDB_API_KEY configured' },
+    ]);
+    replay.script('/v4/login', (_req, res) => {
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"status":"failure","message":"Unauthorized"}');
+      return true;
+    });
+    const wrongKey = await createTestEnv({ TVDB_API_KEY: 'wrong', ...tieInBases() });
+    envs.push(wrongKey);
+    const refused = createProviders(wrongKey.config, redis);
+    expect(byProvider(await lookUp(refused.tieIns, refused.cache, { title: 'Doctor Who' })).tvdb).toEqual({
+      provider: 'tvdb',
+      status: 'failed',
+      reason: 'tvdb: login refused (check TVDB_API_KEY and TVDB_PIN)',
+    });
   });
 
   it('holds a per-provider rate limit across two worker processes', async () => {

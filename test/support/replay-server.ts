@@ -3,20 +3,23 @@ import http from 'node:http';
 import path from 'node:path';
 
 /**
- * Stands in for the metadata providers: `/openlibrary/...` and `/googlebooks/...` are mapped back
+ * Stands in for the metadata providers: `/openlibrary/...`, `/googlebooks/...`, `/omdb/...`... are mapped back
  * to the real URL, escaped the way the recordings are named, and answered from the recording.
  * Tests can script a path (429s, delays, broken JSON) and read which URLs were asked.
  */
 const REAL_BASES: Record<string, string> = {
   openlibrary: 'https://openlibrary.org',
   googlebooks: 'https://www.googleapis.com/books/v1',
+  omdb: 'https://www.omdbapi.com',
+  tmdb: 'https://api.themoviedb.org/3',
+  tvdb: 'https://api4.thetvdb.com/v4',
 };
 const RECORDINGS = path.resolve(__dirname, '../../jobs/enrich/fixtures/recordings');
 
 export type Script = (req: http.IncomingMessage, res: http.ServerResponse, count: number) => boolean;
 
 export interface ReplayServer {
-  baseUrl(provider: 'openlibrary' | 'googlebooks'): string;
+  baseUrl(provider: 'openlibrary' | 'googlebooks' | 'omdb' | 'tmdb' | 'tvdb'): string;
   /** Real URLs asked for, in order. */
   requests: string[];
   /** Handles requests whose real URL contains `fragment` while `script` returns true. */

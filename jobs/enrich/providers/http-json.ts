@@ -10,10 +10,12 @@ export interface HttpJsonOptions {
   retries: number;
   limiter: RateLimiter;
   headers?: Record<string, string>;
+  /** A JSON body makes the request a POST. */
+  body?: unknown;
 }
 
 /**
- * GET a JSON document: rate-limited, with a timeout per attempt, and retries with exponential
+ * GET (or, with a body, POST) for a JSON document: rate-limited, with a timeout per attempt, and retries with exponential
  * backoff on 429 and 5xx that honour Retry-After. 404 is an answer (undefined), not an error.
  */
 export async function getJson<T>(url: string, options: HttpJsonOptions): Promise<T | undefined> {
@@ -22,7 +24,14 @@ export async function getJson<T>(url: string, options: HttpJsonOptions): Promise
     let response: Response;
     try {
       response = await fetch(url, {
-        headers: { 'User-Agent': USER_AGENT, Accept: 'application/json', ...options.headers },
+        method: options.body === undefined ? 'GET' : 'POST',
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        headers: {
+          'User-Agent': USER_AGENT,
+          Accept: 'application/json',
+          ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...options.headers,
+        },
         signal: AbortSignal.timeout(options.timeoutMs),
         redirect: 'follow',
       });

@@ -3,21 +3,34 @@ import type { Redis } from '../../../lib/redis';
 import { GoogleBooksProvider } from './google-books';
 import { OpenLibraryProvider } from './openlibrary';
 import { ProviderError } from './provider-error';
-import type { BookProvider, BookQuery, ProviderOutcome, ProviderRecord } from './provider-record';
+import { OmdbProvider } from './omdb';
+import type { BookProvider, Provider, ProviderOutcome } from './provider-record';
+import type { TieInProvider } from './tie-in-record';
+import { TmdbProvider } from './tmdb';
+import { TvdbProvider } from './tvdb';
 import { RateLimiter } from './rate-limiter';
 import { ResponseCache } from './response-cache';
 
-/** The book catalogues, in the order they are asked. */
-export function createBookProviders(config: Config, redis: Redis): { providers: BookProvider[]; cache: ResponseCache } {
+export interface Providers {
+  books: BookProvider[];
+  tieIns: TieInProvider[];
+  cache: ResponseCache;
+}
+
+/** Every provider, in the order they are asked, sharing one rate limiter and one cache. */
+export function createProviders(config: Config, redis: Redis): Providers {
+  const { baseUrls } = config.providers;
   const http = {
     timeoutMs: config.providers.timeoutMs,
     retries: config.providers.retries,
     limiter: new RateLimiter(redis, config.redis.prefix, config.providers.rateLimits),
   };
   return {
-    providers: [
-      new GoogleBooksProvider(config.providers.baseUrls.googlebooks, config.providers.googleBooksKey, http),
-      new OpenLibraryProvider(config.providers.baseUrls.openlibrary, http),
+    books: [new GoogleBooksProvider(baseUrls.googlebooks, config.providers.googleBooksKey, http), new OpenLibraryProvider(baseUrls.openlibrary, http)],
+    tieIns: [
+      new OmdbProvider(baseUrls.omdb, config.providers.omdbKey, http),
+      new TmdbProvider(baseUrls.tmdb, config.providers.tmdbKey, http),
+      new TvdbProvider(baseUrls.tvdb, config.providers.tvdbKey, config.providers.tvdbPin, redis, config.redis.prefix, http),
     ],
     cache: new ResponseCache(redis, config.redis.prefix, config.providers.cacheTtlSeconds),
   };
@@ -27,12 +40,12 @@ export function createBookProviders(config: Config, redis: Redis): { providers: 
  * Asks every provider, through the cache. A provider that fails or has no key is reported in the
  * outcome and never fails the lookup: enrichment goes on with what the others gave.
  */
-export async function lookUpBook(providers: BookProvider[], cache: ResponseCache, query: BookQuery): Promise<ProviderOutcome[]> {
+export async function lookUp<Q, R>(providers: Provider<Q, R>[], cache: ResponseCache, query: Q): Promise<ProviderOutcome<R>[]> {
   return Promise.all(
-    providers.map(async (provider): Promise<ProviderOutcome> => {
+    providers.map(async (provider): Promise<ProviderOutcome<R>> => {
       const reason = provider.unavailableReason();
       if (reason) return { provider: provider.name, status: 'skipped', reason };
-      const cached = await cache.get<ProviderRecord>(provider.name, query);
+      const cached = await cache.get<R>(provider.name, query);
       if (cached) return cached.value ? { provider: provider.name, status: 'found', record: cached.value, cached: true } : { provider: provider.name, status: 'not_found', cached: true };
       try {
         const record = await provider.find(query);

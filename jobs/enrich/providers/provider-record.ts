@@ -21,8 +21,8 @@ export interface ProviderRecord {
   infoUrl?: string;
 }
 
-export type ProviderOutcome =
-  | { provider: string; status: 'found'; record: ProviderRecord; cached: boolean }
+export type ProviderOutcome<R = ProviderRecord> =
+  | { provider: string; status: 'found'; record: R; cached: boolean }
   | { provider: string; status: 'not_found'; cached: boolean }
   | { provider: string; status: 'skipped'; reason: string }
   | { provider: string; status: 'failed'; reason: string };
@@ -33,9 +33,12 @@ export interface BookQuery {
   author?: string;
 }
 
-export interface BookProvider {
+/** Anything asked through the cache: a book catalogue or a film/series database. */
+export interface Provider<Q, R> {
   name: string;
   /** Why the provider cannot be used (e.g. no API key), or undefined when it can. */
   unavailableReason(): string | undefined;
-  find(query: BookQuery): Promise<ProviderRecord | undefined>;
+  find(query: Q): Promise<R | undefined>;
 }
+
+export type BookProvider = Provider<BookQuery, ProviderRecord>;
