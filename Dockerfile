@@ -10,6 +10,7 @@ COPY worker worker
 COPY jobs jobs
 COPY db db
 COPY lib lib
+COPY scheduler scheduler
 COPY bench bench
 RUN npm run build && npm prune --omit=dev
 

@@ -43,5 +43,16 @@ module.exports = {
     },
     workerPool('esp-worker-ingest', 'upload,enrich', process.env.INGEST_WORKERS),
     workerPool('esp-worker-pack', 'pack', process.env.PACK_WORKERS),
+    {
+      ...common,
+      // One instance only: its tasks also take Redis locks, so a second one would just skip.
+      name: 'esp-scheduler',
+      script: 'dist/scheduler/main.js',
+      exec_mode: 'fork',
+      instances: 1,
+      kill_timeout: 10000,
+      out_file: `${logDir}/scheduler.out.log`,
+      error_file: `${logDir}/scheduler.err.log`,
+    },
   ],
 };

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { ALL_QUEUES, isQueueName, PIPELINE_QUEUES, QueueName } from '../jobs/names';
@@ -82,6 +83,17 @@ const rawSchema = z.object({
   WORKER_SHUTDOWN_TIMEOUT_MS: intFrom('WORKER_SHUTDOWN_TIMEOUT_MS', 1000, 3_600_000).default('30000'),
   WORKER_LOCK_DURATION_MS: intFrom('WORKER_LOCK_DURATION_MS', 1000, 600_000).default('30000'),
   WORKER_STALLED_INTERVAL_MS: intFrom('WORKER_STALLED_INTERVAL_MS', 500, 600_000).default('30000'),
+  SCHEDULE_MAINTENANCE: z.string().trim().default('17 3 * * *'),
+  SCHEDULE_LOG_ROTATION: z.string().trim().default('5 0 * * *'),
+  SCHEDULE_HEALTH_WATCH: z.string().trim().default('*/30 * * * * *'),
+  HEALTH_URL: optionalString,
+  ALERT_WEBHOOK_URL: optionalString,
+  ALERT_WEBHOOK_FORMAT: z.enum(['slack', 'discord', 'pagerduty']).default('slack'),
+  PAGERDUTY_ROUTING_KEY: optionalString,
+  UPLOAD_RETENTION_DAYS: intFrom('UPLOAD_RETENTION_DAYS', 1, 3650).default('14'),
+  LOG_RETENTION_DAYS: intFrom('LOG_RETENTION_DAYS', 1, 3650).default('30'),
+  JOB_RUN_RETENTION_DAYS: intFrom('JOB_RUN_RETENTION_DAYS', 1, 3650).default('90'),
+  TEMP_RETENTION_HOURS: intFrom('TEMP_RETENTION_HOURS', 1, 720).default('24'),
   HEALTH_TIMEOUT_MS: intFrom('HEALTH_TIMEOUT_MS', 50, 30_000).default('1500'),
 });
 
@@ -122,6 +134,12 @@ export interface Config {
     stalledIntervalMs: number;
   };
   health: { timeoutMs: number };
+  scheduler: {
+    schedules: { maintenance: string; logRotation: string; healthWatch: string };
+    healthUrl: string;
+    alert: { webhookUrl?: string; format: 'slack' | 'discord' | 'pagerduty'; pagerDutyRoutingKey?: string };
+    retention: { uploadDays: number; logDays: number; jobRunDays: number; tempHours: number };
+  };
 }
 
 type Raw = z.infer<typeof rawSchema>;
@@ -140,6 +158,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database = parseDatabaseUrl(raw, problems);
   const worker = parseWorker(raw, problems);
   const rateLimits = parseRateLimits(raw.PROVIDER_RATE_LIMITS, problems);
+  for (const [name, expression] of [
+    ['SCHEDULE_MAINTENANCE', raw.SCHEDULE_MAINTENANCE],
+    ['SCHEDULE_LOG_ROTATION', raw.SCHEDULE_LOG_ROTATION],
+    ['SCHEDULE_HEALTH_WATCH', raw.SCHEDULE_HEALTH_WATCH],
+  ]) {
+    if (!cron.validate(expression)) problems.push(`${name}: "${expression}" is not a cron expression`);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -183,6 +208,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     log: { level: raw.LOG_LEVEL, file: path.resolve(raw.LOG_FILE ?? path.join(dataDir, 'logs', 'app.log')) },
     worker,
     health: { timeoutMs: raw.HEALTH_TIMEOUT_MS },
+    scheduler: {
+      schedules: { maintenance: raw.SCHEDULE_MAINTENANCE, logRotation: raw.SCHEDULE_LOG_ROTATION, healthWatch: raw.SCHEDULE_HEALTH_WATCH },
+      healthUrl: raw.HEALTH_URL ?? `http://127.0.0.1:${raw.PORT}/health`,
+      alert: { webhookUrl: raw.ALERT_WEBHOOK_URL, format: raw.ALERT_WEBHOOK_FORMAT, pagerDutyRoutingKey: raw.PAGERDUTY_ROUTING_KEY },
+      retention: { uploadDays: raw.UPLOAD_RETENTION_DAYS, logDays: raw.LOG_RETENTION_DAYS, jobRunDays: raw.JOB_RUN_RETENTION_DAYS, tempHours: raw.TEMP_RETENTION_HOURS },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
+import DailyRotateFile from 'winston-daily-rotate-file';
 import type { Config } from './config';
 import { currentContext } from './request-context';
 import { redact, redactString } from './redact';
@@ -38,7 +39,19 @@ export interface LoggerOptions {
 export function createLogger(config: Pick<Config, 'env' | 'log'>, options: LoggerOptions = {}): Logger {
   fs.mkdirSync(path.dirname(config.log.file), { recursive: true });
   const json = winston.format.combine(winston.format.timestamp(), contextAndRedaction(), winston.format.json());
-  const transports: winston.transport[] = [new winston.transports.File({ filename: config.log.file, format: json })];
+  const transports: winston.transport[] = [
+    // One file per day (app-YYYY-MM-DD.log). Writers only ever append, so no line is lost when the
+    // day changes; the scheduler compresses past days and deletes those past retention.
+    new DailyRotateFile({
+      filename: datedLogPattern(config.log.file),
+      datePattern: 'YYYY-MM-DD',
+      utc: true,
+      zippedArchive: false,
+      createSymlink: false,
+      auditFile: path.join(path.dirname(config.log.file), '.log-audit.json'),
+      format: json,
+    }),
+  ];
   if (options.console ?? config.env !== 'test') {
     const consoleFormat =
       config.env === 'production'
@@ -48,4 +61,10 @@ export function createLogger(config: Pick<Config, 'env' | 'log'>, options: Logge
   }
   transports.push(...(options.transports ?? []).map((t) => Object.assign(t, { format: t.format ?? json })));
   return winston.createLogger({ level: config.log.level, transports });
+}
+
+/** /var/log/app/app.log -> /var/log/app/app-%DATE%.log */
+export function datedLogPattern(logFile: string): string {
+  const ext = path.extname(logFile) || '.log';
+  return path.join(path.dirname(logFile), `${path.basename(logFile, ext)}-%DATE%${ext}`);
 }

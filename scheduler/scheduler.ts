@@ -1,0 +1,78 @@
+import path from 'node:path';
+import cron, { ScheduledTask } from 'node-cron';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import type { Redis } from '../lib/redis';
+import { withLock } from './redis-lock';
+import { HealthWatch } from './tasks/health-watch';
+import { rotateLogs } from './tasks/log-rotation';
+import { runMaintenance } from './tasks/maintenance';
+
+const LOCK_TTL_MS = 15 * 60_000;
+
+/** The cron schedule of the product's housekeeping; every task runs under a Redis lock. */
+export class Scheduler {
+  private readonly tasks: ScheduledTask[] = [];
+  readonly healthWatch: HealthWatch;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly redis: Redis,
+  ) {
+    const { scheduler } = config;
+    this.healthWatch = new HealthWatch({
+      healthUrl: scheduler.healthUrl,
+      timeoutMs: 5000,
+      failuresBeforeAlert: 2,
+      webhookUrl: scheduler.alert.webhookUrl,
+      format: scheduler.alert.format,
+      pagerDutyRoutingKey: scheduler.alert.pagerDutyRoutingKey,
+      logger,
+    });
+  }
+
+  /** The tasks by name, each wrapped in its lock: cron calls these, and so can an operator. */
+  readonly run = {
+    maintenance: () =>
+      this.locked('maintenance', async () => {
+        const report = await runMaintenance(this.config);
+        this.logger.info('maintenance done', { ...report });
+        return report;
+      }),
+    logRotation: () =>
+      this.locked('log-rotation', async () => {
+        const report = await rotateLogs(path.dirname(this.config.log.file), this.config.scheduler.retention.logDays);
+        this.logger.info('log rotation done', { compressed: report.compressed.length, deleted: report.deleted.length });
+        return report;
+      }),
+    healthWatch: () => this.locked('health-watch', () => this.healthWatch.tick()),
+  };
+
+  start(): void {
+    const { schedules } = this.config.scheduler;
+    const entries: [string, string, () => Promise<unknown>][] = [
+      ['maintenance', schedules.maintenance, this.run.maintenance],
+      ['log-rotation', schedules.logRotation, this.run.logRotation],
+      ['health-watch', schedules.healthWatch, this.run.healthWatch],
+    ];
+    for (const [name, expression, task] of entries) {
+      this.tasks.push(
+        cron.schedule(expression, () => {
+          task().catch((err: Error) => this.logger.error('scheduled task failed', { task: name, error: err.message }));
+        }, { name, noOverlap: true }),
+      );
+      this.logger.info('scheduled', { task: name, cron: expression });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.tasks.map((t) => t.stop()));
+  }
+
+  private async locked<T>(name: string, task: () => Promise<T>): Promise<T | undefined> {
+    const result = await withLock(this.redis, `${this.config.redis.prefix}:lock:${name}`, LOCK_TTL_MS, task);
+    if (result === undefined) this.logger.info('skipped: another run holds the lock', { task: name });
+    return result;
+  }
+}
