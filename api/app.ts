@@ -20,6 +20,7 @@ import { ReleaseService } from './services/release-service';
 import { UploadService } from './services/upload-service';
 import { UserService } from './services/user-service';
 import type { ApiContext } from './context';
+import { consoleRoutes } from '../console/routes';
 
 export interface AppDependencies {
   config: Config;
@@ -56,7 +57,22 @@ export function createApp(context: ApiContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId(context.logger));
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Bull Board's bundled UI needs inline styles and same-origin scripts only; nothing from a CDN.
+          'default-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'script-src': ["'self'"],
+          'frame-ancestors': ["'none'"],
+          // Off: on plain-HTTP deployments it would send the console's forms to https.
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
 
   app.use('/health', healthRoutes(context));
@@ -65,6 +81,7 @@ export function createApp(context: ApiContext): Express {
   app.use('/api/uploads', uploadRoutes(context));
   app.use('/api/releases', releaseRoutes(context));
   app.use('/api/jobs', jobRoutes(context));
+  app.use('/admin', consoleRoutes(context));
 
   app.use(notFound);
   app.use(errorHandler(context.logger));

@@ -17,12 +17,12 @@ declare module 'express-serve-static-core' {
  * extractors (the console's session cookie). Disabled or deleted users are rejected even with a
  * valid token.
  */
-export function createAuthenticator(config: Config, extraExtractors: JwtFromRequestFunction[] = []): RequestHandler {
+export function createAuthenticator(config: Config, extraExtractors: JwtFromRequestFunction[] = [], options: { bearer?: boolean } = {}): RequestHandler {
   const instance = new passport.Passport();
   instance.use(
     new JwtStrategy(
       {
-        jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ...extraExtractors]),
+        jwtFromRequest: ExtractJwt.fromExtractors([...(options.bearer === false ? [] : [ExtractJwt.fromAuthHeaderAsBearerToken()]), ...extraExtractors]),
         secretOrKey: config.secrets.jwtSecret,
         algorithms: [JWT_ALGORITHM],
         issuer: JWT_ISSUER,

@@ -13,6 +13,8 @@ command -v unzip >/dev/null || need_apt+=(unzip)
 command -v zip >/dev/null || need_apt+=(zip)
 [ -e /usr/bin/epubcheck ] || need_apt+=(epubcheck)
 [ -x /usr/bin/time ] || need_apt+=(time)
+# Headless browser for the console tests (driven by playwright-core; no browser download).
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then echo "setup: run as root (or install: ${need_apt[*]})" >&2; exit 1; fi

@@ -1,0 +1,97 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import cookieParser from 'cookie-parser';
+import express, { NextFunction, Request, Response, Router } from 'express';
+import type { ApiContext } from '../api/context';
+import { createAuthenticator } from '../api/middleware/authenticate';
+import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors';
+import { ALL_QUEUES } from '../jobs/names';
+import { dashboardData } from './dashboard-data';
+import { dashboardPage, loginPage } from './views';
+
+export const SESSION_COOKIE = 'esp_console';
+const CONSOLE_TOKEN_TTL_SECONDS = 30 * 60;
+
+/**
+ * The operator console under /admin: a login page that sets an httpOnly, SameSite=Strict cookie
+ * (Secure in production) holding a short-lived access token, checked by the same passport-jwt
+ * strategy as the API; the dashboard; and Bull Board. Admins only. State-changing requests must
+ * come from this origin (Origin / Sec-Fetch-Site), which with SameSite=Strict stops CSRF, Bull
+ * Board's own retry and clean calls included.
+ */
+export function consoleRoutes(context: ApiContext): Router {
+  const { config, services, queue } = context;
+  const router = Router();
+  const authenticate = createAuthenticator(config, [(req: Request) => req.cookies?.[SESSION_COOKIE] ?? null], { bearer: false });
+  router.use(cookieParser());
+  router.use(express.urlencoded({ extended: false, limit: '10kb' }));
+  router.use(sameOriginForChanges);
+
+  router.get('/login', (_req, res) => {
+    res.type('html').send(loginPage());
+  });
+  router.post('/login', async (req, res) => {
+    const email = String(req.body?.email ?? '');
+    const password = String(req.body?.password ?? '');
+    try {
+      const { user } = await services.auth.login(email, password);
+      if (user.role !== 'admin') {
+        res.status(403).type('html').send(loginPage('The console is for admins only.'));
+        return;
+      }
+      res.cookie(SESSION_COOKIE, services.auth.signAccessToken(user, CONSOLE_TOKEN_TTL_SECONDS), {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: config.env === 'production',
+        path: '/admin',
+        maxAge: CONSOLE_TOKEN_TTL_SECONDS * 1000,
+      });
+      res.redirect(303, '/admin');
+    } catch (err) {
+      if (!(err instanceof UnauthorizedError)) throw err;
+      res.status(401).type('html').send(loginPage('Wrong email or password.'));
+    }
+  });
+  router.post('/logout', (_req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/admin' });
+    res.redirect(303, '/admin/login');
+  });
+
+  // Everything below needs an admin session; a browser without one is sent to the login page.
+  router.use((req, res, next) => authenticate(req, res, (err?: unknown) => {
+    if (err instanceof UnauthorizedError && req.method === 'GET' && req.accepts('html')) return res.redirect(303, '/admin/login');
+    if (err) return next(err);
+    if (req.currentUser?.role !== 'admin') return next(new ForbiddenError('The console is for admins only'));
+    next();
+  }));
+
+  router.get('/', async (req, res) => {
+    res.type('html').send(await dashboardPage(await dashboardData(config, queue, services.health, req.currentUser!.email)));
+  });
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: ALL_QUEUES.map((name) => new BullMQAdapter(queue.queue(name))), serverAdapter: board });
+  router.use('/queues', board.getRouter());
+  return router;
+}
+
+function sameOriginForChanges(req: Request, _res: Response, next: NextFunction): void {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
+  const origin = req.get('origin');
+  const site = req.get('sec-fetch-site');
+  const host = req.get('host');
+  // With Referrer-Policy: no-referrer browsers send "Origin: null" on form posts; Sec-Fetch-Site still tells.
+  const sameOrigin = origin && origin !== 'null' ? safeHost(origin) === host : site === 'same-origin';
+  if (!sameOrigin) return next(new AppError(403, 'CSRF_REJECTED', 'Cross-site request refused'));
+  next();
+}
+
+function safeHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
