@@ -1,5 +1,6 @@
 import type { EmbeddedMetadata } from '../metadata/embedded';
-import { matchesQuery, matchKey, mergeBook } from './merge';
+import { matchKey } from './match';
+import { matchesQuery, mergeBook } from './merge';
 import type { ProviderOutcome, ProviderRecord } from './providers/provider-record';
 
 const catalogue = (fields: Partial<ProviderRecord>): ProviderRecord => ({ provider: 'googlebooks', authors: [], categories: [], ...fields });

@@ -3,6 +3,7 @@ import { BookRecord, embeddedLayer, mergeLayers, overridesLayer } from '../metad
 import type { MetadataOverrides } from '../release-options';
 import type { BookQuery, ProviderOutcome, ProviderRecord } from './providers/provider-record';
 import type { TieInRecord } from './providers/tie-in-record';
+import { matchKey, surnameOf } from './match';
 
 /**
  * Field precedence, lowest first (a later layer wins wherever it has a value):
@@ -21,27 +22,12 @@ export interface EnrichedBook {
   tieIns?: ProviderOutcome<TieInRecord>[];
 }
 
-/** Lower case, no accents or punctuation, subtitle after ':' dropped: "The Hobbit: or There..." -> "the hobbit". */
-export function matchKey(text: string | undefined): string {
-  return (text ?? '')
-    .split(/[:;]/)[0]
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/&/g, 'and')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .replace(/^(the|a|an) /, '')
-    .trim();
-}
-
-const surname = (name: string) => matchKey(name).split(' ').pop() ?? '';
-
 /** Whether a provider's record is about the book asked for. */
 export function matchesQuery(record: ProviderRecord, query: BookQuery): boolean {
   if (query.isbn && record.isbn13 && record.isbn13 !== query.isbn) return false;
   if (query.isbn && !query.title) return true;
   const titleOk = !query.title || !record.title || matchKey(record.title) === matchKey(query.title);
-  const authorOk = !query.author || record.authors.length === 0 || record.authors.some((a) => surname(a) === surname(query.author!));
+  const authorOk = !query.author || record.authors.length === 0 || record.authors.some((a) => surnameOf(a) === surnameOf(query.author!));
   return titleOk && authorOk;
 }
 

@@ -80,11 +80,16 @@ describe('book providers', () => {
     expect((found.openlibrary as unknown as { record: { description: string } }).record.description).toMatch(/^A practical guide to the art of slow reading/);
   });
 
-  it('searches by title and author when there is no ISBN', async () => {
+  it('searches by title and author when there is no ISBN, and picks the matching work of an ambiguous search', async () => {
     const { outcomes } = await lookup({ title: 'Tales from Earthsea', author: 'Ursula K. Le Guin' });
     expect(byProvider(outcomes).googlebooks).toMatchObject({
       status: 'found',
       record: { title: 'Tales from Earthsea', year: 2001, publisher: 'Harcourt', language: 'en', pages: 314, isbn13: '9780152047641' },
+    });
+    // OpenLibrary answers a study guide and another Earthsea book first; the exact work is chosen.
+    expect(byProvider(outcomes).openlibrary).toMatchObject({
+      status: 'found',
+      record: { id: '/works/OL59864W', title: 'Tales from Earthsea', authors: ['Ursula K. Le Guin'], year: 2001, isbn13: '9780152047641', coverUrl: 'https://covers.openlibrary.org/b/id/8231856-L.jpg' },
     });
   });
 
