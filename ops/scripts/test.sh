@@ -12,6 +12,13 @@ if ! node -e "require('mysql2/promise').createConnection('$mysql_url').then(c =>
   exit 1
 fi
 
+if docker compose version >/dev/null 2>&1; then
+  echo "== docker compose config =="
+  MYSQL_PASSWORD=check MYSQL_ROOT_PASSWORD=check docker compose -f docker-compose.prod.yml --env-file .env.example config -q
+else
+  echo "== docker compose config: skipped, no compose client on this machine (the file is parsed as YAML by the tests) =="
+fi
+
 echo "== jest on SQLite (with coverage) =="
 TEST_DB=sqlite npx jest --coverage "$@"
 echo "== jest on MySQL/MariaDB =="

@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import knex from 'knex';
+import yaml from 'js-yaml';
+import { MYSQL_ROOT_URL } from './support/test-env';
+
+const ROOT = path.resolve(__dirname, '..');
+const run = promisify(execFile);
+
+describe('operations files', () => {
+  it('backup.sh and restore.sh round-trip a MySQL database and the releases folder', async () => {
+    const work = fs.mkdtempSync('/tmp/esp-backup-');
+    const name = `esp_backup_${Date.now()}`;
+    const admin = knex({ client: 'mysql2', connection: MYSQL_ROOT_URL });
+    const url = new URL(MYSQL_ROOT_URL);
+    url.pathname = `/${name}`;
+    try {
+      await admin.raw(`CREATE DATABASE \`${name}\``);
+      await admin.raw(`CREATE TABLE \`${name}\`.t (id INT)`);
+      await admin.raw(`INSERT INTO \`${name}\`.t VALUES (42)`);
+      fs.mkdirSync(path.join(work, 'releases/Some.Release'), { recursive: true });
+      fs.writeFileSync(path.join(work, 'releases/Some.Release/a.zip'), 'zip bytes');
+      const env = { ...process.env, DATABASE_URL: url.toString(), RELEASES_FOLDER: path.join(work, 'releases'), BACKUP_DIR: path.join(work, 'out') };
+      await run('bash', [path.join(ROOT, 'ops/scripts/backup.sh')], { env });
+      const files = fs.readdirSync(path.join(work, 'out')).sort();
+      expect(files).toEqual([expect.stringMatching(/^db-\d{8}T\d{6}Z\.sql\.gz$/), expect.stringMatching(/^releases-\d{8}T\d{6}Z\.tar\.gz$/)]);
+
+      await admin.raw(`DROP TABLE \`${name}\`.t`);
+      fs.rmSync(path.join(work, 'releases'), { recursive: true });
+      await run('bash', [path.join(ROOT, 'ops/scripts/restore.sh'), ...files.map((f) => path.join(work, 'out', f))], { env });
+      expect((await admin.raw(`SELECT id FROM \`${name}\`.t`))[0]).toEqual([{ id: 42 }]);
+      expect(fs.readFileSync(path.join(work, 'releases/Some.Release/a.zip'), 'utf8')).toBe('zip bytes');
+    } finally {
+      await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+      await admin.destroy();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('docker-compose.prod.yml runs every process with its settings and no secret in the file', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docker-compose.prod.yml'), 'utf8');
+    const compose = yaml.load(text) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; stop_grace_period?: string }> };
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'migrate', 'mysql', 'nginx', 'redis', 'scheduler', 'worker-ingest', 'worker-pack']);
+    expect(compose.services.redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
+    expect(compose.services['worker-pack'].environment).toMatchObject({ WORKER_QUEUES: 'pack', REDIS_URL: 'redis://redis:6379/0' });
+    expect(compose.services['worker-ingest'].environment).toMatchObject({ WORKER_QUEUES: 'upload,enrich' });
+    expect(compose.services['worker-pack'].stop_grace_period).toBe('40s');
+    // Password keys only ever take ${VARIABLE} values from the environment.
+    expect(text).not.toMatch(/^\s*[A-Z_]*PASSWORD:\s*[^$\s]/m);
+  });
+});
