@@ -58,6 +58,14 @@ describe('auth', () => {
     expect((await app.http.post('/api/auth/refresh').send({ refreshToken: other.refreshToken })).status).toBe(200);
   });
 
+  it('of two concurrent refreshes with one token, exactly one wins', async () => {
+    const { user } = await app.createUser('operator');
+    const { refreshToken } = (await login(user.email)).body;
+    const results = await Promise.all([1, 2, 3].map(() => app.http.post('/api/auth/refresh').send({ refreshToken })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401]);
+    expect(results.filter((r) => r.status === 401).map((r) => r.body.error.code)).toEqual(expect.arrayContaining(['REFRESH_TOKEN_REUSED']));
+  });
+
   it('logout revokes the refresh token', async () => {
     const { user } = await app.createUser('operator');
     const tokens = (await login(user.email)).body;

@@ -37,7 +37,8 @@ describe('GET /health', () => {
   it('times out a hanging component instead of hanging itself', async () => {
     // A listening socket that never answers: Redis "connects" but PING gets no reply.
     const net = await import('node:net');
-    const silent = net.createServer(() => {}).listen(0, '127.0.0.1');
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket)).listen(0, '127.0.0.1');
     await new Promise((r) => silent.once('listening', r));
     const port = (silent.address() as { port: number }).port;
     try {
@@ -48,7 +49,8 @@ describe('GET /health', () => {
       expect(res.body.components.redis.status).toBe('down');
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
-      silent.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });
