@@ -67,7 +67,7 @@ export function consoleRoutes(context: ApiContext): Router {
   }));
 
   router.get('/', async (req, res) => {
-    res.type('html').send(await dashboardPage(await dashboardData(config, queue, services.health, req.currentUser!.email)));
+    res.type('html').send(dashboardPage(await dashboardData(config, queue, services.health, req.currentUser!.email)));
   });
 
   const board = new ExpressAdapter();

@@ -56,6 +56,9 @@ export const packJob = defineJob<PackPayload>({
     }
 
     let reported = 0;
+    // Progress writes run one after another and are awaited before the final state is written, so a
+    // late one can never overwrite "done" (and a failed write is logged, not an unhandled rejection).
+    let progressWrites: Promise<unknown> = Promise.resolve();
     try {
       const result = await packRelease({
         sourcePath: uploadPath(config, upload.id),
@@ -82,10 +85,11 @@ export const packJob = defineJob<PackPayload>({
         onProgress: (fraction) => {
           if (fraction - reported < PROGRESS_STEP && fraction < 1) return;
           reported = fraction;
-          void job.updateProgress(Math.round(fraction * 100));
-          void reportProgress(releaseId, 'pack', fraction);
+          progressWrites = progressWrites
+            .then(() => Promise.all([job.updateProgress(Math.round(fraction * 100)), reportProgress(releaseId, 'pack', fraction)]))
+            .catch((err: Error) => logger.warn('progress not recorded', { releaseId, error: err.message }));
         },
-      });
+      }).finally(() => progressWrites);
       await Release.transaction(async (trx) => {
         await ReleaseFile.query(trx).delete().where({ releaseId });
         // One multi-row insert through knex (Objection's batch insert is Postgres-only).

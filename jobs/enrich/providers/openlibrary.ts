@@ -96,18 +96,17 @@ export class OpenLibraryProvider implements BookProvider {
   }
 
   private async byIsbn(isbn: string): Promise<ProviderRecord | undefined> {
-    const query = { isbn };
     const options = { ...this.http, provider: this.name };
     const answer = await getJson<Record<string, BooksApiEntry>>(
-      `${this.baseUrl}/api/books?bibkeys=ISBN:${query.isbn}&jscmd=data&format=json`,
+      `${this.baseUrl}/api/books?bibkeys=ISBN:${isbn}&jscmd=data&format=json`,
       options,
     );
-    const entry = answer?.[`ISBN:${query.isbn}`];
+    const entry = answer?.[`ISBN:${isbn}`];
     if (!entry?.title) return undefined;
     const workKey = entry.works?.[0]?.key;
     const work = workKey ? await getJson<Work>(`${this.baseUrl}${workKey}.json`, options) : undefined;
     const description = typeof work?.description === 'string' ? work.description : work?.description?.value;
-    const isbn13 = normalizeIsbn(entry.identifiers?.isbn_13?.[0] ?? entry.identifiers?.isbn_10?.[0]) ?? query.isbn;
+    const isbn13 = normalizeIsbn(entry.identifiers?.isbn_13?.[0] ?? entry.identifiers?.isbn_10?.[0]) ?? isbn;
     return {
       provider: this.name,
       id: entry.key,
