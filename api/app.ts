@@ -34,6 +34,7 @@ export const JSON_BODY_LIMIT = '1mb';
 
 export function buildApiContext({ config, logger, db, redis, queue }: AppDependencies): ApiContext {
   const auth = new AuthService(config, logger);
+  const uploads = new UploadService(config, logger, queue);
   return {
     config,
     logger,
@@ -45,8 +46,8 @@ export function buildApiContext({ config, logger, db, redis, queue }: AppDepende
       auth,
       users: new UserService(config, auth),
       health: new HealthService(config, db, redis, queue),
-      uploads: new UploadService(config, logger, queue),
-      releases: new ReleaseService(queue, logger),
+      uploads,
+      releases: new ReleaseService(queue, uploads, logger),
     },
   };
 }

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { stableStringify } from '../../lib/stable-json';
-import { Release, Upload, User } from '../../db/models';
+import { Release, User } from '../../db/models';
+import type { UploadService } from './upload-service';
 import type { JobQueue } from '../../jobs/job-queue';
 import type { ReleaseOptions } from '../../jobs/release-options';
 
@@ -15,13 +16,13 @@ export interface ReleaseRequest {
 export class ReleaseService {
   constructor(
     private readonly queue: JobQueue,
+    private readonly uploads: UploadService,
     private readonly logger: Logger,
   ) {}
 
   async request(user: User, { uploadId, options }: ReleaseRequest): Promise<{ release: Release; created: boolean }> {
     if (options.force && user.role !== 'admin') throw new ForbiddenError('Only an admin can force a release name that breaks the rules');
-    const upload = await Upload.query().findById(uploadId);
-    if (!upload || (user.role !== 'admin' && upload.userId !== user.id)) throw new NotFoundError(`Upload ${uploadId}`);
+    const upload = await this.uploads.getVisible(user, uploadId);
     if (upload.status === 'rejected') throw new ConflictError(`Upload ${uploadId} was rejected: ${upload.error}`, 'UPLOAD_REJECTED');
 
     const requestKey = createHash('sha256').update(`${uploadId}\n${stableStringify(options)}`).digest('hex');
