@@ -19,6 +19,21 @@ import { HealthService } from './services/health-service';
 import { ReleaseService } from './services/release-service';
 import { UploadService } from './services/upload-service';
 import { UserService } from './services/user-service';
+import { DestinationService } from './services/destination-service';
+import { GroupService } from './services/group-service';
+import { RoleService } from './services/role-service';
+import { RuleService } from './services/rule-service';
+import { StatsService } from './services/stats-service';
+import { TemplateService } from './services/template-service';
+import { ValidationService } from './services/validation-service';
+import { SettingsRepository } from '../db/settings-repository';
+import { configurationRoutes } from './routes/configurations';
+import { destinationRoutes } from './routes/destinations';
+import { groupRoutes } from './routes/groups';
+import { roleRoutes } from './routes/roles';
+import { ruleRoutes } from './routes/rules';
+import { statsRoutes } from './routes/stats';
+import { templateRoutes } from './routes/templates';
 import type { ApiContext } from './context';
 import { consoleRoutes } from '../console/routes';
 
@@ -35,6 +50,9 @@ export const JSON_BODY_LIMIT = '1mb';
 export function buildApiContext({ config, logger, db, redis, queue }: AppDependencies): ApiContext {
   const auth = new AuthService(config, logger);
   const uploads = new UploadService(config, logger, queue);
+  const groups = new GroupService();
+  const settings = new SettingsRepository(config);
+  const releases = new ReleaseService(config, queue, uploads, groups, settings, logger);
   return {
     config,
     logger,
@@ -47,7 +65,15 @@ export function buildApiContext({ config, logger, db, redis, queue }: AppDepende
       users: new UserService(config, auth),
       health: new HealthService(config, db, redis, queue),
       uploads,
-      releases: new ReleaseService(queue, uploads, logger),
+      releases,
+      validation: new ValidationService(config, releases),
+      roles: new RoleService(),
+      groups,
+      rules: new RuleService(),
+      templates: new TemplateService(releases),
+      destinations: new DestinationService(config, queue, releases, logger),
+      settings,
+      stats: new StatsService(queue),
     },
   };
 }
@@ -82,6 +108,13 @@ export function createApp(context: ApiContext): Express {
   app.use('/api/uploads', uploadRoutes(context));
   app.use('/api/releases', releaseRoutes(context));
   app.use('/api/jobs', jobRoutes(context));
+  app.use('/api/roles', roleRoutes(context));
+  app.use('/api/groups', groupRoutes(context));
+  app.use('/api/rules', ruleRoutes(context));
+  app.use('/api/templates', templateRoutes(context));
+  app.use('/api/destinations', destinationRoutes(context));
+  app.use('/api/configurations', configurationRoutes(context));
+  app.use('/api/stats', statsRoutes(context));
   app.use('/admin', consoleRoutes(context));
 
   app.use(notFound);

@@ -9,6 +9,14 @@ import type { HealthService } from './services/health-service';
 import type { ReleaseService } from './services/release-service';
 import type { UploadService } from './services/upload-service';
 import type { UserService } from './services/user-service';
+import type { DestinationService } from './services/destination-service';
+import type { GroupService } from './services/group-service';
+import type { RoleService } from './services/role-service';
+import type { RuleService } from './services/rule-service';
+import type { StatsService } from './services/stats-service';
+import type { TemplateService } from './services/template-service';
+import type { ValidationService } from './services/validation-service';
+import type { SettingsRepository } from '../db/settings-repository';
 
 /** What the API's routes are given: the config, the outside systems, and the domain services. */
 export interface ApiContext {
@@ -24,5 +32,13 @@ export interface ApiContext {
     health: HealthService;
     uploads: UploadService;
     releases: ReleaseService;
+    validation: ValidationService;
+    roles: RoleService;
+    groups: GroupService;
+    rules: RuleService;
+    templates: TemplateService;
+    destinations: DestinationService;
+    settings: SettingsRepository;
+    stats: StatsService;
   };
 }

@@ -154,7 +154,7 @@ async function benchPipeline(flows: number): Promise<void> {
   started = performance.now();
   for (let i = 0; i < flows; i++) {
     const id = `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-    await Release.query().insert({ id, uploadId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, userId: user.id, requestKey: id, options: { group: 'ESP', source: 'RETAIL', overrides: {}, force: false }, state: 'queued', progress: 0, releaseDate: '2026-01-01' });
+    await Release.query().insert({ id, uploadId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, userId: user.id, requestKey: id, options: { type: 'EBOOK', group: 'ESP', source: 'RETAIL', overrides: {}, force: false }, state: 'queued', progress: 0, releaseDate: '2026-01-01' });
     await jobQueue.startReleaseFlow(id);
   }
   for (;;) {

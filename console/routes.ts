@@ -5,6 +5,8 @@ import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import type { ApiContext } from '../api/context';
 import { createAuthenticator } from '../api/middleware/authenticate';
+import { requirePermission } from '../api/middleware/authorize';
+import { Actor } from '../api/services/actor';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors';
 import { ALL_QUEUES } from '../jobs/names';
 import { dashboardData } from './dashboard-data';
@@ -16,7 +18,7 @@ const CONSOLE_TOKEN_TTL_SECONDS = 30 * 60;
 /**
  * The operator console under /admin: a login page that sets an httpOnly, SameSite=Strict cookie
  * (Secure in production) holding a short-lived access token, checked by the same passport-jwt
- * strategy as the API; the dashboard; and Bull Board. Admins only. State-changing requests must
+ * strategy as the API; the dashboard; and Bull Board. It needs the queues:MOD permission (admins). State-changing requests must
  * come from this origin (Origin / Sec-Fetch-Site), which with SameSite=Strict stops CSRF, Bull
  * Board's own retry and clean calls included.
  */
@@ -36,7 +38,7 @@ export function consoleRoutes(context: ApiContext): Router {
     const password = String(req.body?.password ?? '');
     try {
       const { user } = await services.auth.login(email, password);
-      if (user.role !== 'admin') {
+      if (!(await Actor.of(user)).can('queues', 'MOD')) {
         res.status(403).type('html').send(loginPage('The console is for admins only.'));
         return;
       }
@@ -62,8 +64,9 @@ export function consoleRoutes(context: ApiContext): Router {
   router.use((req, res, next) => authenticate(req, res, (err?: unknown) => {
     if (err instanceof UnauthorizedError && req.method === 'GET' && req.accepts('html')) return res.redirect(303, '/admin/login');
     if (err) return next(err);
-    if (req.currentUser?.role !== 'admin') return next(new ForbiddenError('The console is for admins only'));
-    next();
+    requirePermission('queues', 'MOD')(req, res, (denied?: unknown) =>
+      next(denied instanceof ForbiddenError ? new ForbiddenError('The console is for admins only (queues:MOD)') : denied),
+    );
   }));
 
   router.get('/', async (req, res) => {

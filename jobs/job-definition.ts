@@ -3,6 +3,7 @@ import type { ZodType, ZodTypeDef } from 'zod';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Redis } from '../lib/redis';
+import type { JobQueue } from './job-queue';
 import type { JobName, QueueName } from './names';
 
 /** What every processor is given besides its job. */
@@ -11,6 +12,8 @@ export interface WorkerContext {
   logger: Logger;
   /** The worker's Redis connection, for caches and rate limits shared across processes. */
   redis: Redis;
+  /** For follow-up jobs. */
+  queue: JobQueue;
 }
 
 /**

@@ -20,7 +20,11 @@ const RETENTION: JobsOptions = {
 export const jobIds = {
   uploadInspection: (uploadId: string) => `inspect-upload-${uploadId}`,
   releaseStep: (step: JobName, releaseId: string) => `${step}-${releaseId}`,
+  distribution: (releaseId: string, destinationId: number) => `distribute-${releaseId}-${destinationId}`,
 };
+
+/** Transfers are retried longer than other uploads' steps: remote servers drop and come back. */
+const DISTRIBUTION_OPTIONS: JobsOptions = { attempts: 6, backoff: { type: 'exponential', delay: 3000 } };
 
 export interface JobView {
   id: string;
@@ -68,6 +72,22 @@ export class JobQueue {
     return this.unavailableAs503(() =>
       this.queue(QueueName.Upload).add(JobName.Inspect, { uploadId }, { jobId: jobIds.uploadInspection(uploadId) }),
     );
+  }
+
+  /**
+   * One job per destination. The job id is fixed per release and destination, so enqueueing again
+   * (a pack job rerun) adds nothing while the earlier one is kept; `retry` replaces a finished one.
+   */
+  async enqueueDistribution(releaseId: string, destinationId: number, options: { retry?: boolean } = {}): Promise<void> {
+    const jobId = jobIds.distribution(releaseId, destinationId);
+    await this.unavailableAs503(async () => {
+      const queue = this.queue(QueueName.Upload);
+      if (options.retry) {
+        const previous = await queue.getJob(jobId);
+        if (previous && ['completed', 'failed'].includes(await previous.getState())) await previous.remove();
+      }
+      await queue.add(JobName.Distribute, { releaseId, destinationId }, { jobId, ...DISTRIBUTION_OPTIONS });
+    });
   }
 
   /** inspect -> enrich -> pack as one flow; a failing step fails the steps after it. */

@@ -11,6 +11,8 @@ export enum JobName {
   Enrich = 'enrich',
   Pack = 'pack',
   Maintenance = 'maintenance',
+  /** Sends a packed release to one destination (FTP, FTPS, SFTP); runs on the upload queue. */
+  Distribute = 'distribute',
 }
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);

@@ -1,11 +1,12 @@
 import type { JobDefinition } from './job-definition';
+import { distributeJob } from './distribute';
 import { enrichJob } from './enrich';
 import { inspectJob } from './inspect';
 import { ALL_QUEUES, QueueName } from './names';
 import { packJob } from './pack';
 
 /** Every job the workers can run. */
-export const JOBS: JobDefinition<never>[] = [inspectJob, enrichJob, packJob] as unknown as JobDefinition<never>[];
+export const JOBS: JobDefinition<never>[] = [inspectJob, enrichJob, packJob, distributeJob] as unknown as JobDefinition<never>[];
 
 /**
  * Job definitions by queue and name. Fails at start-up if a name is defined twice; a queue with

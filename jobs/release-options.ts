@@ -1,7 +1,16 @@
 import { z } from 'zod';
 
-/** Archive volume sizes the 2022 eBook rules allow, in millions of bytes. */
-export const ALLOWED_VOLUME_SIZES_MB = [5, 10, 50, 100, 150, 200, 250] as const;
+/** Release types the product knows; only EBOOK is packed today (see UNSUPPORTED_TYPES). */
+export const RELEASE_TYPES = ['EBOOK', 'TV', 'DOCS', 'AUDIOBOOK', 'GAME'] as const;
+export type ReleaseType = (typeof RELEASE_TYPES)[number];
+
+/** Why each type other than EBOOK is refused instead of being packed as an eBook. */
+export const UNSUPPORTED_TYPES: Record<Exclude<ReleaseType, 'EBOOK'>, string> = {
+  TV: 'TV releases are RAR sets with an SFV and an NFO, and RAR volumes may only be written with RARLAB tools, which this product does not ship',
+  DOCS: 'DOCS releases (tutorials, courses) need their own naming and packing rules, which are not built yet',
+  AUDIOBOOK: 'AUDIOBOOK releases need audio inspection and MP3 naming rules, which are not built yet',
+  GAME: 'GAME releases need ISO/RAR packing and their own naming rules, which are not built yet',
+};
 export const SOURCES = ['RETAIL', 'SCAN', 'HYBRID'] as const;
 export type Source = (typeof SOURCES)[number];
 
@@ -40,11 +49,18 @@ export const releaseOptionsSchema = z
       .toUpperCase()
       .pipe(z.enum(SOURCES))
       .default('RETAIL'),
-    volumeSizeMb: z
-      .number()
-      .int()
-      .refine((n) => (ALLOWED_VOLUME_SIZES_MB as readonly number[]).includes(n), `one of ${ALLOWED_VOLUME_SIZES_MB.join(', ')}`)
-      .optional(),
+    type: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .pipe(z.enum(RELEASE_TYPES))
+      .default('EBOOK'),
+    /** Checked against the rule's allowed sizes when the release is requested. */
+    volumeSizeMb: z.number().int().positive().optional(),
+    ruleId: z.number().int().positive().optional(),
+    templateId: z.number().int().positive().optional(),
+    /** Where to send the finished release; the group's destinations when not given. */
+    destinationIds: z.array(z.number().int().positive()).max(20).optional(),
     overrides: metadataOverridesSchema.default({}),
     tieIn: tieInSchema.optional(),
     /** Pack even when the release name breaks a rule (admins only). */

@@ -46,6 +46,7 @@ const rawSchema = z.object({
   PORT: intFrom('PORT', 0, 65535).default('5000'),
   SECRET_KEY: optionalString,
   JWT_SECRET_KEY: optionalString,
+  CREDENTIALS_KEY: optionalString.refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), 'CREDENTIALS_KEY must be 64 hex characters (32 bytes)'),
   DATABASE_URL: optionalString,
   DATA_DIR: z.string().trim().default('data'),
   REDIS_URL: urlString('REDIS_URL').default('redis://127.0.0.1:6379/0'),
@@ -106,7 +107,8 @@ export type { QueueName };
 export interface Config {
   env: 'development' | 'production' | 'test';
   http: { host: string; port: number };
-  secrets: { secretKey: string; jwtSecret: string };
+  /** credentialsKey encrypts stored credentials; without it a key is derived from secretKey. */
+  secrets: { secretKey: string; jwtSecret: string; credentialsKey?: string };
   database: DatabaseConfig;
   redis: { url: string; prefix: string };
   auth: { bcryptRounds: number; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
@@ -172,7 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: raw.NODE_ENV,
     http: { host: raw.HOST, port: raw.PORT },
-    secrets: { secretKey, jwtSecret },
+    secrets: { secretKey, jwtSecret, credentialsKey: raw.CREDENTIALS_KEY },
     database: database!,
     redis: { url: raw.REDIS_URL, prefix: raw.QUEUE_PREFIX },
     auth: {

@@ -75,3 +75,10 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Well-formed input the product cannot act on (an unsupported release type, a template that breaks the NFO rules). */
+export class UnprocessableError extends AppError {
+  constructor(message: string, code: string, details?: unknown) {
+    super(422, code, message, details);
+  }
+}

@@ -35,7 +35,7 @@ describe('maintenance', () => {
     const stale = await addUpload('11111111-1111-4111-8111-111111111111', 30);
     const fresh = await addUpload('22222222-2222-4222-8222-222222222222', 1);
     const released = await addUpload('33333333-3333-4333-8333-333333333333', 30);
-    await Release.query().insert({ id: '44444444-4444-4444-8444-444444444444', uploadId: released.id, userId: user.id, requestKey: 'k', options: { group: 'ESP', source: 'RETAIL', overrides: {}, force: false }, state: 'done', progress: 100, releaseDate: '2026-01-01' });
+    await Release.query().insert({ id: '44444444-4444-4444-8444-444444444444', uploadId: released.id, userId: user.id, requestKey: 'k', options: { type: 'EBOOK', group: 'ESP', source: 'RETAIL', overrides: {}, force: false }, state: 'done', progress: 100, releaseDate: '2026-01-01' });
 
     const partial = path.join(app.config.storage.uploadDir, '.partial');
     const incoming = path.join(app.config.storage.releasesDir, '.incoming');

@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger';
 import { createRedis, Redis } from '../lib/redis';
 import { withTimeout } from '../lib/timeout';
 import type { WorkerContext } from '../jobs/job-definition';
+import { JobQueue } from '../jobs/job-queue';
 import type { QueueName } from '../jobs/names';
 import { jobsByQueue } from '../jobs/registry';
 import { runJob } from '../jobs/run-job';
@@ -16,6 +17,9 @@ import { runJob } from '../jobs/run-job';
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly connection: Redis;
+  /** Jobs enqueue follow-up jobs (a packed release's distributions) through a producer connection. */
+  private readonly producer: Redis;
+  private readonly queue: JobQueue;
 
   constructor(
     private readonly config: Config,
@@ -23,11 +27,14 @@ export class WorkerPool {
   ) {
     this.connection = createRedis(config, 'worker');
     this.connection.on('error', (err) => logger.warn('worker redis error', { error: err.message }));
+    this.producer = createRedis(config, 'producer');
+    this.producer.on('error', (err) => logger.warn('worker producer redis error', { error: err.message }));
+    this.queue = new JobQueue(config, this.producer, logger);
   }
 
   start(queues: QueueName[] = this.config.worker.queues): void {
     const definitions = jobsByQueue();
-    const context: WorkerContext = { config: this.config, logger: this.logger, redis: this.connection };
+    const context: WorkerContext = { config: this.config, logger: this.logger, redis: this.connection, queue: this.queue };
     for (const queueName of queues) {
       const byName = definitions.get(queueName)!;
       const processor = async (job: Job) => {
@@ -66,6 +73,8 @@ export class WorkerPool {
       this.logger.warn('jobs still running at shutdown timeout; they will be retried as stalled', { error: (err as Error).message });
       await Promise.all(this.workers.map((w) => w.close(true)));
     }
+    await this.queue.close().catch(() => undefined);
+    this.producer.disconnect();
     this.connection.disconnect();
   }
 }

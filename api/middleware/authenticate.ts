@@ -2,8 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import passport from 'passport';
 import { ExtractJwt, JwtFromRequestFunction, Strategy as JwtStrategy } from 'passport-jwt';
 import type { Config } from '../../lib/config';
-import { ForbiddenError, UnauthorizedError } from '../../lib/errors';
-import { User, UserRole } from '../../db/models';
+import { UnauthorizedError } from '../../lib/errors';
+import { User } from '../../db/models';
 import { AccessTokenClaims, JWT_ALGORITHM, JWT_ISSUER } from '../services/auth-service';
 
 declare module 'express-serve-static-core' {
@@ -54,14 +54,6 @@ function toUnauthorized(info: unknown): UnauthorizedError {
   if (message === 'No auth token') return new UnauthorizedError('Authentication required', 'UNAUTHORIZED');
   if (message.startsWith('account')) return new UnauthorizedError('Account disabled or deleted', 'ACCOUNT_DISABLED');
   return new UnauthorizedError('Invalid access token', 'INVALID_TOKEN');
-}
-
-export function requireRole(...roles: UserRole[]): RequestHandler {
-  return (req, _res, next) => {
-    if (!req.currentUser) return next(new UnauthorizedError());
-    if (!roles.includes(req.currentUser.role)) return next(new ForbiddenError(`This needs the ${roles.join(' or ')} role`));
-    next();
-  };
 }
 
 /** The authenticated user; routes behind the authenticator can rely on it. */

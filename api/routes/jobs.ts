@@ -3,16 +3,16 @@ import { z } from 'zod';
 import { NotFoundError } from '../../lib/errors';
 import { QueueName } from '../../jobs/names';
 import { methodNotAllowed } from '../middleware/errors';
-import { requireRole } from '../middleware/authenticate';
+import { requirePermission } from '../middleware/authorize';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
 const params = z.object({ queue: z.nativeEnum(QueueName), id: z.string().min(1).max(191) });
 
-/** Raw BullMQ job state, for admins debugging the pipeline. */
+/** Raw BullMQ job state, for operators debugging the pipeline (queues:READ). */
 export function jobRoutes({ queue, authenticate }: ApiContext): Router {
   const router = Router();
-  router.use(authenticate, requireRole('admin'));
+  router.use(authenticate, requirePermission('queues', 'READ'));
   router
     .route('/:queue/:id')
     .get(async (req, res) => {

@@ -1,13 +1,27 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { releaseOptionsSchema } from '../../jobs/release-options';
+import { RELEASE_STATES } from '../../db/models';
+import { RELEASE_TYPES, releaseOptionsSchema } from '../../jobs/release-options';
 import { methodNotAllowed } from '../middleware/errors';
-import { userOf } from '../middleware/authenticate';
+import { actorOf, requirePermission } from '../middleware/authorize';
+import { pageQuery } from '../pagination';
+import { uuidParam } from '../params';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
-const requestBody = z.object({ uploadId: z.string().uuid() }).merge(z.object({ options: releaseOptionsSchema }));
-const idParam = z.object({ id: z.string().uuid() });
+const requestBody = z.object({ uploadId: z.string().uuid(), options: releaseOptionsSchema }).strict();
+const distributionParams = z.object({ id: z.string().uuid(), destinationId: z.coerce.number().int().positive() });
+const day = z.coerce.date();
+const listQuery = pageQuery.extend({
+  type: z.string().toUpperCase().pipe(z.enum(RELEASE_TYPES)).optional(),
+  state: z.enum(RELEASE_STATES).optional(),
+  group: z.string().trim().max(20).optional(),
+  userId: z.coerce.number().int().positive().optional(),
+  from: day.optional(),
+  to: day.optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  sort: z.enum(['createdAt', '-createdAt', 'name', '-name', 'state', '-state', 'updatedAt', '-updatedAt']).default('-createdAt'),
+});
 
 export function releaseRoutes({ services, authenticate }: ApiContext): Router {
   const router = Router();
@@ -15,24 +29,51 @@ export function releaseRoutes({ services, authenticate }: ApiContext): Router {
 
   router
     .route('/')
-    .post(async (req, res) => {
-      const { release, created } = await services.releases.request(userOf(req), parseInput(requestBody, req.body));
+    .post(requirePermission('releases', 'WRITE'), async (req, res) => {
+      const { release, created } = await services.releases.request(actorOf(req), parseInput(requestBody, req.body));
       res.status(created ? 202 : 200).json({ release, created });
     })
-    .get(async (req, res) => {
-      res.json({ releases: await services.releases.list(userOf(req)) });
+    .get(requirePermission('releases', 'READ'), async (req, res) => {
+      const { items, pagination } = await services.releases.list(actorOf(req), parseInput(listQuery, req.query, 'query'));
+      res.json({ releases: items, pagination });
     })
     .all(methodNotAllowed);
 
   router
     .route('/:id')
-    .get(async (req, res) => {
-      const { id } = parseInput(idParam, req.params, 'release id');
-      res.json({ release: await services.releases.getVisible(userOf(req), id) });
+    .get(requirePermission('releases', 'READ'), async (req, res) => {
+      const { id } = parseInput(uuidParam, req.params, 'release id');
+      res.json({ release: await services.releases.getVisible(actorOf(req), id) });
     })
-    .delete(async (req, res) => {
-      const { id } = parseInput(idParam, req.params, 'release id');
-      res.json({ release: await services.releases.cancel(userOf(req), id) });
+    .delete(requirePermission('releases', 'DELETE'), async (req, res) => {
+      const { id } = parseInput(uuidParam, req.params, 'release id');
+      await services.releases.remove(actorOf(req), id);
+      res.status(204).end();
+    })
+    .all(methodNotAllowed);
+
+  router
+    .route('/:id/cancel')
+    .post(requirePermission('releases', 'WRITE'), async (req, res) => {
+      const { id } = parseInput(uuidParam, req.params, 'release id');
+      res.json({ release: await services.releases.cancel(actorOf(req), id) });
+    })
+    .all(methodNotAllowed);
+
+  router
+    .route('/:id/validation')
+    .get(requirePermission('releases', 'READ'), async (req, res) => {
+      const { id } = parseInput(uuidParam, req.params, 'release id');
+      res.json({ validation: await services.validation.validate(actorOf(req), id) });
+    })
+    .all(methodNotAllowed);
+
+  // Send (again) a packed release to a destination: after a failure, or to one added later.
+  router
+    .route('/:id/distributions/:destinationId')
+    .post(requirePermission('releases', 'WRITE'), async (req, res) => {
+      const { id, destinationId } = parseInput(distributionParams, req.params, 'distribution');
+      res.status(202).json({ distribution: await services.destinations.distribute(actorOf(req), id, destinationId) });
     })
     .all(methodNotAllowed);
 

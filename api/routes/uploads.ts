@@ -1,12 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { methodNotAllowed } from '../middleware/errors';
-import { userOf } from '../middleware/authenticate';
+import { actorOf, requirePermission } from '../middleware/authorize';
+import { pageQuery } from '../pagination';
+import { uuidParam } from '../params';
 import { receiveMultipartFile } from '../multipart';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
-
-const idParam = z.object({ id: z.string().uuid() });
 
 export function uploadRoutes({ config, services, authenticate }: ApiContext): Router {
   const router = Router();
@@ -14,8 +13,8 @@ export function uploadRoutes({ config, services, authenticate }: ApiContext): Ro
 
   router
     .route('/')
-    .post(async (req, res) => {
-      const user = userOf(req);
+    .post(requirePermission('releases', 'WRITE'), async (req, res) => {
+      const { user } = actorOf(req);
       let file;
       try {
         file = await receiveMultipartFile(req, config.storage.uploadDir, config.storage.maxUploadBytes);
@@ -27,16 +26,17 @@ export function uploadRoutes({ config, services, authenticate }: ApiContext): Ro
       const { upload, duplicate } = await services.uploads.register(user, file);
       res.status(duplicate ? 200 : 202).json({ upload, duplicate });
     })
-    .get(async (req, res) => {
-      res.json({ uploads: await services.uploads.list(userOf(req)) });
+    .get(requirePermission('releases', 'READ'), async (req, res) => {
+      const { items, pagination } = await services.uploads.list(actorOf(req), parseInput(pageQuery, req.query, 'query'));
+      res.json({ uploads: items, pagination });
     })
     .all(methodNotAllowed);
 
   router
     .route('/:id')
-    .get(async (req, res) => {
-      const { id } = parseInput(idParam, req.params, 'upload id');
-      res.json({ upload: await services.uploads.getVisible(userOf(req), id) });
+    .get(requirePermission('releases', 'READ'), async (req, res) => {
+      const { id } = parseInput(uuidParam, req.params, 'upload id');
+      res.json({ upload: await services.uploads.getVisible(actorOf(req), id) });
     })
     .all(methodNotAllowed);
 

@@ -1,51 +1,53 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { USER_ROLES } from '../../db/models';
 import { methodNotAllowed } from '../middleware/errors';
-import { requireRole, userOf } from '../middleware/authenticate';
+import { actorOf, requirePermission } from '../middleware/authorize';
+import { pageQuery } from '../pagination';
+import { idParam } from '../params';
 import { MIN_PASSWORD_LENGTH } from '../services/password';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
+const roleName = z.string().trim().min(2).max(40);
 const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
-const createBody = z.object({ email: z.string().trim().email().max(254), password, role: z.enum(USER_ROLES).default('operator') });
+const createBody = z.object({ email: z.string().trim().email().max(254), password, role: roleName.default('operator') });
 const updateBody = z
-  .object({ role: z.enum(USER_ROLES).optional(), disabled: z.boolean().optional() })
+  .object({ role: roleName.optional(), disabled: z.boolean().optional() })
   .strict()
   .refine((v) => v.role !== undefined || v.disabled !== undefined, 'give role or disabled');
 const passwordBody = z.object({ password });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 
-/** Admin-only account management. */
+/** Account management, behind the users:* permissions. */
 export function userRoutes({ services, authenticate }: ApiContext): Router {
   const router = Router();
-  router.use(authenticate, requireRole('admin'));
+  router.use(authenticate);
 
   router
     .route('/')
-    .get(async (_req, res) => {
-      res.json({ users: await services.users.list() });
+    .get(requirePermission('users', 'READ'), async (req, res) => {
+      const { items, pagination } = await services.users.list(parseInput(pageQuery, req.query, 'query'));
+      res.json({ users: items, pagination });
     })
-    .post(async (req, res) => {
+    .post(requirePermission('users', 'WRITE'), async (req, res) => {
       res.status(201).json({ user: await services.users.create(parseInput(createBody, req.body)) });
     })
     .all(methodNotAllowed);
 
   router
     .route('/:id')
-    .get(async (req, res) => {
+    .get(requirePermission('users', 'READ'), async (req, res) => {
       const { id } = parseInput(idParam, req.params, 'user id');
       res.json({ user: await services.users.get(id) });
     })
-    .patch(async (req, res) => {
+    .patch(requirePermission('users', 'WRITE'), async (req, res) => {
       const { id } = parseInput(idParam, req.params, 'user id');
-      res.json({ user: await services.users.update(id, parseInput(updateBody, req.body), userOf(req).id) });
+      res.json({ user: await services.users.update(id, parseInput(updateBody, req.body), actorOf(req).user.id) });
     })
     .all(methodNotAllowed);
 
   router
     .route('/:id/password')
-    .post(async (req, res) => {
+    .post(requirePermission('users', 'WRITE'), async (req, res) => {
       const { id } = parseInput(idParam, req.params, 'user id');
       await services.users.resetPassword(id, parseInput(passwordBody, req.body).password);
       res.status(204).end();

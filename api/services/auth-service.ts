@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { Config } from '../../lib/config';
 import { UnauthorizedError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { RefreshToken, User, UserRole } from '../../db/models';
+import { RefreshToken, User } from '../../db/models';
 import { hashPassword, verifyPassword } from './password';
 
 export const JWT_ISSUER = 'ebook-scene-packer';
@@ -11,7 +11,7 @@ export const JWT_ALGORITHM = 'HS256';
 
 export interface AccessTokenClaims {
   sub: string;
-  role: UserRole;
+  role: string;
   typ: 'access';
 }
 

@@ -1,46 +1,87 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../lib/errors';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../../lib/config';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { stableStringify } from '../../lib/stable-json';
-import { Release, User } from '../../db/models';
-import type { UploadService } from './upload-service';
+import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule } from '../../db/models';
+import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
-import type { ReleaseOptions } from '../../jobs/release-options';
+import { CHECKSUMS_DIR } from '../../jobs/pack/engine/pack-release';
+import { EBOOK_2022_LIMITS } from '../../jobs/pack/engine/rule-limits';
+import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../jobs/release-options';
+import { paginate, PageQuery, Paginated } from '../pagination';
+import type { Actor } from './actor';
+import type { GroupService } from './group-service';
+import { assertAllExist } from './references';
+import type { UploadService } from './upload-service';
 
 export interface ReleaseRequest {
   uploadId: string;
   options: ReleaseOptions;
 }
 
-/** Release requests: idempotent creation, the flow that builds them, visibility and cancel. */
+export interface ReleaseFilters {
+  type?: string;
+  state?: string;
+  group?: string;
+  userId?: number;
+  from?: Date;
+  to?: Date;
+  q?: string;
+  sort: 'createdAt' | '-createdAt' | 'name' | '-name' | 'state' | '-state' | 'updatedAt' | '-updatedAt';
+}
+
+/** Release states a release can be deleted in: nothing of it is running. */
+const SETTLED = ['done', 'failed', 'cancelled'];
+
+/** Release requests: idempotent creation against a group and a rule, visibility, listing, cancel and deletion. */
 export class ReleaseService {
   constructor(
+    private readonly config: Config,
     private readonly queue: JobQueue,
     private readonly uploads: UploadService,
+    private readonly groups: GroupService,
+    private readonly settings: SettingsRepository,
     private readonly logger: Logger,
   ) {}
 
-  async request(user: User, { uploadId, options }: ReleaseRequest): Promise<{ release: Release; created: boolean }> {
-    if (options.force && user.role !== 'admin') throw new ForbiddenError('Only an admin can force a release name that breaks the rules');
-    const upload = await this.uploads.getVisible(user, uploadId);
+  async request(actor: Actor, { uploadId, options }: ReleaseRequest): Promise<{ release: Release; created: boolean }> {
+    if (options.type !== 'EBOOK') throw new UnprocessableError(`${options.type} releases are not supported yet: ${UNSUPPORTED_TYPES[options.type]}`, 'TYPE_NOT_SUPPORTED');
+    if (options.force && !actor.can('releases', 'MOD')) throw new ForbiddenError('Forcing a release name that breaks the rules needs the releases:MOD permission');
+    const upload = await this.uploads.getVisible(actor, uploadId);
     if (upload.status === 'rejected') throw new ConflictError(`Upload ${uploadId} was rejected: ${upload.error}`, 'UPLOAD_REJECTED');
 
     const requestKey = createHash('sha256').update(`${uploadId}\n${stableStringify(options)}`).digest('hex');
     const existing = await Release.query().findOne({ requestKey });
     if (existing) return { release: existing, created: false };
 
+    const resolved = await this.resolveOptions(actor, options);
     const id = randomUUID();
     let release: Release;
     try {
-      release = await Release.query().insertAndFetch({
-        id,
-        uploadId,
-        userId: user.id,
-        requestKey,
-        options,
-        state: 'queued',
-        progress: 0,
-        releaseDate: new Date().toISOString().slice(0, 10),
+      release = await Release.transaction(async (trx) => {
+        const row = await Release.query(trx).insertAndFetch({
+          id,
+          uploadId,
+          userId: actor.user.id,
+          requestKey,
+          options: { ...options, volumeSizeMb: resolved.volumeSizeMb },
+          type: options.type,
+          groupId: resolved.groupId,
+          ruleId: resolved.ruleId,
+          nfoTemplateId: resolved.templateId,
+          state: 'queued',
+          progress: 0,
+          releaseDate: new Date().toISOString().slice(0, 10),
+        });
+        if (resolved.destinationIds.length) {
+          await trx(ReleaseDistribution.tableName).insert(
+            resolved.destinationIds.map((destinationId) => ({ releaseId: id, destinationId, state: 'queued', createdAt: new Date(), updatedAt: new Date() })),
+          );
+        }
+        return row;
       });
     } catch (err) {
       // A concurrent identical request inserted first.
@@ -54,25 +95,66 @@ export class ReleaseService {
       await Release.query().deleteById(id);
       throw err;
     }
-    this.logger.info('release requested', { releaseId: id, uploadId, userId: user.id });
+    this.logger.info('release requested', { releaseId: id, uploadId, userId: actor.user.id, groupId: resolved.groupId });
     return { release, created: true };
   }
 
-  async list(user: User): Promise<Release[]> {
-    const query = Release.query().orderBy('createdAt', 'desc').limit(500);
-    return user.role === 'admin' ? await query : await query.where({ userId: user.id });
+  /**
+   * The group (the requester must belong to it), the rule (request, group, then the configured
+   * default), the NFO template, the volume size the rule allows, and the destinations.
+   */
+  private async resolveOptions(actor: Actor, options: ReleaseOptions) {
+    const { group, member } = await this.groups.membership(options.group, actor.user.id);
+    if (!group) throw new UnprocessableError(`There is no group ${options.group}; an admin creates it first`, 'UNKNOWN_GROUP');
+    if (!member) throw new ForbiddenError(`You are not a member of ${group.tag}, so you cannot pack for it`);
+
+    const defaultRule = await this.settings.effective('pack.defaultRuleId');
+    const ruleId = options.ruleId ?? group.ruleId ?? (defaultRule ? Number(defaultRule) : null);
+    const rule = ruleId ? await Rule.query().findById(ruleId) : undefined;
+    if (ruleId && !rule) throw new UnprocessableError(`Rule ${ruleId} does not exist`, 'UNKNOWN_REFERENCE');
+    if (rule && rule.section !== options.type) throw new UnprocessableError(`Rule ${rule.id} is for ${rule.section} releases, not ${options.type}`, 'RULE_MISMATCH');
+    const limits = rule?.limits ?? EBOOK_2022_LIMITS;
+
+    const volumeSizeMb = options.volumeSizeMb ?? group.volumeSizeMb ?? undefined;
+    if (volumeSizeMb !== undefined && !limits.volumeSizesMb.includes(volumeSizeMb)) {
+      throw new UnprocessableError(`The rule allows volumes of ${limits.volumeSizesMb.join(', ')} MB, not ${volumeSizeMb}`, 'VOLUME_SIZE_NOT_ALLOWED');
+    }
+
+    const defaultTemplate = await this.settings.effective('pack.defaultTemplateId');
+    const templateId = options.templateId ?? group.nfoTemplateId ?? (defaultTemplate ? Number(defaultTemplate) : null);
+    if (templateId) await assertAllExist(NfoTemplate, [templateId], 'templateId');
+
+    const destinationIds = options.destinationIds ?? (group.destinations ?? []).filter((d) => d.enabled).map((d) => d.id);
+    await assertAllExist(Destination, destinationIds, 'destinationIds');
+    return { groupId: group.id, ruleId: rule?.id ?? null, templateId, volumeSizeMb, destinationIds: [...new Set(destinationIds)] };
   }
 
-  async getVisible(user: User, id: string): Promise<Release> {
-    const release = await Release.query().findById(id).withGraphFetched('files(ordered)').modifiers({
-      ordered: (q) => q.orderBy('fileName'),
-    });
-    if (!release || (user.role !== 'admin' && release.userId !== user.id)) throw new NotFoundError(`Release ${id}`);
+  async list(actor: Actor, filters: ReleaseFilters & PageQuery): Promise<Paginated<Release>> {
+    const query = Release.query();
+    if (!actor.can('releases', 'MOD')) query.where('releases.userId', actor.user.id);
+    else if (filters.userId) query.where('releases.userId', filters.userId);
+    if (filters.type) query.where('releases.type', filters.type);
+    if (filters.state) query.where('releases.state', filters.state);
+    if (filters.group) query.whereIn('releases.groupId', (sub) => sub.select('id').from('groups').where('tag', filters.group!));
+    if (filters.from) query.where('releases.createdAt', '>=', filters.from);
+    if (filters.to) query.where('releases.createdAt', '<', filters.to);
+    if (filters.q) query.where('releases.name', 'like', `%${filters.q.replace(/[%_\\]/g, '\\$&')}%`);
+    const column = filters.sort.replace(/^-/, '');
+    query.orderBy(`releases.${column}`, filters.sort.startsWith('-') ? 'desc' : 'asc').orderBy('releases.id');
+    return paginate(query, filters);
+  }
+
+  async getVisible(actor: Actor, id: string): Promise<Release> {
+    const release = await Release.query()
+      .findById(id)
+      .withGraphFetched('[files(ordered), distributions]')
+      .modifiers({ ordered: (q) => q.orderBy('fileName') });
+    if (!release || !actor.owns('releases', release.userId)) throw new NotFoundError(`Release ${id}`);
     return release;
   }
 
-  async cancel(user: User, id: string): Promise<Release> {
-    const release = await this.getVisible(user, id);
+  async cancel(actor: Actor, id: string): Promise<Release> {
+    const release = await this.getVisible(actor, id);
     if (release.state !== 'queued') throw new ConflictError(`Release is ${release.state}; only a queued release can be cancelled`, 'NOT_CANCELLABLE');
     let removed: boolean;
     try {
@@ -84,5 +166,41 @@ export class ReleaseService {
     }
     if (!removed) throw new ConflictError('The release has started; it can no longer be cancelled', 'NOT_CANCELLABLE');
     return release.$query().patchAndFetch({ state: 'cancelled', finishedAt: new Date() });
+  }
+
+  /**
+   * Removes a settled release: its folder and checksum file are first moved aside (one rename
+   * each), then its rows are deleted; if the rows cannot be deleted the files are moved back, so
+   * neither side is ever left without the other.
+   */
+  async remove(actor: Actor, id: string): Promise<void> {
+    const release = await this.getVisible(actor, id);
+    if (!SETTLED.includes(release.state)) throw new ConflictError(`Release is ${release.state}; cancel it or wait until it has finished`, 'RELEASE_BUSY');
+    if ((release.distributions ?? []).some((d) => d.state === 'uploading')) throw new ConflictError('The release is being uploaded to a destination', 'RELEASE_BUSY');
+    const releasesDir = this.config.storage.releasesDir;
+    const published = release.name
+      ? [path.join(releasesDir, release.name), path.join(releasesDir, CHECKSUMS_DIR, `${release.name}.sfv`)]
+      : [];
+    const trash = path.join(releasesDir, '.trash', `${id}-${Date.now()}`);
+    await fsp.mkdir(trash, { recursive: true });
+    const moved: [string, string][] = [];
+    try {
+      for (const [i, from] of published.entries()) {
+        const to = path.join(trash, String(i));
+        try {
+          await fsp.rename(from, to);
+          moved.push([from, to]);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+      await Release.query().deleteById(id);
+    } catch (err) {
+      for (const [from, to] of moved.reverse()) await fsp.rename(to, from);
+      await fsp.rmdir(trash);
+      throw err;
+    }
+    await fsp.rm(trash, { recursive: true, force: true });
+    this.logger.info('release deleted', { releaseId: id, name: release.name, userId: actor.user.id });
   }
 }

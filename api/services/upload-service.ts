@@ -6,6 +6,8 @@ import { discard, publish, ReceivedFile } from '../../lib/file-store';
 import type { Logger } from '../../lib/logger';
 import { Upload, User } from '../../db/models';
 import type { JobQueue } from '../../jobs/job-queue';
+import { paginate, PageQuery, Paginated } from '../pagination';
+import type { Actor } from './actor';
 import { uploadPath } from '../../jobs/storage-paths';
 
 export interface RegisteredUpload {
@@ -60,15 +62,16 @@ export class UploadService {
     return { upload, duplicate: false };
   }
 
-  async list(user: User): Promise<Upload[]> {
-    const query = Upload.query().orderBy('createdAt', 'desc').limit(500);
-    return user.role === 'admin' ? await query : await query.where({ userId: user.id });
+  async list(actor: Actor, page: PageQuery): Promise<Paginated<Upload>> {
+    const query = Upload.query().orderBy('createdAt', 'desc');
+    if (!actor.can('releases', 'MOD')) query.where({ userId: actor.user.id });
+    return paginate(query, page);
   }
 
   /** An upload the user may see; someone else's is reported as not found, not forbidden. */
-  async getVisible(user: User, id: string): Promise<Upload> {
+  async getVisible(actor: Actor, id: string): Promise<Upload> {
     const upload = await Upload.query().findById(id);
-    if (!upload || (user.role !== 'admin' && upload.userId !== user.id)) throw new NotFoundError(`Upload ${id}`);
+    if (!upload || !actor.owns('releases', upload.userId)) throw new NotFoundError(`Upload ${id}`);
     return upload;
   }
 }

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import type { Config } from '../../lib/config';
-import { User, UserRole } from '../../db/models';
+import { Role, User } from '../../db/models';
+import { paginate, PageQuery, Paginated } from '../pagination';
 import type { AuthService } from './auth-service';
 import { hashPassword } from './password';
 
@@ -11,8 +12,9 @@ export class UserService {
     private readonly auth: AuthService,
   ) {}
 
-  async create(input: { email: string; password: string; role: UserRole }): Promise<User> {
+  async create(input: { email: string; password: string; role: string }): Promise<User> {
     const email = input.email.toLowerCase();
+    await this.assertRole(input.role);
     if (await User.query().findOne({ email })) throw new ConflictError(`A user with email ${email} already exists`, 'EMAIL_TAKEN');
     return User.query().insertAndFetch({
       email,
@@ -22,8 +24,8 @@ export class UserService {
     });
   }
 
-  async list(): Promise<User[]> {
-    return await User.query().orderBy('id');
+  async list(page: PageQuery): Promise<Paginated<User>> {
+    return paginate(User.query().orderBy('id'), page);
   }
 
   async get(id: number): Promise<User> {
@@ -32,15 +34,20 @@ export class UserService {
     return user;
   }
 
-  async update(id: number, changes: { role?: UserRole; disabled?: boolean }, actingUserId: number): Promise<User> {
+  async update(id: number, changes: { role?: string; disabled?: boolean }, actingUserId: number): Promise<User> {
     const user = await this.get(id);
-    if (id === actingUserId && (changes.disabled === true || (changes.role && changes.role !== 'admin'))) {
-      throw new ValidationError('You cannot disable yourself or remove your own admin role');
+    if (id === actingUserId && (changes.disabled === true || (changes.role && changes.role !== user.role))) {
+      throw new ValidationError('You cannot disable yourself or change your own role');
     }
+    if (changes.role) await this.assertRole(changes.role);
     const updated = await user.$query().patchAndFetch(changes);
     // A disabled or demoted account must log in again.
     if (changes.disabled === true || (changes.role && changes.role !== user.role)) await this.auth.revokeAllForUser(id);
     return updated;
+  }
+
+  private async assertRole(name: string): Promise<void> {
+    if (!(await Role.query().findOne({ name }))) throw new ValidationError(`There is no role named ${name}`, { fields: [{ field: 'role', message: 'unknown role' }] });
   }
 
   async resetPassword(id: number, password: string): Promise<void> {

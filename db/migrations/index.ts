@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_users_and_tokens';
 import * as m002 from './002_pipeline';
+import * as m003 from './003_release_management';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ interface Migration {
 const MIGRATIONS: Record<string, Migration> = {
   '001_users_and_tokens': m001,
   '002_pipeline': m002,
+  '003_release_management': m003,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,8 +1,7 @@
 import { Model } from 'objection';
 import type { Database } from '../knex';
 
-export { User, USER_ROLES } from './user';
-export type { UserRole } from './user';
+export { User } from './user';
 export { RefreshToken } from './refresh-token';
 export { Upload } from './upload';
 export type { UploadStatus } from './upload';
@@ -10,6 +9,15 @@ export { Release, RELEASE_STATES } from './release';
 export type { ReleaseState } from './release';
 export { ReleaseFile } from './release-file';
 export { JobRun } from './job-run';
+export { Role, RolePermission } from './role';
+export { Group } from './group';
+export { Rule } from './rule';
+export { NfoTemplate } from './nfo-template';
+export { Destination, PROTOCOLS, AUTH_TYPES } from './destination';
+export type { Protocol, AuthType } from './destination';
+export { ReleaseDistribution } from './release-distribution';
+export type { DistributionState } from './release-distribution';
+export { Setting } from './setting';
 
 /** Binds every model to the process's database connection. */
 export function bindModels(db: Database): void {

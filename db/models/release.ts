@@ -1,4 +1,5 @@
 import { BaseModel } from './base-model';
+import { ReleaseDistribution } from './release-distribution';
 import { ReleaseFile } from './release-file';
 import type { ReleaseOptions } from '../../jobs/release-options';
 
@@ -25,13 +26,23 @@ export class Release extends BaseModel {
   createdAt!: Date;
   updatedAt!: Date;
   finishedAt!: Date | null;
+  type!: string;
+  groupId!: number | null;
+  ruleId!: number | null;
+  nfoTemplateId!: number | null;
   files?: ReleaseFile[];
+  distributions?: ReleaseDistribution[];
 
   static override relationMappings = () => ({
     files: {
       relation: BaseModel.HasManyRelation,
       modelClass: ReleaseFile,
       join: { from: 'releases.id', to: 'release_files.releaseId' },
+    },
+    distributions: {
+      relation: BaseModel.HasManyRelation,
+      modelClass: ReleaseDistribution,
+      join: { from: 'releases.id', to: 'release_distributions.releaseId' },
     },
   });
 }

@@ -1,8 +1,5 @@
 import { BaseModel } from './base-model';
 
-export const USER_ROLES = ['admin', 'operator'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
-
 export class User extends BaseModel {
   static override tableName = 'users';
   static override dateFields = ['createdAt', 'updatedAt'];
@@ -11,7 +8,8 @@ export class User extends BaseModel {
   id!: number;
   email!: string;
   passwordHash!: string;
-  role!: UserRole;
+  /** Name of the user's role (roles.name); its permissions decide what the user may do. */
+  role!: string;
   disabled!: boolean;
   createdAt!: Date;
   updatedAt!: Date;

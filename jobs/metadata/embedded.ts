@@ -1,5 +1,6 @@
 /** What an eBook file says about itself, normalised across formats. */
-export type BookFormat = 'epub' | 'pdf' | 'mobi' | 'azw3' | 'prc' | 'cbz';
+export const BOOK_FORMATS = ['epub', 'pdf', 'mobi', 'azw3', 'prc', 'cbz'] as const;
+export type BookFormat = (typeof BOOK_FORMATS)[number];
 
 export interface EmbeddedMetadata {
   format: BookFormat;

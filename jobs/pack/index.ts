@@ -1,15 +1,17 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { Release, ReleaseFile, Upload } from '../../db/models';
+import { NfoTemplate, Release, ReleaseDistribution, ReleaseFile, Rule, Upload } from '../../db/models';
+import type { JobQueue } from '../job-queue';
 import type { BookRecord } from '../metadata/book-record';
-import { languageName } from '../metadata/language';
-import { toIsbn10 } from '../metadata/isbn';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../names';
 import { enterStep, failRelease, reportProgress } from '../release-state';
 import { uploadPath } from '../storage-paths';
 import { packRelease, PackError } from './engine/pack-release';
-import { buildReleaseName, validateReleaseName } from './engine/release-name';
+import { renderNfoTemplate } from './engine/nfo-template';
+import { validateReleaseName } from './engine/release-name';
+import { EBOOK_2022_LIMITS, RuleLimits } from './engine/rule-limits';
+import { releaseFactsOf } from './release-facts-of';
 import { VolumePlanError } from './engine/volume-plan';
 
 export const packPayload = z.object({ releaseId: z.string().uuid() }).strict();
@@ -27,33 +29,30 @@ export const packJob = defineJob<PackPayload>({
   name: JobName.Pack,
   payload: packPayload,
   subject: (data) => data,
-  async process(job, { releaseId }, { config, logger }) {
+  async process(job, { releaseId }, { config, logger, queue }) {
     const release = await Release.query().findById(releaseId);
     if (!release) throw new UnrecoverableError(`release ${releaseId} no longer exists`);
-    if (release.state === 'done') return { name: release.name };
+    if (release.state === 'done') {
+      await enqueueDistributions(queue, releaseId);
+      return { name: release.name };
+    }
     const upload = await Upload.query().findById(release.uploadId);
     const record = (release.metadata as { record?: BookRecord } | null)?.record;
     if (!upload || !record) throw new UnrecoverableError('the release has no inspected upload or book record');
     await enterStep(releaseId, 'pack');
 
-    const { group, source, volumeSizeMb, force } = release.options;
-    if (!record.title) throw new UnrecoverableError('no title known for this book: give one in overrides.title');
-    const year = record.year ?? Number(release.releaseDate.slice(0, 4));
-    const name = buildReleaseName({
-      authors: record.authors,
-      publisher: record.publisher,
-      title: record.title,
-      edition: record.edition,
-      year,
-      language: record.language,
-      source,
-      format: record.format,
-      group,
-    });
-    const problems = validateReleaseName(name, { format: record.format, group });
+    const { group, volumeSizeMb, force } = release.options;
+    const title = record.title;
+    if (!title) throw new UnrecoverableError('no title known for this book: give one in overrides.title');
+    const limits = await limitsOf(release);
+    if (!limits.formats.includes(record.format)) throw new UnrecoverableError(`the rule does not allow ${record.format} books (${limits.formats.join(', ')})`);
+    const facts = releaseFactsOf(release, { ...record, title }, limits.dirnameMaxLength);
+    const name = facts.name;
+    const problems = validateReleaseName(name, { format: record.format, group, maxLength: limits.dirnameMaxLength });
     if (problems.length > 0 && !force) {
       throw new UnrecoverableError(`release name ${name} breaks the rules: ${problems.map((p) => p.message).join('; ')}`);
     }
+    const template = release.nfoTemplateId ? await NfoTemplate.query().findById(release.nfoTemplateId) : undefined;
 
     let reported = 0;
     // Progress writes run one after another and are awaited before the final state is written, so a
@@ -65,23 +64,9 @@ export const packJob = defineJob<PackPayload>({
         expectedSha256: upload.sha256,
         releasesDir: config.storage.releasesDir,
         volumeSizeMb,
-        facts: {
-          name,
-          title: record.title,
-          subtitle: record.subtitle,
-          authors: record.authors,
-          publisher: record.publisher,
-          publishDate: record.publishDate,
-          year,
-          releaseDate: release.releaseDate,
-          languageName: languageName(record.language),
-          source,
-          format: record.format,
-          isbn: record.isbn ? [record.isbn, toIsbn10(record.isbn)].filter(Boolean).join(' / ') : undefined,
-          pages: record.pages,
-          description: record.description,
-          group,
-        },
+        limits,
+        renderNfo: template ? (f) => renderNfoTemplate(template.body, f, limits.nfoWidth) : undefined,
+        facts,
         onProgress: (fraction) => {
           if (fraction - reported < PROGRESS_STEP && fraction < 1) return;
           reported = fraction;
@@ -99,6 +84,7 @@ export const packJob = defineJob<PackPayload>({
           .where({ id: releaseId });
       });
       logger.info('release packed', { releaseId, name, volumes: result.volumes });
+      await enqueueDistributions(queue, releaseId);
       return { name, volumes: result.volumes, files: result.files.map((f) => f.fileName) };
     } catch (err) {
       if (err instanceof PackError || err instanceof VolumePlanError) throw new UnrecoverableError(err.message);
@@ -109,3 +95,15 @@ export const packJob = defineJob<PackPayload>({
     await failRelease(releaseId, 'pack', reason);
   },
 });
+
+/** The limits of the rule the release was requested against (the 2022 eBook rules without one). */
+async function limitsOf(release: Release): Promise<RuleLimits> {
+  const rule = release.ruleId ? await Rule.query().findById(release.ruleId) : undefined;
+  return rule?.limits ?? EBOOK_2022_LIMITS;
+}
+
+/** Starts the uploads of a packed release to the destinations it was requested with. */
+async function enqueueDistributions(queue: JobQueue, releaseId: string): Promise<void> {
+  const pending = await ReleaseDistribution.query().where({ releaseId, state: 'queued' });
+  for (const distribution of pending) await queue.enqueueDistribution(releaseId, distribution.destinationId);
+}

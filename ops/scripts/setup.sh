@@ -15,6 +15,11 @@ command -v zip >/dev/null || need_apt+=(zip)
 [ -x /usr/bin/time ] || need_apt+=(time)
 # Headless browser for the console tests (driven by playwright-core; no browser download).
 command -v chromium >/dev/null || need_apt+=(chromium)
+# Distribution tests run real FTP/FTPS and SFTP servers.
+[ -x /usr/sbin/pure-ftpd ] || need_apt+=(pure-ftpd)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then echo "setup: run as root (or install: ${need_apt[*]})" >&2; exit 1; fi

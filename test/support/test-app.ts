@@ -8,7 +8,7 @@ import { hashPassword } from '../../api/services/password';
 import { createLogger } from '../../lib/logger';
 import { createRedis, whenReady } from '../../lib/redis';
 import { createDatabase, migrateLatest } from '../../db/knex';
-import { bindModels, User, UserRole } from '../../db/models';
+import { bindModels, Group, User } from '../../db/models';
 import { JobQueue } from '../../jobs/job-queue';
 import { createTestEnv, TestEnv } from './test-env';
 
@@ -20,7 +20,11 @@ export interface TestApp extends TestEnv {
   http: supertest.Agent;
   /** Every line the app logged, as written (JSON). */
   logLines: string[];
-  createUser(role: UserRole, email?: string): Promise<{ user: User; token: string }>;
+  /**
+   * A user with a role and a token; a member of the groups named (created when missing), by
+   * default the group ESP most tests pack for.
+   */
+  createUser(role: string, email?: string, groups?: string[]): Promise<{ user: User; token: string }>;
   close(): Promise<void>;
 }
 
@@ -55,8 +59,12 @@ export async function startTestApp(overrides: NodeJS.ProcessEnv = {}, options: {
     server,
     http: supertest.agent(server),
     logLines,
-    async createUser(role, email = `${role}${++users}@example.test`) {
+    async createUser(role, email = `${role}${++users}@example.test`, groups = ['ESP']) {
       const user = await User.query().insertAndFetch({ email, passwordHash: await hashPassword(TEST_PASSWORD, 4), role, disabled: false });
+      for (const tag of groups) {
+        const group = (await Group.query().findOne({ tag })) ?? (await Group.query().insertAndFetch({ tag, name: `Group ${tag}` }));
+        await Group.relatedQuery('members').for(group.id).relate(user.id);
+      }
       return { user, token: context.services.auth.signAccessToken(user) };
     },
     async close() {

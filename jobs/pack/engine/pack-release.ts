@@ -9,7 +9,9 @@ import yazl from 'yazl';
 import { ChecksumStream } from '../../../lib/checksum-stream';
 import { encodeCp437 } from './cp437';
 import { renderDiz } from './diz';
-import { renderNfo } from './nfo';
+import { renderNfo as builtInNfo } from './nfo';
+import { EBOOK_2022_LIMITS, RuleLimits } from './rule-limits';
+import { dizProblems, nfoProblems } from './text-checks';
 import type { ReleaseFacts } from './release-facts';
 import { crcHex, renderSfv } from './sfv';
 import { planVolumes } from './volume-plan';
@@ -29,6 +31,10 @@ export interface PackInput {
   /** When given, the source must hash to this (the upload's recorded SHA-256). */
   expectedSha256?: string;
   onProgress?: (fraction: number) => void;
+  /** The rule the release must meet; the 2022 eBook rules when not given. */
+  limits?: RuleLimits;
+  /** Renders the NFO (a stored template); the built-in layout when not given. */
+  renderNfo?: (facts: ReleaseFacts) => string;
 }
 
 export interface PackedFile {
@@ -61,11 +67,16 @@ export class PackError extends Error {}
 export async function packRelease(input: PackInput): Promise<PackResult> {
   const { size } = await fsp.stat(input.sourcePath);
   const name = input.facts.name;
+  const limits = input.limits ?? EBOOK_2022_LIMITS;
+  const renderNfo = input.renderNfo ?? builtInNfo;
   // Room for the texts is measured with the widest counters, so the plan cannot under-reserve.
-  const widest = { ...input.facts, sizeBytes: size, volumes: 99, volumeSizeMb: 250 };
-  const textBytes = encodeCp437(renderNfo(widest)).length + encodeCp437(renderDiz(widest, 99)).length + 64;
-  const plan = planVolumes(size, textBytes, input.volumeSizeMb);
+  const widest = { ...input.facts, sizeBytes: size, volumes: limits.maxVolumes, volumeSizeMb: Math.max(...limits.volumeSizesMb) };
+  const textBytes = encodeCp437(renderNfo(widest)).length + encodeCp437(renderDiz(widest, limits.maxVolumes)).length + 64;
+  const plan = planVolumes(size, textBytes, limits, input.volumeSizeMb);
   const facts: ReleaseFacts = { ...input.facts, sizeBytes: size, volumes: plan.volumes, volumeSizeMb: plan.volumeSizeMb };
+  const nfoText = renderNfo(facts);
+  const textProblems = [...nfoProblems(nfoText, limits), ...dizProblems(renderDiz(facts, plan.volumes), limits)];
+  if (textProblems.length) throw new PackError(`the release texts break the rule: ${textProblems.join('; ')}`);
 
   const { zips: zipNames, nfo: nfoName } = volumeFileNames({
     group: facts.group,
@@ -74,7 +85,7 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
     format: facts.format,
     volumes: plan.volumes,
   });
-  const nfo = encodeCp437(renderNfo(facts));
+  const nfo = encodeCp437(nfoText);
   const bookName = bookFileName(name, facts.format, plan.volumes);
   const mtime = localMidnight(facts.releaseDate);
 

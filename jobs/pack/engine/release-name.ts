@@ -23,6 +23,8 @@ export interface NameInput {
   group: string;
   /** READNFO, PROPER, iNTERNAL ... placed between SOURCE and FORMAT. */
   extraTags?: string[];
+  /** The rule's dirname limit; 243 when not given. */
+  maxLength?: number;
 }
 
 /**
@@ -44,8 +46,9 @@ export function buildReleaseName(input: NameInput): string {
   ].filter(Boolean);
 
   const compose = () => [...creator, ...title, ...tail].join('.');
-  while (compose().length > MAX_DIRNAME_LENGTH && title.length > 1) title.pop();
-  while (compose().length > MAX_DIRNAME_LENGTH && creator.length > 0) creator.pop();
+  const maxLength = input.maxLength ?? MAX_DIRNAME_LENGTH;
+  while (compose().length > maxLength && title.length > 1) title.pop();
+  while (compose().length > maxLength && creator.length > 0) creator.pop();
   return compose();
 }
 
@@ -55,14 +58,15 @@ export interface NameProblem {
 }
 
 /** Every rule the name breaks (an empty list means it conforms). */
-export function validateReleaseName(name: string, expected: { format: BookFormat; group?: string }): NameProblem[] {
+export function validateReleaseName(name: string, expected: { format: BookFormat; group?: string; maxLength?: number }): NameProblem[] {
+  const maxLength = expected.maxLength ?? MAX_DIRNAME_LENGTH;
   const problems: NameProblem[] = [];
   const fail = (rule: string, message: string) => problems.push({ rule, message });
   const segments = name.split('.');
   const lower = segments.map((s) => s.toLowerCase());
 
   if (!/^[A-Za-z0-9._-]+$/.test(name)) fail('charset', 'only A-Z a-z 0-9 . - _ are allowed');
-  if (name.length > MAX_DIRNAME_LENGTH) fail('length', `at most ${MAX_DIRNAME_LENGTH} characters (has ${name.length})`);
+  if (name.length > maxLength) fail('length', `at most ${maxLength} characters (has ${name.length})`);
   if (/\.\./.test(name) || /^[.-]|[.-]$/.test(name)) fail('dots', 'no doubled, leading or trailing dots or dashes');
   const suffix = /\.eBook-([A-Za-z0-9]+)$/i.exec(name);
   if (!suffix) fail('suffix', 'must end with .eBook-GROUP');

@@ -1,6 +1,5 @@
-import { ALLOWED_VOLUME_SIZES_MB } from '../../release-options';
+import type { RuleLimits } from './rule-limits';
 
-export const MAX_VOLUMES = 99;
 /** Per-volume room kept for the DIZ, the NFO and ZIP headers, on top of their own sizes. */
 const ZIP_OVERHEAD_BYTES = 4096;
 
@@ -15,23 +14,30 @@ export interface VolumePlan {
 export class VolumePlanError extends Error {}
 
 /**
- * Splits a book of `bookBytes` into volumes of an allowed size. Without a requested size the
- * smallest allowed size that needs no more than 99 volumes is used.
+ * Splits a book of `bookBytes` into volumes of a size the rule allows. Without a requested size
+ * the smallest allowed size that needs no more than the rule's maximum of volumes is used.
  */
-export function planVolumes(bookBytes: number, textBytes: number, requestedMb?: number): VolumePlan {
-  const sizes = requestedMb ? [requestedMb] : [...ALLOWED_VOLUME_SIZES_MB];
+export function planVolumes(
+  bookBytes: number,
+  textBytes: number,
+  limits: Pick<RuleLimits, 'volumeSizesMb' | 'maxVolumes'>,
+  requestedMb?: number,
+): VolumePlan {
+  const allowed = [...limits.volumeSizesMb].sort((a, b) => a - b);
+  const maxVolumes = limits.maxVolumes;
+  const sizes = requestedMb ? [requestedMb] : allowed;
   for (const volumeSizeMb of sizes) {
-    if (!(ALLOWED_VOLUME_SIZES_MB as readonly number[]).includes(volumeSizeMb)) {
-      throw new VolumePlanError(`volume size ${volumeSizeMb} MB is not allowed; use one of ${ALLOWED_VOLUME_SIZES_MB.join(', ')}`);
+    if (!allowed.includes(volumeSizeMb)) {
+      throw new VolumePlanError(`volume size ${volumeSizeMb} MB is not allowed; use one of ${allowed.join(', ')}`);
     }
     const volumeBytes = volumeSizeMb * 1_000_000;
     const partBytes = volumeBytes - textBytes - ZIP_OVERHEAD_BYTES;
     const volumes = Math.max(1, Math.ceil(bookBytes / partBytes));
-    if (volumes <= MAX_VOLUMES) return { volumeSizeMb, volumeBytes, partBytes, volumes };
+    if (volumes <= maxVolumes) return { volumeSizeMb, volumeBytes, partBytes, volumes };
   }
   throw new VolumePlanError(
     requestedMb
-      ? `a ${bookBytes}-byte book needs more than ${MAX_VOLUMES} volumes of ${requestedMb} MB; choose a larger size`
-      : `a ${bookBytes}-byte book does not fit in ${MAX_VOLUMES} volumes of the largest allowed size`,
+      ? `a ${bookBytes}-byte book needs more than ${maxVolumes} volumes of ${requestedMb} MB; choose a larger size`
+      : `a ${bookBytes}-byte book does not fit in ${maxVolumes} volumes of the largest allowed size`,
   );
 }

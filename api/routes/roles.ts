@@ -1,0 +1,19 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { ALL_PERMISSIONS, Permission } from '../../lib/permissions';
+import type { ApiContext } from '../context';
+import { crudRoutes, noFilters } from './crud';
+
+const permission = z.string().refine((p): p is Permission => (ALL_PERMISSIONS as readonly string[]).includes(p), 'a permission such as releases:READ');
+const createBody = z
+  .object({
+    name: z.string().trim().regex(/^[a-z][a-z0-9_-]{1,39}$/, '2 to 40 lower-case letters, digits, - or _'),
+    description: z.string().trim().max(255).default(''),
+    permissions: z.array(permission).max(ALL_PERMISSIONS.length),
+  })
+  .strict();
+const updateBody = createBody.omit({ name: true }).partial().strict();
+
+export function roleRoutes({ services, authenticate }: ApiContext): Router {
+  return crudRoutes({ resource: 'roles', one: 'role', many: 'roles', service: services.roles, filters: noFilters, create: createBody, update: updateBody, authenticate });
+}

@@ -1,0 +1,45 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { methodNotAllowed } from '../middleware/errors';
+import { actorOf, requirePermission } from '../middleware/authorize';
+import { idParam } from '../params';
+import { parseInput } from '../validate';
+import type { ApiContext } from '../context';
+import { crudRoutes } from './crud';
+
+const MAX_TEMPLATE_CHARS = 32 * 1024;
+const body = z.string().min(1).max(MAX_TEMPLATE_CHARS);
+const createBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().trim().max(255).default(''), body }).strict();
+const previewBody = z.object({ releaseId: z.string().uuid().optional() }).strict();
+const draftBody = previewBody.extend({ body }).strict();
+
+export function templateRoutes({ services, authenticate }: ApiContext): Router {
+  return crudRoutes({
+    resource: 'templates',
+    one: 'template',
+    many: 'templates',
+    service: services.templates,
+    filters: z.object({ q: z.string().trim().min(1).max(100).optional() }),
+    create: createBody,
+    update: createBody.partial().strict(),
+    authenticate,
+    extend: (router) => {
+      // A draft, before it is saved.
+      router
+        .route('/preview')
+        .post(requirePermission('templates', 'READ'), async (req, res) => {
+          const { body: draft, releaseId } = parseInput(draftBody, req.body);
+          res.json({ preview: await services.templates.preview(actorOf(req), { body: draft }, releaseId) });
+        })
+        .all(methodNotAllowed);
+      router
+        .route('/:id/preview')
+        .post(requirePermission('templates', 'READ'), async (req, res) => {
+          const { id } = parseInput(idParam, req.params, 'template id');
+          const { releaseId } = parseInput(previewBody, req.body);
+          res.json({ preview: await services.templates.preview(actorOf(req), { id }, releaseId) });
+        })
+        .all(methodNotAllowed);
+    },
+  });
+}

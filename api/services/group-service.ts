@@ -1,0 +1,85 @@
+import type { AnyQueryBuilder } from 'objection';
+import { ConflictError, NotFoundError } from '../../lib/errors';
+import { Destination, Group, NfoTemplate, Rule, User } from '../../db/models';
+import { paginate, PageQuery, Paginated } from '../pagination';
+import { assertAllExist, replaceLinks } from './references';
+
+export interface GroupInput {
+  tag: string;
+  name: string;
+  nfoTemplateId: number | null;
+  ruleId: number | null;
+  volumeSizeMb: number | null;
+  memberIds: number[];
+  destinationIds: number[];
+}
+
+/** Groups are shown with who their members are and where they send releases, not whole rows. */
+const GRAPH = '[members(memberSummary), destinations(destinationSummary)]';
+const SUMMARIES = {
+  memberSummary: (q: AnyQueryBuilder) => q.select('users.id', 'users.email'),
+  destinationSummary: (q: AnyQueryBuilder) => q.select('destinations.id', 'destinations.name', 'destinations.protocol'),
+};
+
+/** Release groups: the tag that ends release names, members who may pack for it, and defaults. */
+export class GroupService {
+  async list(query: PageQuery & { q?: string }): Promise<Paginated<Group>> {
+    const builder = Group.query().withGraphFetched(GRAPH).modifiers(SUMMARIES).orderBy('tag');
+    if (query.q) builder.where((w) => w.where('tag', 'like', `%${query.q}%`).orWhere('name', 'like', `%${query.q}%`));
+    return paginate(builder, query);
+  }
+
+  async get(id: number): Promise<Group> {
+    const group = await Group.query().findById(id).withGraphFetched(GRAPH).modifiers(SUMMARIES);
+    if (!group) throw new NotFoundError(`Group ${id}`);
+    return group;
+  }
+
+  async create(input: GroupInput): Promise<Group> {
+    if (await Group.query().findOne({ tag: input.tag })) throw new ConflictError(`The group ${input.tag} already exists`, 'GROUP_EXISTS');
+    await this.assertReferences(input);
+    const id = await Group.transaction(async (trx) => {
+      const { memberIds, destinationIds, ...columns } = input;
+      const group = await Group.query(trx).insert(columns);
+      await replaceLinks(trx, 'group_members', 'groupId', group.id, 'userId', memberIds);
+      await replaceLinks(trx, 'group_destinations', 'groupId', group.id, 'destinationId', destinationIds);
+      return group.id;
+    });
+    return this.get(id);
+  }
+
+  async update(id: number, changes: Partial<GroupInput>): Promise<Group> {
+    const group = await this.get(id);
+    if (changes.tag && changes.tag !== group.tag && (await Group.query().findOne({ tag: changes.tag }))) {
+      throw new ConflictError(`The group ${changes.tag} already exists`, 'GROUP_EXISTS');
+    }
+    await this.assertReferences(changes);
+    await Group.transaction(async (trx) => {
+      const { memberIds, destinationIds, ...columns } = changes;
+      if (Object.keys(columns).length) await Group.query(trx).patch(columns).where({ id });
+      if (memberIds) await replaceLinks(trx, 'group_members', 'groupId', id, 'userId', memberIds);
+      if (destinationIds) await replaceLinks(trx, 'group_destinations', 'groupId', id, 'destinationId', destinationIds);
+    });
+    return this.get(id);
+  }
+
+  /** Releases keep their name; their link to the group is cleared by the foreign key. */
+  async remove(id: number): Promise<void> {
+    await (await this.get(id)).$query().delete();
+  }
+
+  /** The group with this tag, if `userId` is a member of it. */
+  async membership(tag: string, userId: number): Promise<{ group?: Group; member: boolean }> {
+    const group = await Group.query().findOne({ tag }).withGraphFetched('destinations');
+    if (!group) return { member: false };
+    const member = Boolean(await Group.relatedQuery('members').for(group.id).findById(userId));
+    return { group, member };
+  }
+
+  private async assertReferences(input: Partial<GroupInput>): Promise<void> {
+    await assertAllExist(User, input.memberIds ?? [], 'memberIds');
+    await assertAllExist(Destination, input.destinationIds ?? [], 'destinationIds');
+    if (input.nfoTemplateId) await assertAllExist(NfoTemplate, [input.nfoTemplateId], 'nfoTemplateId');
+    if (input.ruleId) await assertAllExist(Rule, [input.ruleId], 'ruleId');
+  }
+}

@@ -1,0 +1,99 @@
+import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors';
+import { NfoTemplate, Release, ReleaseFile, Rule, Upload } from '../../db/models';
+import type { BookRecord } from '../../jobs/metadata/book-record';
+import { renderNfoTemplate, SAMPLE_FACTS, templateProblems } from '../../jobs/pack/engine/nfo-template';
+import type { ReleaseFacts } from '../../jobs/pack/engine/release-facts';
+import { EBOOK_2022_LIMITS } from '../../jobs/pack/engine/rule-limits';
+import { nfoProblems } from '../../jobs/pack/engine/text-checks';
+import { releaseFactsOf } from '../../jobs/pack/release-facts-of';
+import { paginate, PageQuery, Paginated } from '../pagination';
+import type { Actor } from './actor';
+import type { ReleaseService } from './release-service';
+
+export interface TemplateInput {
+  name: string;
+  description: string;
+  body: string;
+}
+
+export interface TemplatePreview {
+  /** "sample" data or the release the preview was rendered for. */
+  data: 'sample' | { releaseId: string };
+  text: string;
+  width: number;
+  lines: number;
+  /** Lines over the NFO width after wrapping (a single word longer than the width). */
+  problems: string[];
+}
+
+/** Stored NFO templates; every save is checked so a template can never produce a rule-breaking NFO. */
+export class TemplateService {
+  constructor(private readonly releases: ReleaseService) {}
+
+  async list(query: PageQuery & { q?: string }): Promise<Paginated<NfoTemplate>> {
+    const builder = NfoTemplate.query().orderBy('name');
+    if (query.q) builder.where('name', 'like', `%${query.q}%`);
+    return paginate(builder, query);
+  }
+
+  async get(id: number): Promise<NfoTemplate> {
+    const template = await NfoTemplate.query().findById(id);
+    if (!template) throw new NotFoundError(`Template ${id}`);
+    return template;
+  }
+
+  async create(input: TemplateInput): Promise<NfoTemplate> {
+    await this.assertNameFree(input.name);
+    this.assertValid(input.body);
+    return NfoTemplate.query().insertAndFetch(input);
+  }
+
+  async update(id: number, changes: Partial<TemplateInput>): Promise<NfoTemplate> {
+    const template = await this.get(id);
+    if (changes.name && changes.name !== template.name) await this.assertNameFree(changes.name);
+    if (changes.body !== undefined) this.assertValid(changes.body);
+    return template.$query().patchAndFetch(changes);
+  }
+
+  async remove(id: number): Promise<void> {
+    await (await this.get(id)).$query().delete();
+  }
+
+  /** Renders a template (stored, or a draft body) with sample data or a release's own data. */
+  async preview(actor: Actor, source: { id?: number; body?: string }, releaseId?: string): Promise<TemplatePreview> {
+    const body = source.body ?? (await this.get(source.id!)).body;
+    this.assertValid(body);
+    const { facts, width } = releaseId ? await this.releaseData(actor, releaseId) : { facts: SAMPLE_FACTS, width: EBOOK_2022_LIMITS.nfoWidth };
+    const text = renderNfoTemplate(body, facts, width);
+    return { data: releaseId ? { releaseId } : 'sample', text, width, lines: text.split('\r\n').length - 1, problems: nfoProblems(text, { nfoWidth: width }) };
+  }
+
+  private async releaseData(actor: Actor, releaseId: string): Promise<{ facts: ReleaseFacts; width: number }> {
+    const release: Release = await this.releases.getVisible(actor, releaseId);
+    const record = (release.metadata as { record?: BookRecord } | null)?.record;
+    if (!record?.title) throw new ConflictError('The release has no book record yet; preview it once it has been enriched', 'NOT_ENRICHED');
+    const rule = release.ruleId ? await Rule.query().findById(release.ruleId) : undefined;
+    const limits = rule?.limits ?? EBOOK_2022_LIMITS;
+    const upload = await Upload.query().findById(release.uploadId);
+    const zips = (release.files ?? []).filter((f: ReleaseFile) => f.kind === 'zip');
+    const facts: ReleaseFacts = {
+      ...releaseFactsOf(release, { ...record, title: record.title }, limits.dirnameMaxLength),
+      sizeBytes: upload?.size ?? 0,
+      volumes: Math.max(1, zips.length),
+      volumeSizeMb: release.options.volumeSizeMb ?? Math.min(...limits.volumeSizesMb),
+    };
+    return { facts, width: limits.nfoWidth };
+  }
+
+  private assertValid(body: string): void {
+    const problems = templateProblems(body, EBOOK_2022_LIMITS.nfoWidth);
+    if (problems.length === 0) {
+      problems.push(...nfoProblems(renderNfoTemplate(body, SAMPLE_FACTS, EBOOK_2022_LIMITS.nfoWidth), EBOOK_2022_LIMITS));
+    }
+    if (problems.length) throw new UnprocessableError(`The template cannot be used: ${problems.join('; ')}`, 'TEMPLATE_INVALID', { problems });
+  }
+
+  private async assertNameFree(name: string): Promise<void> {
+    if (await NfoTemplate.query().findOne({ name })) throw new ConflictError(`A template named ${name} already exists`, 'TEMPLATE_EXISTS');
+  }
+}

@@ -1,0 +1,32 @@
+import { BaseModel } from './base-model';
+import { Destination } from './destination';
+import { User } from './user';
+
+export class Group extends BaseModel {
+  static override tableName = 'groups';
+  static override dateFields = ['createdAt', 'updatedAt'];
+
+  id!: number;
+  tag!: string;
+  name!: string;
+  nfoTemplateId!: number | null;
+  ruleId!: number | null;
+  volumeSizeMb!: number | null;
+  createdAt!: Date;
+  updatedAt!: Date;
+  members?: User[];
+  destinations?: Destination[];
+
+  static override relationMappings = () => ({
+    members: {
+      relation: BaseModel.ManyToManyRelation,
+      modelClass: User,
+      join: { from: 'groups.id', through: { from: 'group_members.groupId', to: 'group_members.userId' }, to: 'users.id' },
+    },
+    destinations: {
+      relation: BaseModel.ManyToManyRelation,
+      modelClass: Destination,
+      join: { from: 'groups.id', through: { from: 'group_destinations.groupId', to: 'group_destinations.destinationId' }, to: 'destinations.id' },
+    },
+  });
+}

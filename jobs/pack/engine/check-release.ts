@@ -1,0 +1,96 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { openZip } from '../../inspect/zip-reader';
+import type { BookFormat } from '../../metadata/embedded';
+import { decodeCp437 } from './cp437';
+import { validateReleaseName } from './release-name';
+import type { RuleLimits } from './rule-limits';
+import { dizProblems, nfoProblems } from './text-checks';
+
+export interface RuleCheck {
+  check: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface PublishedRelease {
+  dir: string;
+  name: string;
+  format: BookFormat;
+  group: string;
+}
+
+const ZIP_8_3 = /^[A-Za-z0-9_-]{1,8}\.zip$/;
+const MAX_TEXT_BYTES = 64 * 1024;
+
+/**
+ * Checks a published release folder, as it is on disk, against a rule: name, format, folder
+ * layout, zip names, volume count and size, the NFO, the DIZ, and what each zip holds.
+ */
+export async function checkPublishedRelease(release: PublishedRelease, limits: RuleLimits): Promise<RuleCheck[]> {
+  const checks: RuleCheck[] = [];
+  const add = (check: string, problems: string[], ok: string) => checks.push({ check, passed: problems.length === 0, detail: problems.length ? problems.join('; ') : ok });
+
+  add('dirname-length', release.name.length > limits.dirnameMaxLength ? [`${release.name.length} characters (at most ${limits.dirnameMaxLength})`] : [], `${release.name.length} characters`);
+  const nameProblems = validateReleaseName(release.name, { format: release.format, group: release.group }).filter((p) => p.rule !== 'length');
+  add('dirname-rules', nameProblems.map((p) => `${p.rule}: ${p.message}`), 'order, tags, group suffix and characters conform');
+  add('format', limits.formats.includes(release.format) ? [] : [`${release.format} is not an allowed format (${limits.formats.join(', ')})`], `${release.format} is allowed`);
+
+  let entries: string[];
+  try {
+    entries = (await fsp.readdir(release.dir)).sort();
+  } catch {
+    add('layout', ['the release folder is missing'], '');
+    return checks;
+  }
+  const zips = entries.filter((e) => e.toLowerCase().endsWith('.zip'));
+  const nfos = entries.filter((e) => e.toLowerCase().endsWith('.nfo'));
+  const dizs = entries.filter((e) => e.toLowerCase() === 'file_id.diz');
+  const others = entries.filter((e) => !zips.includes(e) && !nfos.includes(e) && !dizs.includes(e));
+  const layout: string[] = [];
+  if (nfos.length !== 1) layout.push(`${nfos.length} .nfo files (exactly one)`);
+  if (dizs.length !== 1) layout.push(`${dizs.length} file_id.diz (exactly one)`);
+  if (zips.length === 0) layout.push('no zip volumes');
+  if (others.length) layout.push(`unexpected files: ${others.join(', ')}`);
+  add('layout', layout, `${zips.length} zip(s), one .nfo, one file_id.diz`);
+  add('zip-names', zips.filter((z) => !ZIP_8_3.test(z)).map((z) => `${z} is not an 8.3 name`), 'all 8.3');
+  add('volume-count', zips.length > limits.maxVolumes ? [`${zips.length} volumes (at most ${limits.maxVolumes})`] : [], `${zips.length} of at most ${limits.maxVolumes}`);
+
+  const sizes = await Promise.all(zips.map(async (z) => (await fsp.stat(path.join(release.dir, z))).size));
+  const largest = Math.max(0, ...sizes);
+  const fits = [...limits.volumeSizesMb].sort((a, b) => a - b).find((mb) => largest <= mb * 1_000_000);
+  add('volume-size', fits ? [] : [`the largest volume is ${largest} bytes, over every allowed size`], `every volume fits ${fits} MB`);
+
+  if (nfos.length === 1) {
+    const nfo = decodeCp437(await fsp.readFile(path.join(release.dir, nfos[0])));
+    add('nfo', nfoProblems(nfo, limits), `at most ${limits.nfoWidth} columns`);
+  }
+  if (dizs.length === 1) {
+    const diz = decodeCp437(await fsp.readFile(path.join(release.dir, dizs[0])));
+    add('diz', dizProblems(diz, limits), `at most ${limits.dizWidth} x ${limits.dizLines} with the disk counter`);
+  }
+  add('zip-contents', await zipContentProblems(release.dir, zips, nfos[0]), 'each zip holds its FILE_ID.DIZ and DISK counter, the first the NFO, none an SFV');
+  return checks;
+}
+
+async function zipContentProblems(dir: string, zips: string[], nfoName: string | undefined): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [i, zipName] of zips.entries()) {
+    try {
+      const zip = await openZip(path.join(dir, zipName));
+      try {
+        const diz = await zip.read('FILE_ID.DIZ', MAX_TEXT_BYTES);
+        const counter = `DISK: [${String(i + 1).padStart(2, '0')}/${String(zips.length).padStart(2, '0')}]`;
+        if (!diz) problems.push(`${zipName} holds no FILE_ID.DIZ`);
+        else if (!decodeCp437(diz).includes(counter)) problems.push(`${zipName}'s FILE_ID.DIZ does not show ${counter}`);
+        if (i === 0 && nfoName && !zip.names.includes(nfoName)) problems.push(`${zipName} (the first) does not hold ${nfoName}`);
+        if (zip.names.some((n) => n.toLowerCase().endsWith('.sfv'))) problems.push(`${zipName} holds an SFV`);
+      } finally {
+        zip.close();
+      }
+    } catch (err) {
+      problems.push(`${zipName} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}

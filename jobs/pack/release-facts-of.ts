@@ -1,0 +1,43 @@
+import type { Release } from '../../db/models';
+import type { BookRecord } from '../metadata/book-record';
+import { toIsbn10 } from '../metadata/isbn';
+import { languageName } from '../metadata/language';
+import { buildReleaseName } from './engine/release-name';
+import type { ReleaseFacts } from './engine/release-facts';
+
+export type NamedFacts = Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
+
+/** The release's name and NFO/DIZ facts from its merged book record (packing and template previews). */
+export function releaseFactsOf(release: Release, record: BookRecord & { title: string }, maxNameLength?: number): NamedFacts {
+  const { group, source } = release.options;
+  const year = record.year ?? Number(release.releaseDate.slice(0, 4));
+  const name = buildReleaseName({
+    authors: record.authors,
+    publisher: record.publisher,
+    title: record.title,
+    edition: record.edition,
+    year,
+    language: record.language,
+    source,
+    format: record.format,
+    group,
+    maxLength: maxNameLength,
+  });
+  return {
+    name,
+    title: record.title,
+    subtitle: record.subtitle,
+    authors: record.authors,
+    publisher: record.publisher,
+    publishDate: record.publishDate,
+    year,
+    releaseDate: release.releaseDate,
+    languageName: languageName(record.language),
+    source,
+    format: record.format,
+    isbn: record.isbn ? [record.isbn, toIsbn10(record.isbn)].filter(Boolean).join(' / ') : undefined,
+    pages: record.pages,
+    description: record.description,
+    group,
+  };
+}

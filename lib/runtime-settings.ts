@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+export interface RuntimeSetting {
+  category: 'providers' | 'pack';
+  /** Stored encrypted and never shown back. */
+  secret: boolean;
+  /** Environment variable that, when set, wins over the stored value. */
+  env?: string;
+  schema: z.ZodType<string, z.ZodTypeDef, unknown>;
+  description: string;
+}
+
+const apiKey = z.string().trim().min(1).max(500);
+const id = z.coerce.number().int().positive().transform(String);
+
+/** Every setting an admin can change at run time; anything else is refused. */
+export const RUNTIME_SETTINGS = {
+  'providers.googleBooksKey': { category: 'providers', secret: true, env: 'GOOGLE_BOOKS_API_KEY', schema: apiKey, description: 'Google Books API key' },
+  'providers.omdbKey': { category: 'providers', secret: true, env: 'OMDB_API_KEY', schema: apiKey, description: 'OMDb API key' },
+  'providers.tmdbKey': { category: 'providers', secret: true, env: 'TMDB_API_KEY', schema: apiKey, description: 'TMDB v3 key or v4 token' },
+  'providers.tvdbKey': { category: 'providers', secret: true, env: 'TVDB_API_KEY', schema: apiKey, description: 'TheTVDB v4 API key' },
+  'providers.tvdbPin': { category: 'providers', secret: true, env: 'TVDB_PIN', schema: apiKey, description: 'TheTVDB subscriber PIN' },
+  'pack.defaultRuleId': { category: 'pack', secret: false, schema: id, description: 'Rule releases are packed against when neither the request nor the group names one' },
+  'pack.defaultTemplateId': { category: 'pack', secret: false, schema: id, description: 'NFO template used when neither the request nor the group names one' },
+} satisfies Record<string, RuntimeSetting>;
+
+export type SettingKey = keyof typeof RUNTIME_SETTINGS;
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(RUNTIME_SETTINGS, key);
+}
