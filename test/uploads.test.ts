@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { JobName, QueueName } from '../jobs/names';
+import { Release } from '../db/models';
 import { startTestApp, TestApp } from './support/test-app';
 
 /** Upload limits and the release API's edges; no worker runs here, so jobs stay queued. */
@@ -80,16 +81,41 @@ describe('releases API', () => {
     uploadId = (await app.http.post('/api/uploads').set(bearer(operator)).attach('file', book)).body.upload.id;
   });
 
-  it('validates options: group tag, source, volume size, unknown fields', async () => {
+  it('validates options: group tag, source, volume size, type, unknown fields', async () => {
     const bad = await app.http
       .post('/api/releases')
       .set(bearer(operator))
-      .send({ uploadId, options: { group: 'bad group!', source: 'STOLEN', volumeSizeMb: 7, colour: 'red' } });
+      .send({ uploadId, options: { group: 'bad group!', source: 'STOLEN', volumeSizeMb: -7, type: 'VIDEO', colour: 'red' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/options\.group/);
     const fields = bad.body.error.details.fields.map((f: { field: string }) => f.field);
-    expect(fields).toEqual(expect.arrayContaining(['options.group', 'options.source', 'options.volumeSizeMb', 'options']));
+    expect(fields).toEqual(expect.arrayContaining(['options.group', 'options.source', 'options.volumeSizeMb', 'options.type', 'options']));
     expect((await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId: 'nope', options: { group: 'ESP' } })).status).toBe(400);
+    // Well-formed, but a size the rule does not allow.
+    const size = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'ESP', volumeSizeMb: 7 } });
+    expect(size.status).toBe(422);
+    expect(size.body.error).toMatchObject({ code: 'VOLUME_SIZE_NOT_ALLOWED', message: 'The rule allows volumes of 5, 10, 50, 100, 150, 200, 250 MB, not 7' });
+  });
+
+  it('refuses release types it cannot pack yet instead of packing them as eBooks', async () => {
+    const before = await Release.query().resultSize();
+    for (const type of ['TV', 'docs', 'AUDIOBOOK', 'GAME']) {
+      const res = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'ESP', type } });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('TYPE_NOT_SUPPORTED');
+      expect(res.body.error.message).toMatch(new RegExp(`^${type.toUpperCase()} releases are not supported yet: `));
+    }
+    expect(await Release.query().resultSize()).toBe(before);
+  });
+
+  it('packs only for an existing group the user belongs to', async () => {
+    const unknown = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'NOPE' } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.code).toBe('UNKNOWN_GROUP');
+    await app.createUser('operator', 'other-group@example.test', ['OTHER']);
+    const foreign = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'OTHER' } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.message).toBe('You are not a member of OTHER, so you cannot pack for it');
   });
 
   it('only an admin may force a rule-breaking name', async () => {
@@ -110,12 +136,17 @@ describe('releases API', () => {
     expect((await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(operator))).status).toBe(403);
     expect((await app.http.get(`/api/jobs/video/x`).set(bearer(admin))).status).toBe(400);
 
-    const cancelled = await app.http.delete(`/api/releases/${id}`).set(bearer(operator));
+    // A queued release cannot be deleted, only cancelled.
+    expect((await app.http.delete(`/api/releases/${id}`).set(bearer(operator))).body.error.code).toBe('RELEASE_BUSY');
+    const cancelled = await app.http.post(`/api/releases/${id}/cancel`).set(bearer(operator));
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.release.state).toBe('cancelled');
     expect((await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(admin))).status).toBe(404);
-    const twice = await app.http.delete(`/api/releases/${id}`).set(bearer(operator));
+    const twice = await app.http.post(`/api/releases/${id}/cancel`).set(bearer(operator));
     expect(twice.status).toBe(409);
     expect(twice.body.error.code).toBe('NOT_CANCELLABLE');
+
+    expect((await app.http.delete(`/api/releases/${id}`).set(bearer(operator))).status).toBe(204);
+    expect((await app.http.get(`/api/releases/${id}`).set(bearer(operator))).status).toBe(404);
   });
 });
