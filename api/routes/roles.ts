@@ -7,7 +7,8 @@ import { crudRoutes, noFilters } from './crud';
 const permission = z.string().refine((p): p is Permission => (ALL_PERMISSIONS as readonly string[]).includes(p), 'a permission such as releases:READ');
 const createBody = z
   .object({
-    name: z.string().trim().regex(/^[a-z][a-z0-9_-]{1,39}$/, '2 to 40 lower-case letters, digits, - or _'),
+    // users.role holds the name: at most 20 characters.
+    name: z.string().trim().regex(/^[a-z][a-z0-9_-]{1,19}$/, '2 to 20 lower-case letters, digits, - or _'),
     description: z.string().trim().max(255).default(''),
     permissions: z.array(permission).max(ALL_PERMISSIONS.length),
   })

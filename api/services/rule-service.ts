@@ -35,7 +35,7 @@ export class RuleService {
   }
 
   async create(input: RuleInput): Promise<Rule> {
-    await this.assertFree(input);
+    await this.assertFree({ section: input.section, year: input.year, scene: input.scene });
     return Rule.query().insertAndFetch(input);
   }
 

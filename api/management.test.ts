@@ -1,0 +1,159 @@
+import path from 'node:path';
+import { startTestApp, TestApp } from '../test/support/test-app';
+
+const RULES_NFO = path.join(__dirname, '../jobs/pack/fixtures/ebook-rules-2022.nfo');
+
+let app: TestApp;
+let admin: { token: string; user: { id: number } };
+let operator: { token: string; user: { id: number } };
+const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+
+beforeAll(async () => {
+  app = await startTestApp();
+  admin = await app.createUser('admin');
+  operator = await app.createUser('operator');
+});
+afterAll(() => app.close());
+
+describe('roles', () => {
+  it('creates, lists with pagination, edits and deletes a role, and gives its users exactly its permissions', async () => {
+    const created = await app.http.post('/api/roles').set(as(admin)).send({ name: 'reviewer', description: 'Reads releases', permissions: ['releases:READ', 'rules:READ'] });
+    expect(created.status).toBe(201);
+    expect(created.body.role).toMatchObject({ name: 'reviewer', builtin: false, permissions: ['releases:READ', 'rules:READ'] });
+    const id = created.body.role.id;
+
+    const page = await app.http.get('/api/roles?page=1&pageSize=2').set(as(admin));
+    expect(page.body.roles).toHaveLength(2);
+    expect(page.body.pagination).toEqual({ page: 1, pageSize: 2, total: 3, pages: 2 });
+
+    const user = await app.createUser('reviewer', 'reviewer@example.test', []);
+    expect((await app.http.get('/api/rules').set(as(user))).status).toBe(200);
+    expect((await app.http.get('/api/templates').set(as(user))).status).toBe(403);
+    const edited = await app.http.patch(`/api/roles/${id}`).set(as(admin)).send({ permissions: ['templates:READ'] });
+    expect(edited.body.role.permissions).toEqual(['templates:READ']);
+    // Permissions are read on every request: the change applies at once.
+    expect((await app.http.get('/api/templates').set(as(user))).status).toBe(200);
+    expect((await app.http.get('/api/rules').set(as(user))).status).toBe(403);
+
+    const inUse = await app.http.delete(`/api/roles/${id}`).set(as(admin));
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error.code).toBe('ROLE_IN_USE');
+    await app.http.patch(`/api/users/${user.user.id}`).set(as(admin)).send({ role: 'operator' });
+    expect((await app.http.delete(`/api/roles/${id}`).set(as(admin))).status).toBe(204);
+    expect((await app.http.get(`/api/roles/${id}`).set(as(admin))).status).toBe(404);
+  });
+
+  it('keeps the admin role whole and the built-in roles in place, and refuses unknown permissions and roles', async () => {
+    const roles = (await app.http.get('/api/roles').set(as(admin))).body.roles as { id: number; name: string }[];
+    const adminRole = roles.find((r) => r.name === 'admin')!;
+    const operatorRole = roles.find((r) => r.name === 'operator')!;
+    expect((await app.http.patch(`/api/roles/${adminRole.id}`).set(as(admin)).send({ permissions: [] })).body.error.code).toBe('ROLE_PROTECTED');
+    expect((await app.http.delete(`/api/roles/${operatorRole.id}`).set(as(admin))).body.error.code).toBe('ROLE_PROTECTED');
+    const bad = await app.http.post('/api/roles').set(as(admin)).send({ name: 'x1', permissions: ['releases:EXPLODE'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.fields[0]).toEqual({ field: 'permissions.0', message: 'a permission such as releases:READ' });
+    expect((await app.http.post('/api/roles').set(as(admin)).send({ name: 'operator', permissions: [] })).status).toBe(409);
+    const unknownRole = await app.http.post('/api/users').set(as(admin)).send({ email: 'x@example.test', password: 'long enough password', role: 'wizard' });
+    expect(unknownRole.status).toBe(400);
+    expect(unknownRole.body.error.message).toBe('There is no role named wizard');
+  });
+});
+
+describe('groups', () => {
+  it('creates a group with members and defaults, filters and pages the list, and edits members', async () => {
+    const template = await app.http.post('/api/templates').set(as(admin)).send({ name: 'group-default', body: '{{name}}\n{{title}}' });
+    const created = await app.http
+      .post('/api/groups')
+      .set(as(admin))
+      .send({ tag: 'DeBTB00k', name: 'Debt Book', memberIds: [operator.user.id], nfoTemplateId: template.body.template.id, volumeSizeMb: 10 });
+    expect(created.status).toBe(201);
+    expect(created.body.group).toMatchObject({ tag: 'DeBTB00k', volumeSizeMb: 10, members: [{ id: operator.user.id, email: expect.any(String) }], destinations: [] });
+    const id = created.body.group.id;
+    expect(created.body.group.members[0]).not.toHaveProperty('passwordHash');
+
+    expect((await app.http.post('/api/groups').set(as(admin)).send({ tag: 'DeBTB00k', name: 'again' })).status).toBe(409);
+    const badTag = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'no spaces!', name: 'x' });
+    expect(badTag.status).toBe(400);
+    const missing = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'GHOST', name: 'x', memberIds: [424242] });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error).toMatchObject({ code: 'UNKNOWN_REFERENCE', details: { field: 'memberIds', missing: [424242] } });
+
+    const filtered = await app.http.get('/api/groups?q=Debt').set(as(operator));
+    expect(filtered.body.groups.map((g: { tag: string }) => g.tag)).toEqual(['DeBTB00k']);
+    expect((await app.http.get('/api/groups?pageSize=1&page=2').set(as(admin))).body.pagination).toMatchObject({ page: 2, pageSize: 1 });
+    expect((await app.http.get('/api/groups?pageSize=1000').set(as(admin))).status).toBe(400);
+
+    const edited = await app.http.patch(`/api/groups/${id}`).set(as(admin)).send({ memberIds: [admin.user.id] });
+    expect(edited.body.group.members.map((m: { id: number }) => m.id)).toEqual([admin.user.id]);
+    expect((await app.http.patch(`/api/groups/${id}`).set(as(operator)).send({ name: 'mine now' })).status).toBe(403);
+    expect((await app.http.delete(`/api/groups/${id}`).set(as(admin))).status).toBe(204);
+  });
+});
+
+describe('rules', () => {
+  it('imports a rules .nfo into the limits the packer enforces, once per section, year and scene', async () => {
+    const res = await app.http.post('/api/rules/import').set(as(admin)).attach('file', RULES_NFO);
+    expect(res.status).toBe(201);
+    expect(res.body.missing).toEqual([]);
+    expect(res.body.rule).toMatchObject({
+      section: 'EBOOK',
+      year: 2022,
+      scene: 'English',
+      limits: { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5, 10, 50, 100, 150, 200, 250], maxVolumes: 99, dirnameMaxLength: 243 },
+    });
+    expect(res.body.rule.body).toContain('┌─[ 1. PACKAGING ]');
+    const again = await app.http.post('/api/rules/import').set(as(admin)).attach('file', RULES_NFO);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('RULE_EXISTS');
+    const otherScene = await app.http.post('/api/rules/import?scene=German&year=2023').set(as(admin)).attach('file', RULES_NFO);
+    expect(otherScene.body.rule).toMatchObject({ scene: 'German', year: 2023 });
+
+    const junk = await app.http.post('/api/rules/import').set(as(admin)).attach('file', Buffer.from('Greetings to all our friends!'), 'greets.nfo');
+    expect(junk.status).toBe(422);
+    expect(junk.body.error.code).toBe('RULES_UNREADABLE');
+    expect((await app.http.post('/api/rules/import').set(as(admin)).send({ text: 'x' })).status).toBe(415);
+
+    const listed = await app.http.get('/api/rules?section=ebook&year=2022').set(as(operator));
+    expect(listed.body.rules.map((r: { scene: string }) => r.scene)).toEqual(['English']);
+  });
+
+  it('validates limits written by hand', async () => {
+    const body = { section: 'EBOOK', year: 2024, scene: 'Custom', title: 'Custom', body: 'rules', limits: { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [], maxVolumes: 99, formats: ['epub', 'docx'], dirnameMaxLength: 243 } };
+    const res = await app.http.post('/api/rules').set(as(admin)).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['limits.formats.1', 'limits.volumeSizesMb']);
+  });
+});
+
+describe('NFO templates', () => {
+  const GOOD = ['╔══════════════════╗', '║ {{group}} presents ║', '╚══════════════════╝', '{{title}}{% if subtitle %}: {{subtitle}}{% endif %}', 'Disks: {{disks}}', '{{description}}'].join('\n');
+
+  it('saves a template that renders within 80 columns in CP437, and previews it with sample data', async () => {
+    const created = await app.http.post('/api/templates').set(as(admin)).send({ name: 'boxed', body: GOOD });
+    expect(created.status).toBe(201);
+    const preview = await app.http.post(`/api/templates/${created.body.template.id}/preview`).set(as(operator)).send({});
+    expect(preview.status).toBe(200);
+    expect(preview.body.preview).toMatchObject({ data: 'sample', width: 80, problems: [] });
+    expect(preview.body.preview.text).toContain('║ ESP presents ║\r\n╚══════════════════╝\r\nTales from Earthsea\r\nDisks: 1 x 5MB\r\n');
+    for (const line of preview.body.preview.text.split('\r\n')) expect(line.length).toBeLessThanOrEqual(80);
+
+    const draft = await app.http.post('/api/templates/preview').set(as(operator)).send({ body: '[{{isbn}}]' });
+    expect(draft.body.preview.text).toBe('[9780547773742 / 0547773749]\r\n');
+  });
+
+  it('refuses to save templates with unknown fields, bad syntax, non-CP437 characters or over-wide lines', async () => {
+    const cases: [string, RegExp][] = [
+      ['{{titel}}', /unknown field \{\{titel\}\}/],
+      ['{% if title %}unclosed', /is never closed/],
+      ['Release ✓ {{name}}', /characters CP437 does not have: ✓/],
+      ['═'.repeat(90), /line 1 is 90 columns wide \(at most 80\)/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await app.http.post('/api/templates').set(as(admin)).send({ name: `bad ${body.length}`, body });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('TEMPLATE_INVALID');
+      expect(res.body.error.message).toMatch(message);
+    }
+    expect((await app.http.get('/api/templates?q=bad').set(as(admin))).body.templates).toEqual([]);
+  });
+});
