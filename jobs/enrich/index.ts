@@ -7,17 +7,36 @@ import { normalizeIsbn } from '../metadata/isbn';
 import { JobName, QueueName } from '../names';
 import { enterStep, failRelease } from '../release-state';
 import { EnrichedBook, mergeBook } from './merge';
-import { createProviders, lookUp, Providers } from './providers';
+import { createProviders, lookUp, ProviderKeys, Providers } from './providers';
+import { SettingsRepository } from '../../db/settings-repository';
+import { stableStringify } from '../../lib/stable-json';
 import type { BookQuery } from './providers/provider-record';
 
 export const enrichPayload = z.object({ releaseId: z.string().uuid() }).strict();
 export type EnrichPayload = z.infer<typeof enrichPayload>;
 
-/** Providers are built once per worker process. */
-const providersByContext = new WeakMap<WorkerContext, Providers>();
-function providersOf(context: WorkerContext): Providers {
-  if (!providersByContext.has(context)) providersByContext.set(context, createProviders(context.config, context.redis));
-  return providersByContext.get(context)!;
+/**
+ * Providers are built once per worker process and set of keys: keys an admin changes in the
+ * configuration API apply from the next job, without a restart.
+ */
+const providersByContext = new WeakMap<WorkerContext, Map<string, Providers>>();
+async function providersOf(context: WorkerContext): Promise<Providers> {
+  const settings = new SettingsRepository(context.config);
+  const keys: ProviderKeys = {
+    googleBooksKey: await settings.effective('providers.googleBooksKey'),
+    omdbKey: await settings.effective('providers.omdbKey'),
+    tmdbKey: await settings.effective('providers.tmdbKey'),
+    tvdbKey: await settings.effective('providers.tvdbKey'),
+    tvdbPin: await settings.effective('providers.tvdbPin'),
+  };
+  const byKeys = providersByContext.get(context) ?? new Map<string, Providers>();
+  providersByContext.set(context, byKeys);
+  const id = stableStringify(keys);
+  if (!byKeys.has(id)) {
+    byKeys.clear();
+    byKeys.set(id, createProviders(context.config, context.redis, keys));
+  }
+  return byKeys.get(id)!;
 }
 
 /**
@@ -40,7 +59,7 @@ export const enrichJob = defineJob<EnrichPayload>({
     const embedded = upload.metadata;
     const isbn = normalizeIsbn(overrides.isbn) ?? embedded.isbn;
     const query: BookQuery = isbn ? { isbn } : { title: overrides.title ?? embedded.title, author: overrides.authors?.[0] ?? embedded.authors[0] };
-    const providers = providersOf(context);
+    const providers = await providersOf(context);
     const outcomes = query.isbn || query.title ? await lookUp(providers.books, providers.cache, query) : [];
     await job.updateProgress(60);
     const { tieIn } = release.options;

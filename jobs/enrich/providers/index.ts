@@ -17,8 +17,13 @@ export interface Providers {
   cache: ResponseCache;
 }
 
-/** Every provider, in the order they are asked, sharing one rate limiter and one cache. */
-export function createProviders(config: Config, redis: Redis): Providers {
+export type ProviderKeys = Pick<Config['providers'], 'googleBooksKey' | 'omdbKey' | 'tmdbKey' | 'tvdbKey' | 'tvdbPin'>;
+
+/**
+ * Every provider, in the order they are asked, sharing one rate limiter and one cache. Keys
+ * default to the environment's; workers pass the ones in force (environment, else the database).
+ */
+export function createProviders(config: Config, redis: Redis, keys: ProviderKeys = config.providers): Providers {
   const { baseUrls } = config.providers;
   const http = {
     timeoutMs: config.providers.timeoutMs,
@@ -26,11 +31,11 @@ export function createProviders(config: Config, redis: Redis): Providers {
     limiter: new RateLimiter(redis, config.redis.prefix, config.providers.rateLimits),
   };
   return {
-    books: [new GoogleBooksProvider(baseUrls.googlebooks, config.providers.googleBooksKey, http), new OpenLibraryProvider(baseUrls.openlibrary, http)],
+    books: [new GoogleBooksProvider(baseUrls.googlebooks, keys.googleBooksKey, http), new OpenLibraryProvider(baseUrls.openlibrary, http)],
     tieIns: [
-      new OmdbProvider(baseUrls.omdb, config.providers.omdbKey, http),
-      new TmdbProvider(baseUrls.tmdb, config.providers.tmdbKey, http),
-      new TvdbProvider(baseUrls.tvdb, config.providers.tvdbKey, config.providers.tvdbPin, redis, config.redis.prefix, http),
+      new OmdbProvider(baseUrls.omdb, keys.omdbKey, http),
+      new TmdbProvider(baseUrls.tmdb, keys.tmdbKey, http),
+      new TvdbProvider(baseUrls.tvdb, keys.tvdbKey, keys.tvdbPin, redis, config.redis.prefix, http),
     ],
     cache: new ResponseCache(redis, config.redis.prefix, config.providers.cacheTtlSeconds),
   };

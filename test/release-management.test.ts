@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Release, ReleaseFile } from '../db/models';
+import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { decodeCp437 } from '../jobs/pack/engine/cp437';
+import { startReplayServer, ReplayServer } from './support/replay-server';
+import { startTestApp, TestApp } from './support/test-app';
+import { exited, startWorker, waitFor } from './support/worker-process';
+
+/**
+ * Releases packed against stored rules and templates, by a real worker: validation of what was
+ * published, rule limits that refuse a release, list filters, stats, and deletion.
+ */
+const RULES_NFO = path.join(__dirname, '../jobs/pack/fixtures/ebook-rules-2022.nfo');
+const TEMPLATE = [
+  ' ░▒▓█ {{group}} █▓▒░',
+  '',
+  ' {{title}}{% if subtitle %} - {{subtitle}}{% endif %}',
+  ' Author ....: {{authors}}',
+  ' Released ..: {{releaseDate}}',
+  '{% if isbn %}',
+  ' ISBN ......: {{isbn}}',
+  '{% endif %}',
+  ' Disks .....: {{disks}}',
+  '',
+  ' {{description}}',
+].join('\n');
+
+let app: TestApp;
+let replay: ReplayServer;
+let worker: ReturnType<typeof startWorker>;
+let admin: { token: string };
+let operator: { token: string; user: { id: number } };
+let ruleId: number;
+const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+
+beforeAll(async () => {
+  replay = await startReplayServer();
+  app = await startTestApp({ GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'), OMDB_BASE_URL: replay.baseUrl('omdb') });
+  admin = await app.createUser('admin', 'admin@example.test', []);
+  operator = await app.createUser('operator', 'op@example.test', []);
+  worker = startWorker(app.env);
+  ruleId = (await app.http.post('/api/rules/import').set(as(admin)).attach('file', RULES_NFO)).body.rule.id;
+  const templateId = (await app.http.post('/api/templates').set(as(admin)).send({ name: 'esp-house', body: TEMPLATE })).body.template.id;
+  const group = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'PaGE', name: 'Page', ruleId, nfoTemplateId: templateId, memberIds: [operator.user.id] });
+  expect(group.status).toBe(201);
+  await waitFor('workers', async () => Object.values(await app.context.queue.workerCounts()).every((n) => n > 0));
+}, 60_000);
+afterAll(async () => {
+  worker.kill('SIGTERM');
+  await exited(worker);
+  await app.close();
+  await replay.close();
+});
+
+async function packed(file: string, options: Record<string, unknown>) {
+  const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', file)).body.upload.id;
+  const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options: { group: 'PaGE', ...options } });
+  expect(requested.status).toBe(202);
+  return waitFor('release to settle', async () => {
+    const release = (await app.http.get(`/api/releases/${requested.body.release.id}`).set(as(operator))).body.release;
+    return ['done', 'failed'].includes(release.state) ? release : undefined;
+  }, 60_000);
+}
+
+describe('releases against stored rules and templates', () => {
+  let release: { id: string; name: string; state: string; metadata: { tieIns: { provider: string; status: string }[] } };
+
+  it("packs with the group's rule and template, and looks the tie-in up with the OMDb key stored in the configuration", async () => {
+    await app.http.put('/api/configurations/providers.omdbKey').set(as(admin)).send({ value: 'k' });
+    const book = path.join(app.dataDir, 'earthsea.epub');
+    await writeEpub(book, { isbn: '9780547928227', date: '2012-09-18', publisher: 'Houghton Mifflin Harcourt' });
+    release = await packed(book, { tieIn: { imdbId: 'tt1375666' } });
+    expect(release.state).toBe('done');
+    expect(release.metadata.tieIns).toContainEqual(expect.objectContaining({ provider: 'omdb', status: 'found' }));
+
+    const dir = path.join(app.config.storage.releasesDir, release.name);
+    const nfoName = fs.readdirSync(dir).find((f) => f.endsWith('.nfo'))!;
+    const nfo = decodeCp437(fs.readFileSync(path.join(dir, nfoName)));
+    expect(nfo.startsWith(' ░▒▓█ PaGE █▓▒░\r\n\r\n A Wizard of Earthsea\r\n Author ....: ')).toBe(true);
+    expect(nfo).toContain(' ISBN ......: 9780547928227 / 054792822X\r\n Disks .....: 1 x 5MB\r\n');
+    for (const line of nfo.split('\r\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('reports each rule check of the published release as passed, and a tampered NFO as failed', async () => {
+    const res = await app.http.get(`/api/releases/${release.id}/validation`).set(as(operator));
+    expect(res.status).toBe(200);
+    expect(res.body.validation).toMatchObject({ releaseId: release.id, rule: { id: ruleId, section: 'EBOOK', year: 2022 }, passed: true });
+    expect(res.body.validation.checks.map((c: { check: string }) => c.check)).toEqual([
+      'dirname-length', 'dirname-rules', 'format', 'layout', 'zip-names', 'volume-count', 'volume-size', 'nfo', 'diz', 'zip-contents',
+    ]);
+
+    const dir = path.join(app.config.storage.releasesDir, release.name);
+    const nfoPath = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.nfo'))!);
+    const original = fs.readFileSync(nfoPath);
+    fs.appendFileSync(nfoPath, `${'x'.repeat(95)}\r\n`);
+    fs.writeFileSync(path.join(dir, 'release.sfv'), 'stray');
+    const tampered = (await app.http.get(`/api/releases/${release.id}/validation`).set(as(operator))).body.validation;
+    fs.writeFileSync(nfoPath, original);
+    fs.rmSync(path.join(dir, 'release.sfv'));
+    expect(tampered.passed).toBe(false);
+    const failed = Object.fromEntries(tampered.checks.filter((c: { passed: boolean }) => !c.passed).map((c: { check: string; detail: string }) => [c.check, c.detail]));
+    expect(failed).toEqual({ layout: 'unexpected files: release.sfv', nfo: expect.stringMatching(/^NFO line \d+ is 95 columns wide \(at most 80\)$/) });
+  });
+
+  it("fails a release the rule's limits refuse, saying which limit", async () => {
+    const narrow = await app.http.post('/api/rules').set(as(admin)).send({
+      section: 'EBOOK', year: 2030, scene: 'Narrow', title: 'Narrow DIZ', body: 'FILE_ID.DIZ at most 20 columns.',
+      limits: { nfoWidth: 80, dizWidth: 20, dizLines: 30, volumeSizesMb: [5], maxVolumes: 99, formats: ['epub'], dirnameMaxLength: 243 },
+    });
+    const book = path.join(app.dataDir, 'wide.epub');
+    await writeEpub(book, { title: 'Too Wide For The Rule' });
+    const failed = await packed(book, { ruleId: narrow.body.rule.id });
+    expect(failed.state).toBe('failed');
+    expect((failed as unknown as { error: string }).error).toMatch(/the release texts break the rule: DIZ line \d+ is \d+ columns wide \(at most 20\)/);
+  });
+
+  it('lists releases with filters, sorting and pagination, and counts them in the stats', async () => {
+    const list = (query: string) => app.http.get(`/api/releases?${query}`).set(as(admin)).then((r) => r.body);
+    expect((await list('state=done')).releases.map((r: { id: string }) => r.id)).toEqual([release.id]);
+    expect((await list('state=failed&type=ebook')).pagination.total).toBe(1);
+    expect((await list('group=PaGE')).pagination.total).toBe(2);
+    expect((await list('group=NOPE')).pagination.total).toBe(0);
+    expect((await list(`q=${release.name.slice(0, 10)}`)).releases).toHaveLength(1);
+    expect((await list(`userId=${operator.user.id}&pageSize=1&page=2&sort=createdAt`)).releases).toHaveLength(1);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect((await list(`from=${tomorrow}`)).pagination.total).toBe(0);
+    expect((await list(`to=${tomorrow}`)).pagination.total).toBe(2);
+    expect((await app.http.get('/api/releases?sort=password').set(as(admin))).status).toBe(400);
+    expect((await app.http.get('/api/releases?state=done').set(as(await app.createUser('operator', 'nobody@example.test', [])))).body.releases).toEqual([]);
+
+    const stats = (await app.http.get('/api/stats').set(as(admin))).body.stats;
+    expect(stats.releases.byState).toEqual({ done: 1, failed: 1 });
+    expect(stats.releases.byType).toEqual({ EBOOK: 2 });
+    expect(stats.releases.byGroup).toEqual({ PaGE: 2 });
+    expect(stats.releases.perDay.at(-1)).toEqual({ day: new Date().toISOString().slice(0, 10), count: 2 });
+    expect(stats.jobs.pack).toMatchObject({ completed: 1, failed: 1 });
+    expect(stats.recentFailures[0]).toMatchObject({ queue: 'pack', jobName: 'pack', error: expect.stringMatching(/at most 20/) });
+  });
+
+  it('deletes a release with its folder, checksum file and rows, leaving nothing behind', async () => {
+    const dir = path.join(app.config.storage.releasesDir, release.name);
+    const sfv = path.join(app.config.storage.releasesDir, '.checksums', `${release.name}.sfv`);
+    expect(fs.existsSync(dir) && fs.existsSync(sfv)).toBe(true);
+    expect((await app.http.delete(`/api/releases/${release.id}`).set(as(operator))).status).toBe(204);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.existsSync(sfv)).toBe(false);
+    expect(await Release.query().findById(release.id)).toBeUndefined();
+    expect(await ReleaseFile.query().where({ releaseId: release.id })).toEqual([]);
+    expect(fs.readdirSync(app.config.storage.releasesDir).filter((f) => !f.startsWith('.'))).toEqual([]);
+    expect((await app.http.get(`/api/releases/${release.id}`).set(as(operator))).status).toBe(404);
+  });
+});
