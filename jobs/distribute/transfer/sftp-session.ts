@@ -25,9 +25,12 @@ export async function openSftpSession(settings: ConnectionSettings): Promise<Rem
     });
   });
   conn.on('error', () => undefined); // later errors surface through the operation that hits them
+  // ssh2's streams do not fail when the connection goes away mid-write: fail them from here.
+  const lost = new Promise<never>((_resolve, reject) => conn.once('close', () => reject(new TransferError('SFTP transfer failed: the connection was closed', false))));
+  lost.catch(() => undefined);
   const sftp = await new Promise<SFTPWrapper>((resolve, reject) => conn.sftp((err, s) => (err ? reject(asTransferError(err)) : resolve(s))));
   const call = <T>(fn: (done: (err: Error | null | undefined, value?: T) => void) => void) =>
-    new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
+    Promise.race([new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T)))), lost]);
 
   return {
     async size(remotePath) {
@@ -60,9 +63,11 @@ export async function openSftpSession(settings: ConnectionSettings): Promise<Rem
         },
       });
       const target = sftp.createWriteStream(remotePath, { flags: offset > 0 ? 'r+' : 'w', start: offset });
+      const source = fs.createReadStream(localPath, { start: offset });
       try {
-        await pipeline(fs.createReadStream(localPath, { start: offset }), counter, target);
+        await Promise.race([pipeline(source, counter, target), lost]);
       } catch (err) {
+        source.destroy();
         throw asTransferError(err);
       }
     },

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { startFtpServer, startSftpServer, FtpServer, SftpServer, TransferServer } from './support/transfer-servers';
+import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+import { startTestApp, TestApp } from './support/test-app';
+import { exited, startWorker, waitFor } from './support/worker-process';
+
+/**
+ * The distribution `distribute` job against real servers started here: pure-ftpd (FTP and
+ * explicit FTPS) and OpenSSH (SFTP, behind a proxy that can cut the connection), including a
+ * connection dropped mid-file and wrong credentials.
+ */
+let app: TestApp;
+let worker: ReturnType<typeof startWorker>;
+let ftp: FtpServer;
+let sftp: SftpServer;
+let proxy: TcpProxy;
+let admin: { token: string };
+let operator: { token: string };
+const destinations: Record<string, number> = {};
+const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+beforeAll(async () => {
+  ftp = await startFtpServer({ uploadKBps: 3000 });
+  sftp = await startSftpServer();
+  proxy = await startTcpProxy(sftp.port, 3_000_000);
+  app = await startTestApp();
+  admin = await app.createUser('admin', 'admin@example.test', []);
+  operator = await app.createUser('operator', 'op@example.test');
+  worker = startWorker(app.env);
+
+  const create = async (name: string, body: Record<string, unknown>) => {
+    const res = await app.http.post('/api/destinations').set(as(admin)).send({ name, host: '127.0.0.1', ...body });
+    expect(res.status).toBe(201);
+    destinations[name] = res.body.destination.id;
+  };
+  const ftpLogin = { port: ftp.port, username: ftp.username, secret: ftp.password, remotePath: '/releases' };
+  await create('ftp', { protocol: 'ftp', ...ftpLogin });
+  await create('ftps', { protocol: 'ftps', ...ftpLogin, remotePath: '/secure', tlsVerify: false });
+  await create('ftps-verified', { protocol: 'ftps', ...ftpLogin, remotePath: '/secure' });
+  await create('ftp-wrong-password', { protocol: 'ftp', ...ftpLogin, secret: 'not-the-password' });
+  const sftpLogin = { protocol: 'sftp', port: proxy.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'releases') };
+  await create('sftp', { ...sftpLogin, hostFingerprint: sftp.hostFingerprint });
+  await create('sftp-wrong-password', { ...sftpLogin, authType: 'password', secret: 'not-the-password' });
+  await create('sftp-wrong-host', { ...sftpLogin, hostFingerprint: `SHA256:${'A'.repeat(43)}` });
+  await waitFor('workers', async () => Object.values(await app.context.queue.workerCounts()).every((n) => n > 0));
+}, 60_000);
+afterAll(async () => {
+  worker.kill('SIGTERM');
+  await exited(worker);
+  await app.close();
+  await proxy.close();
+  await ftp.stop();
+  await sftp.stop();
+});
+
+async function packedRelease(title: string, paddingBytes: number, destinationNames: string[]) {
+  const book = path.join(app.dataDir, `${title}.epub`);
+  await writeEpub(book, { title, paddingBytes });
+  const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', book)).body.upload.id;
+  const requested = await app.http
+    .post('/api/releases')
+    .set(as(operator))
+    .send({ uploadId, options: { group: 'ESP', volumeSizeMb: 5, destinationIds: destinationNames.map((n) => destinations[n]) } });
+  expect(requested.status).toBe(202);
+  return waitFor('release to be packed', async () => {
+    const release = (await app.http.get(`/api/releases/${requested.body.release.id}`).set(as(operator))).body.release;
+    return release.state === 'done' ? release : undefined;
+  }, 60_000);
+}
+
+async function delivered(releaseId: string, destinationName: string, timeoutMs = 90_000) {
+  return waitFor(`delivery to ${destinationName}`, async () => {
+    const release = (await app.http.get(`/api/releases/${releaseId}`).set(as(operator))).body.release;
+    const distribution = release.distributions.find((d: { destinationId: number }) => d.destinationId === destinations[destinationName]);
+    return ['done', 'failed'].includes(distribution.state) ? distribution : undefined;
+  }, timeoutMs);
+}
+
+/** The remote copy holds exactly the release folder's files, with no `.part` left. */
+function expectSameFiles(release: { name: string }, remoteDir: string) {
+  const local = path.join(app.config.storage.releasesDir, release.name);
+  const names = fs.readdirSync(local).sort();
+  expect(fs.readdirSync(remoteDir).sort()).toEqual(names);
+  for (const name of names) expect(sha256(path.join(remoteDir, name))).toBe(sha256(path.join(local, name)));
+}
+
+async function jobResult(releaseId: string, destinationName: string) {
+  const res = await app.http.get(`/api/jobs/upload/distribute-${releaseId}-${destinations[destinationName]}`).set(as(admin));
+  return res.body.job;
+}
+
+/** Waits until a `.part` file under `dir` holds at least `bytes`, then cuts the sessions. */
+async function dropMidFile(server: TransferServer | TcpProxy, dir: string, bytes: number) {
+  await waitFor('a partly uploaded file', async () => {
+    if (!fs.existsSync(dir)) return false;
+    const partial = fs.readdirSync(dir).find((f) => f.endsWith('.part'));
+    return partial !== undefined && fs.statSync(path.join(dir, partial)).size >= bytes;
+  }, 60_000);
+  'dropSessions' in server ? server.dropSessions() : server.drop();
+}
+
+describe('destinations', () => {
+  it('tests connections: good logins pass, a wrong password, an untrusted certificate or a wrong host key fail with the reason', async () => {
+    const test = async (name: string) => (await app.http.post(`/api/destinations/${destinations[name]}/test`).set(as(admin))).body.test;
+    for (const name of ['ftp', 'ftps', 'sftp']) expect(await test(name)).toMatchObject({ ok: true });
+    expect(await test('ftp-wrong-password')).toMatchObject({ ok: false, error: expect.stringMatching(/refused the login \(530\)/) });
+    expect(await test('ftps-verified')).toMatchObject({ ok: false, error: expect.stringMatching(/certificate was refused/) });
+    expect(await test('sftp-wrong-password')).toMatchObject({ ok: false, error: expect.stringMatching(/SFTP server refused the login/) });
+    expect(await test('sftp-wrong-host')).toMatchObject({ ok: false, error: expect.stringMatching(/host key does not match/) });
+    expect(fs.existsSync(path.join(ftp.root, 'releases'))).toBe(true);
+  });
+});
+
+describe('distribution', () => {
+  it('delivers a packed release to FTP, FTPS and SFTP, verified by size (and SHA-256 over SSH)', async () => {
+    const release = await packedRelease('Small Delivery', 200_000, ['ftp', 'ftps', 'sftp']);
+    const [viaFtp, viaFtps, viaSftp] = [await delivered(release.id, 'ftp'), await delivered(release.id, 'ftps'), await delivered(release.id, 'sftp')];
+    expect(viaFtp).toMatchObject({ state: 'done', progress: 100, verifiedBy: 'size', attempts: 1, error: null });
+    expect(viaFtps).toMatchObject({ state: 'done', verifiedBy: 'size' });
+    expect(viaSftp).toMatchObject({ state: 'done', verifiedBy: 'size+sha256' });
+    expectSameFiles(release, path.join(ftp.root, 'releases', release.name));
+    expectSameFiles(release, path.join(ftp.root, 'secure', release.name));
+    expectSameFiles(release, path.join(sftp.root, 'releases', release.name));
+  }, 120_000);
+
+  it('resumes an FTP upload cut mid-file from what the server holds, and ends with identical files', async () => {
+    const release = packedRelease('Dropped Over FTP', 9_000_000, ['ftp']);
+    const remoteDir = path.join(ftp.root, 'releases');
+    const { name, id } = await release;
+    await dropMidFile(ftp, path.join(remoteDir, name), 1_000_000);
+    const distribution = await delivered(id, 'ftp');
+    expect(distribution).toMatchObject({ state: 'done', verifiedBy: 'size' });
+    expect(distribution.attempts).toBeGreaterThanOrEqual(2);
+    expect((await jobResult(id, 'ftp')).returnValue.resumedBytes).toBeGreaterThanOrEqual(1_000_000);
+    expectSameFiles({ name }, path.join(remoteDir, name));
+  }, 180_000);
+
+  it('resumes an SFTP upload cut mid-file, verified by SHA-256', async () => {
+    const { name, id } = await packedRelease('Dropped Over SFTP', 9_000_000, ['sftp']);
+    const remoteDir = path.join(sftp.root, 'releases', name);
+    await dropMidFile(proxy, remoteDir, 1_000_000);
+    const distribution = await delivered(id, 'sftp');
+    expect(distribution).toMatchObject({ state: 'done', verifiedBy: 'size+sha256' });
+    expect(distribution.attempts).toBeGreaterThanOrEqual(2);
+    expect((await jobResult(id, 'sftp')).returnValue.resumedBytes).toBeGreaterThanOrEqual(1_000_000);
+    expectSameFiles({ name }, remoteDir);
+  }, 180_000);
+
+  it('fails at once on a wrong password, records why, and never writes the password anywhere', async () => {
+    const { id } = await packedRelease('Wrong Password', 1000, ['ftp-wrong-password', 'sftp-wrong-password']);
+    for (const name of ['ftp-wrong-password', 'sftp-wrong-password']) {
+      const distribution = await delivered(id, name, 30_000);
+      expect(distribution).toMatchObject({ state: 'failed', attempts: 1, error: expect.stringMatching(/refused the login/) });
+    }
+    const everything = [JSON.stringify((await app.http.get(`/api/releases/${id}`).set(as(operator))).body), app.logLines.join('\n'), worker.output.join('')].join('\n');
+    expect(everything).not.toContain('not-the-password');
+    expect(everything).not.toContain(ftp.password);
+  }, 60_000);
+
+  it('sends a release again on request, to a destination it was not requested for', async () => {
+    const release = await packedRelease('Sent Later', 1000, []);
+    expect(release.distributions).toEqual([]);
+    const res = await app.http.post(`/api/releases/${release.id}/distributions/${destinations.ftp}`).set(as(operator));
+    expect(res.status).toBe(202);
+    expect((await delivered(release.id, 'ftp')).state).toBe('done');
+    expectSameFiles(release, path.join(ftp.root, 'releases', release.name));
+  }, 60_000);
+});

@@ -1,0 +1,149 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Real FTP/FTPS (Debian's pure-ftpd) and SFTP (OpenSSH's sshd) servers for the distribution
+ * tests, each in its own temporary directory on free ports. Files uploaded land under `root`.
+ */
+export interface TransferServer {
+  port: number;
+  /** Local directory the server's "/" (FTP) or remote paths (SFTP) map to. */
+  root: string;
+  username: string;
+  /** Drops every open session at once, as a server restart or a network cut would. */
+  dropSessions(): void;
+  stop(): Promise<void>;
+}
+
+export interface FtpServer extends TransferServer {
+  password: string;
+}
+
+export interface SftpServer extends TransferServer {
+  privateKey: string;
+  hostFingerprint: string;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function listening(port: number, child: ChildProcess, output: string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${output.join('')}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`server did not listen on ${port}: ${output.join('')}`);
+}
+
+function start(command: string, args: string[]): { child: ChildProcess; output: string[] } {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (d) => output.push(String(d)));
+  child.stderr!.on('data', (d) => output.push(String(d)));
+  return { child, output };
+}
+
+/** Kills the per-session processes both servers fork for each connection. */
+function killChildren(pid: number): void {
+  try {
+    const children = execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean);
+    for (const child of children) process.kill(Number(child), 'SIGKILL');
+  } catch {
+    // pgrep exits 1 when there is no session
+  }
+}
+
+async function stopped(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    killChildren(child.pid!);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * pure-ftpd with one virtual user (no system account), explicit TLS available with a fresh
+ * self-signed certificate, and uploads throttled to `uploadKBps` so a test can cut one mid-file.
+ */
+export async function startFtpServer(options: { uploadKBps?: number } = {}): Promise<FtpServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-ftpd-'));
+  const root = path.join(dir, 'home');
+  fs.mkdirSync(root);
+  execFileSync('chown', ['nobody:nogroup', root]);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  fs.writeFileSync(path.join(dir, 'tls.pem'), Buffer.concat([fs.readFileSync(path.join(dir, 'key.pem')), fs.readFileSync(path.join(dir, 'cert.pem'))]), { mode: 0o600 });
+  const password = 'ftp-test-password';
+  execFileSync('pure-pw', ['useradd', 'esp', '-u', 'nobody', '-g', 'nogroup', '-d', root, '-f', path.join(dir, 'passwd'), '-m', '-F', path.join(dir, 'users.pdb')], {
+    input: `${password}\n${password}\n`,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  const port = await freePort();
+  const passive = 30000 + (port % 300) * 100;
+  const { child, output } = start('/usr/sbin/pure-ftpd', [
+    '-S', `127.0.0.1,${port}`,
+    '-l', `puredb:${path.join(dir, 'users.pdb')}`,
+    '-E', '-A', '-j', '-u', '1',
+    '-p', `${passive}:${passive + 99}`,
+    '-Y', '1', '-2', path.join(dir, 'tls.pem'),
+    ...(options.uploadKBps ? ['-T', String(options.uploadKBps)] : []),
+  ]);
+  await listening(port, child, output);
+  return { port, root, username: 'esp', password, dropSessions: () => killChildren(child.pid!), stop: () => stopped(child, dir) };
+}
+
+/** OpenSSH's sshd on a free port: key login for root, internal-sftp, exec allowed (for sha256sum). */
+export async function startSftpServer(): Promise<SftpServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-sshd-'));
+  const root = path.join(dir, 'files');
+  fs.mkdirSync(root);
+  fs.mkdirSync('/run/sshd', { recursive: true });
+  for (const name of ['host', 'client']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, name)]);
+  fs.copyFileSync(path.join(dir, 'client.pub'), path.join(dir, 'authorized_keys'));
+  const port = await freePort();
+  fs.writeFileSync(
+    path.join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${path.join(dir, 'host')}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'PermitRootLogin yes',
+      'PasswordAuthentication yes',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'Subsystem sftp internal-sftp',
+    ].join('\n'),
+  );
+  const { child, output } = start('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')]);
+  await listening(port, child, output);
+  const hostFingerprint = execFileSync('ssh-keygen', ['-lf', path.join(dir, 'host.pub')]).toString().split(' ')[1];
+  return {
+    port,
+    root,
+    username: os.userInfo().username,
+    privateKey: fs.readFileSync(path.join(dir, 'client'), 'utf8'),
+    hostFingerprint,
+    dropSessions: () => killChildren(child.pid!),
+    stop: () => stopped(child, dir),
+  };
+}
