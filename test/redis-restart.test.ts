@@ -54,7 +54,7 @@ it('survives a Redis restart with a release queued and no worker yet, then compl
 
   redis.kill('SIGTERM');
   await exited(redis);
-  const down = await app.http.post('/api/releases').set('Authorization', `Bearer ${token}`).send({ uploadId, options: { group: 'OTHER' } });
+  const down = await app.http.post('/api/releases').set('Authorization', `Bearer ${token}`).send({ uploadId, options: { group: 'ESP', source: 'SCAN' } });
   expect(down.status).toBe(503);
   expect(down.body.error.code).toBe('SERVICE_UNAVAILABLE');
   expect((await app.http.get('/health')).status).toBe(503);
