@@ -5,7 +5,7 @@ import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { startFtpServer, startSftpServer, FtpServer, SftpServer, TransferServer } from './support/transfer-servers';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp } from './support/test-app';
-import { exited, startWorker, waitFor } from './support/worker-process';
+import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
 
 /**
  * The distribution `distribute` job against real servers started here: pure-ftpd (FTP and
@@ -31,7 +31,6 @@ beforeAll(async () => {
   app = await startTestApp();
   admin = await app.createUser('admin', 'admin@example.test', []);
   operator = await app.createUser('operator', 'op@example.test');
-  worker = startWorker(app.env);
 
   const create = async (name: string, body: Record<string, unknown>) => {
     const res = await app.http.post('/api/destinations').set(as(admin)).send({ name, host: '127.0.0.1', ...body });
@@ -47,11 +46,10 @@ beforeAll(async () => {
   await create('sftp', { ...sftpLogin, hostFingerprint: sftp.hostFingerprint });
   await create('sftp-wrong-password', { ...sftpLogin, authType: 'password', secret: 'not-the-password' });
   await create('sftp-wrong-host', { ...sftpLogin, hostFingerprint: `SHA256:${'A'.repeat(43)}` });
-  await waitFor('workers', async () => Object.values(await app.context.queue.workerCounts()).every((n) => n > 0));
+  worker = await startReadyWorker(app.env, app.context.queue);
 }, 60_000);
 afterAll(async () => {
-  worker.kill('SIGTERM');
-  await exited(worker);
+  await stopWorker(worker);
   await app.close();
   await proxy.close();
   await ftp.stop();

@@ -5,7 +5,7 @@ import { Release, Upload } from '../db/models';
 import { writeEpub, writePdf } from '../jobs/inspect/fixtures/books';
 import { startTestApp, TestApp } from './support/test-app';
 import { startReplayServer, ReplayServer } from './support/replay-server';
-import { exited, startWorker, waitFor } from './support/worker-process';
+import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
 
 /**
  * The whole product path over real HTTP, real Redis, the real database and real worker
@@ -25,12 +25,10 @@ beforeAll(async () => {
     GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'),
   });
   operator = await app.createUser('operator');
-  worker = startWorker(app.env);
-  await waitFor('workers to register', async () => Object.values(await app.context.queue.workerCounts()).every((n) => n > 0));
+  worker = await startReadyWorker(app.env, app.context.queue);
 });
 afterAll(async () => {
-  worker.kill('SIGTERM');
-  await exited(worker);
+  await stopWorker(worker);
   await app.close();
   await replay.close();
 });

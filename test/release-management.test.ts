@@ -5,7 +5,7 @@ import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { decodeCp437 } from '../jobs/pack/engine/cp437';
 import { startReplayServer, ReplayServer } from './support/replay-server';
 import { startTestApp, TestApp } from './support/test-app';
-import { exited, startWorker, waitFor } from './support/worker-process';
+import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
 
 /**
  * Releases packed against stored rules and templates, by a real worker: validation of what was
@@ -39,16 +39,14 @@ beforeAll(async () => {
   app = await startTestApp({ GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'), OMDB_BASE_URL: replay.baseUrl('omdb') });
   admin = await app.createUser('admin', 'admin@example.test', []);
   operator = await app.createUser('operator', 'op@example.test', []);
-  worker = startWorker(app.env);
   ruleId = (await app.http.post('/api/rules/import').set(as(admin)).attach('file', RULES_NFO)).body.rule.id;
   const templateId = (await app.http.post('/api/templates').set(as(admin)).send({ name: 'esp-house', body: TEMPLATE })).body.template.id;
   const group = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'PaGE', name: 'Page', ruleId, nfoTemplateId: templateId, memberIds: [operator.user.id] });
   expect(group.status).toBe(201);
-  await waitFor('workers', async () => Object.values(await app.context.queue.workerCounts()).every((n) => n > 0));
+  worker = await startReadyWorker(app.env, app.context.queue);
 }, 60_000);
 afterAll(async () => {
-  worker.kill('SIGTERM');
-  await exited(worker);
+  await stopWorker(worker);
   await app.close();
   await replay.close();
 });

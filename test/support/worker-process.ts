@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import type { JobQueue } from '../../jobs/job-queue';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -27,4 +28,17 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe ? `: ${JSON.stringify(await describe())}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A worker process that has registered on every pipeline queue. */
+export async function startReadyWorker(env: NodeJS.ProcessEnv, queue: JobQueue): Promise<ReturnType<typeof startWorker>> {
+  const worker = startWorker(env);
+  await waitFor('workers to register', async () => Object.values(await queue.workerCounts()).every((n) => n > 0));
+  return worker;
+}
+
+/** SIGTERM, then waits for the process to exit. */
+export async function stopWorker(worker: ChildProcess): Promise<void> {
+  worker.kill('SIGTERM');
+  await exited(worker);
 }
