@@ -1,11 +1,11 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors';
-import { NfoTemplate, Release, ReleaseFile, Rule, Upload } from '../../db/models';
-import type { BookRecord } from '../../jobs/metadata/book-record';
+import { NfoTemplate, Release, ReleaseFile, Upload } from '../../db/models';
 import { renderNfoTemplate, SAMPLE_FACTS, templateProblems } from '../../jobs/pack/engine/nfo-template';
 import type { ReleaseFacts } from '../../jobs/pack/engine/release-facts';
 import { EBOOK_2022_LIMITS } from '../../jobs/pack/engine/rule-limits';
 import { nfoProblems } from '../../jobs/pack/engine/text-checks';
 import { releaseFactsOf } from '../../jobs/pack/release-facts-of';
+import { bookRecordOf, ruleOf } from '../../jobs/pack/release-rule';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { ReleaseService } from './release-service';
@@ -70,10 +70,9 @@ export class TemplateService {
 
   private async releaseData(actor: Actor, releaseId: string): Promise<{ facts: ReleaseFacts; width: number }> {
     const release: Release = await this.releases.getVisible(actor, releaseId);
-    const record = (release.metadata as { record?: BookRecord } | null)?.record;
+    const record = bookRecordOf(release);
     if (!record?.title) throw new ConflictError('The release has no book record yet; preview it once it has been enriched', 'NOT_ENRICHED');
-    const rule = release.ruleId ? await Rule.query().findById(release.ruleId) : undefined;
-    const limits = rule?.limits ?? EBOOK_2022_LIMITS;
+    const { limits } = await ruleOf(release);
     const upload = await Upload.query().findById(release.uploadId);
     const zips = (release.files ?? []).filter((f: ReleaseFile) => f.kind === 'zip');
     const facts: ReleaseFacts = {

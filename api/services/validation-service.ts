@@ -1,10 +1,9 @@
 import path from 'node:path';
 import type { Config } from '../../lib/config';
 import { ConflictError } from '../../lib/errors';
-import { Group, Rule } from '../../db/models';
-import type { BookRecord } from '../../jobs/metadata/book-record';
+import { Group } from '../../db/models';
 import { checkPublishedRelease, RuleCheck } from '../../jobs/pack/engine/check-release';
-import { EBOOK_2022_LIMITS } from '../../jobs/pack/engine/rule-limits';
+import { bookRecordOf, ruleOf } from '../../jobs/pack/release-rule';
 import type { Actor } from './actor';
 import type { ReleaseService } from './release-service';
 
@@ -25,15 +24,15 @@ export class ValidationService {
 
   async validate(actor: Actor, id: string): Promise<ReleaseValidation> {
     const release = await this.releases.getVisible(actor, id);
-    const format = (release.metadata as { record?: BookRecord } | null)?.record?.format;
+    const format = bookRecordOf(release)?.format;
     if (release.state !== 'done' || !release.name || !format) {
       throw new ConflictError(`Release is ${release.state}; only a packed release can be validated`, 'NOT_PACKED');
     }
-    const rule = release.ruleId ? await Rule.query().findById(release.ruleId) : undefined;
+    const { rule, limits } = await ruleOf(release);
     const group = release.groupId ? await Group.query().findById(release.groupId) : undefined;
     const checks = await checkPublishedRelease(
       { dir: path.join(this.config.storage.releasesDir, release.name), name: release.name, format, group: group?.tag ?? release.options.group },
-      rule?.limits ?? EBOOK_2022_LIMITS,
+      limits,
     );
     return {
       releaseId: id,

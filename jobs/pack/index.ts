@@ -1,8 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { NfoTemplate, Release, ReleaseDistribution, ReleaseFile, Rule, Upload } from '../../db/models';
+import { NfoTemplate, Release, ReleaseDistribution, ReleaseFile, Upload } from '../../db/models';
 import type { JobQueue } from '../job-queue';
-import type { BookRecord } from '../metadata/book-record';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../names';
 import { enterStep, failRelease, reportProgress } from '../release-state';
@@ -10,8 +9,8 @@ import { uploadPath } from '../storage-paths';
 import { packRelease, PackError } from './engine/pack-release';
 import { renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
-import { EBOOK_2022_LIMITS, RuleLimits } from './engine/rule-limits';
 import { releaseFactsOf } from './release-facts-of';
+import { bookRecordOf, ruleOf } from './release-rule';
 import { VolumePlanError } from './engine/volume-plan';
 
 export const packPayload = z.object({ releaseId: z.string().uuid() }).strict();
@@ -37,14 +36,14 @@ export const packJob = defineJob<PackPayload>({
       return { name: release.name };
     }
     const upload = await Upload.query().findById(release.uploadId);
-    const record = (release.metadata as { record?: BookRecord } | null)?.record;
+    const record = bookRecordOf(release);
     if (!upload || !record) throw new UnrecoverableError('the release has no inspected upload or book record');
     await enterStep(releaseId, 'pack');
 
     const { group, volumeSizeMb, force } = release.options;
     const title = record.title;
     if (!title) throw new UnrecoverableError('no title known for this book: give one in overrides.title');
-    const limits = await limitsOf(release);
+    const { limits } = await ruleOf(release);
     if (!limits.formats.includes(record.format)) throw new UnrecoverableError(`the rule does not allow ${record.format} books (${limits.formats.join(', ')})`);
     const facts = releaseFactsOf(release, { ...record, title }, limits.dirnameMaxLength);
     const name = facts.name;
@@ -95,12 +94,6 @@ export const packJob = defineJob<PackPayload>({
     await failRelease(releaseId, 'pack', reason);
   },
 });
-
-/** The limits of the rule the release was requested against (the 2022 eBook rules without one). */
-async function limitsOf(release: Release): Promise<RuleLimits> {
-  const rule = release.ruleId ? await Rule.query().findById(release.ruleId) : undefined;
-  return rule?.limits ?? EBOOK_2022_LIMITS;
-}
 
 /** Starts the uploads of a packed release to the destinations it was requested with. */
 async function enqueueDistributions(queue: JobQueue, releaseId: string): Promise<void> {
