@@ -4,7 +4,7 @@ import type { HealthService } from '../api/services/health-service';
 import type { Config } from '../lib/config';
 import { JobRun, Release } from '../db/models';
 import type { JobQueue } from '../jobs/job-queue';
-import { ALL_QUEUES } from '../jobs/names';
+import { ALL_QUEUES } from '../lib/domain/queue-names';
 import type { DashboardData } from './views';
 
 /** Gathers what the dashboard shows; every figure comes from the queue, the database or the OS. */

@@ -8,7 +8,7 @@ import { createAuthenticator } from '../api/middleware/authenticate';
 import { requirePermission } from '../api/middleware/authorize';
 import { Actor } from '../api/services/actor';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors';
-import { ALL_QUEUES } from '../jobs/names';
+import { ALL_QUEUES } from '../lib/domain/queue-names';
 import { dashboardData } from './dashboard-data';
 import { dashboardPage, loginPage } from './views';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../lib/config';
-import { hashPassword } from '../api/services/password';
+import { hashPassword } from '../lib/password';
 import { createDatabase, migrateLatest } from './knex';
 import { bindModels, User } from './models';
 

@@ -4,7 +4,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Redis } from '../lib/redis';
 import type { JobQueue } from './job-queue';
-import type { JobName, QueueName } from './names';
+import type { JobName, QueueName } from '../lib/domain/queue-names';
 
 /** What every processor is given besides its job. */
 export interface WorkerContext {

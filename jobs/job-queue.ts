@@ -3,7 +3,7 @@ import type { Config } from '../lib/config';
 import { ServiceUnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { Redis, whenReady } from '../lib/redis';
-import { ALL_QUEUES, JobName, PIPELINE_QUEUES, QueueName } from './names';
+import { ALL_QUEUES, JobName, PIPELINE_QUEUES, QueueName } from '../lib/domain/queue-names';
 
 /** Retries and retention per queue: enough history to debug, bounded so Redis memory stays flat. */
 const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {

@@ -2,7 +2,7 @@ import type { JobDefinition } from './job-definition';
 import { distributeJob } from './distribute';
 import { enrichJob } from './enrich';
 import { inspectJob } from './inspect';
-import { ALL_QUEUES, QueueName } from './names';
+import { ALL_QUEUES, QueueName } from '../lib/domain/queue-names';
 import { packJob } from './pack';
 
 /** Every job the workers can run. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import { ALL_QUEUES, isQueueName, PIPELINE_QUEUES, QueueName } from '../jobs/names';
+import { ALL_QUEUES, isQueueName, PIPELINE_QUEUES, QueueName } from './domain/queue-names';
 
 /**
  * The whole runtime configuration, read and validated once per process from the environment.

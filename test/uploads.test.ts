@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
-import { JobName, QueueName } from '../jobs/names';
+import { JobName, QueueName } from '../lib/domain/queue-names';
 import { Release } from '../db/models';
 import { startTestApp, TestApp } from './support/test-app';
 

@@ -5,7 +5,7 @@ import { createRedis, Redis } from '../lib/redis';
 import { withTimeout } from '../lib/timeout';
 import type { WorkerContext } from '../jobs/job-definition';
 import { JobQueue } from '../jobs/job-queue';
-import type { QueueName } from '../jobs/names';
+import type { QueueName } from '../lib/domain/queue-names';
 import { jobsByQueue } from '../jobs/registry';
 import { runJob } from '../jobs/run-job';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError } from '../../lib/errors';
-import { QueueName } from '../../jobs/names';
+import { QueueName } from '../../lib/domain/queue-names';
 import { methodNotAllowed } from '../middleware/errors';
 import { requirePermission } from '../middleware/authorize';
 import { parseInput } from '../validate';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { RELEASE_STATES } from '../../db/models';
-import { RELEASE_TYPES, releaseOptionsSchema } from '../../jobs/release-options';
+import { RELEASE_TYPES, releaseOptionsSchema } from '../../lib/domain/release-options';
 import { methodNotAllowed } from '../middleware/errors';
 import { actorOf, requirePermission } from '../middleware/authorize';
 import { pageQuery } from '../pagination';

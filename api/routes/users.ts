@@ -4,7 +4,7 @@ import { methodNotAllowed } from '../middleware/errors';
 import { actorOf, requirePermission } from '../middleware/authorize';
 import { pageQuery } from '../pagination';
 import { idParam } from '../params';
-import { MIN_PASSWORD_LENGTH } from '../services/password';
+import { MIN_PASSWORD_LENGTH } from '../../lib/password';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 

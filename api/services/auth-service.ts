@@ -4,7 +4,7 @@ import type { Config } from '../../lib/config';
 import { UnauthorizedError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { RefreshToken, User } from '../../db/models';
-import { hashPassword, verifyPassword } from './password';
+import { hashPassword, verifyPassword } from '../../lib/password';
 
 export const JWT_ISSUER = 'ebook-scene-packer';
 export const JWT_ALGORITHM = 'HS256';

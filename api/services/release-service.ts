@@ -9,8 +9,8 @@ import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule } from '..
 import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
 import { CHECKSUMS_DIR } from '../../jobs/pack/engine/pack-release';
-import { EBOOK_2022_LIMITS } from '../../jobs/pack/engine/rule-limits';
-import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../jobs/release-options';
+import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
+import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-options';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { GroupService } from './group-service';

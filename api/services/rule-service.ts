@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import { Rule } from '../../db/models';
-import type { RuleLimits } from '../../jobs/pack/engine/rule-limits';
+import type { RuleLimits } from '../../lib/domain/rule-limits';
 import { decodeRulesText, parseRulesText } from '../../jobs/pack/engine/rules-text';
 import { paginate, PageQuery, Paginated } from '../pagination';
 

@@ -1,5 +1,5 @@
 import type { JobQueue } from '../../jobs/job-queue';
-import { ALL_QUEUES } from '../../jobs/names';
+import { ALL_QUEUES } from '../../lib/domain/queue-names';
 import { Group, JobRun, Release } from '../../db/models';
 
 const DAYS = 30;

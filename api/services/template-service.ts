@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/erro
 import { NfoTemplate, Release, ReleaseFile, Upload } from '../../db/models';
 import { renderNfoTemplate, SAMPLE_FACTS, templateProblems } from '../../jobs/pack/engine/nfo-template';
 import type { ReleaseFacts } from '../../jobs/pack/engine/release-facts';
-import { EBOOK_2022_LIMITS } from '../../jobs/pack/engine/rule-limits';
+import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { nfoProblems } from '../../jobs/pack/engine/text-checks';
 import { releaseFactsOf } from '../../jobs/pack/release-facts-of';
 import { bookRecordOf, ruleOf } from '../../jobs/pack/release-rule';

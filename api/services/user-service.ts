@@ -3,7 +3,7 @@ import type { Config } from '../../lib/config';
 import { Role, User } from '../../db/models';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { AuthService } from './auth-service';
-import { hashPassword } from './password';
+import { hashPassword } from '../../lib/password';
 
 /** Account management (admin only at the API level). */
 export class UserService {

@@ -1,7 +1,7 @@
 import { BaseModel } from './base-model';
 import { ReleaseDistribution } from './release-distribution';
 import { ReleaseFile } from './release-file';
-import type { ReleaseOptions } from '../../jobs/release-options';
+import type { ReleaseOptions } from '../../lib/domain/release-options';
 
 export const RELEASE_STATES = ['queued', 'inspecting', 'enriching', 'packing', 'done', 'failed', 'cancelled'] as const;
 export type ReleaseState = (typeof RELEASE_STATES)[number];

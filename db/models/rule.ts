@@ -1,5 +1,5 @@
 import { BaseModel } from './base-model';
-import type { RuleLimits } from '../../jobs/pack/engine/rule-limits';
+import type { RuleLimits } from '../../lib/domain/rule-limits';
 
 export class Rule extends BaseModel {
   static override tableName = 'rules';

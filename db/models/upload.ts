@@ -1,5 +1,5 @@
 import { BaseModel } from './base-model';
-import type { EmbeddedMetadata } from '../../jobs/metadata/embedded';
+import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 
 export type UploadStatus = 'stored' | 'inspecting' | 'inspected' | 'rejected';
 

@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { Destination, Release, ReleaseDistribution, ReleaseFile } from '../../db/models';
 import { defineJob } from '../job-definition';
-import { JobName, QueueName } from '../names';
+import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { connectionOf } from './connection';
 import { openSession, RemoteSession, TransferError } from './transfer';
 

@@ -4,7 +4,7 @@ import { Release, Upload } from '../../db/models';
 import type { WorkerContext } from '../job-definition';
 import { defineJob } from '../job-definition';
 import { normalizeIsbn } from '../metadata/isbn';
-import { JobName, QueueName } from '../names';
+import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { enterStep, failRelease } from '../release-state';
 import { EnrichedBook, mergeBook } from './merge';
 import { createProviders, lookUp, ProviderKeys, Providers } from './providers';

@@ -1,4 +1,4 @@
-import type { EmbeddedMetadata } from '../metadata/embedded';
+import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { matchKey } from './match';
 import { matchesQuery, mergeBook } from './merge';
 import type { ProviderOutcome, ProviderRecord } from './providers/provider-record';

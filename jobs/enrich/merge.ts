@@ -1,6 +1,6 @@
-import type { BookFormat, EmbeddedMetadata } from '../metadata/embedded';
+import type { BookFormat, EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { BookRecord, embeddedLayer, mergeLayers, overridesLayer } from '../metadata/book-record';
-import type { MetadataOverrides } from '../release-options';
+import type { MetadataOverrides } from '../../lib/domain/release-options';
 import type { BookQuery, ProviderOutcome, ProviderRecord } from './providers/provider-record';
 import type { TieInRecord } from './providers/tie-in-record';
 import { matchKey, surnameOf } from './match';

@@ -1,4 +1,4 @@
-import { cleanText, EmbeddedMetadata, uniqueNonEmpty } from '../metadata/embedded';
+import { cleanText, EmbeddedMetadata, uniqueNonEmpty } from '../../lib/domain/embedded-metadata';
 import { normalizeLanguage } from '../metadata/language';
 import { child, parseXml, textOf } from './xml';
 import type { ZipReader } from './zip-reader';

@@ -1,5 +1,5 @@
 import fsp from 'node:fs/promises';
-import type { BookFormat } from '../metadata/embedded';
+import type { BookFormat } from '../../lib/domain/embedded-metadata';
 import { IMAGE_ENTRY } from './cbz';
 import { RejectedFileError } from './rejected-file-error';
 import type { ZipReader } from './zip-reader';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { cleanText, EmbeddedMetadata, naturalName, stripHtml, uniqueNonEmpty, yearOf } from '../metadata/embedded';
+import { cleanText, EmbeddedMetadata, naturalName, stripHtml, uniqueNonEmpty, yearOf } from '../../lib/domain/embedded-metadata';
 import { normalizeIsbn } from '../metadata/isbn';
 import { normalizeLanguage } from '../metadata/language';
 import { RejectedFileError } from './rejected-file-error';

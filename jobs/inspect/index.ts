@@ -1,9 +1,9 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { Release, Upload } from '../../db/models';
-import type { EmbeddedMetadata } from '../metadata/embedded';
+import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { defineJob } from '../job-definition';
-import { JobName, QueueName } from '../names';
+import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { enterStep, failRelease } from '../release-state';
 import { uploadPath } from '../storage-paths';
 import { readBook } from './read-book';

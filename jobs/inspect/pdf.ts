@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { cleanText, EmbeddedMetadata, naturalName, uniqueNonEmpty, yearOf } from '../metadata/embedded';
+import { cleanText, EmbeddedMetadata, naturalName, uniqueNonEmpty, yearOf } from '../../lib/domain/embedded-metadata';
 import { findIsbns } from '../metadata/isbn';
 import { normalizeLanguage } from '../metadata/language';
 import { RejectedFileError } from './rejected-file-error';

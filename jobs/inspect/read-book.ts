@@ -1,4 +1,4 @@
-import type { EmbeddedMetadata } from '../metadata/embedded';
+import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { readCbzMetadata } from './cbz';
 import { detectContainer, zipBookFormat } from './detect-format';
 import { readEpubMetadata } from './epub';

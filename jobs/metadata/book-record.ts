@@ -1,5 +1,5 @@
-import type { BookFormat, EmbeddedMetadata } from './embedded';
-import type { MetadataOverrides } from '../release-options';
+import type { BookFormat, EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
+import type { MetadataOverrides } from '../../lib/domain/release-options';
 import { normalizeIsbn } from './isbn';
 import { normalizeLanguage } from './language';
 

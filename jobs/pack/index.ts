@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NfoTemplate, Release, ReleaseDistribution, ReleaseFile, Upload } from '../../db/models';
 import type { JobQueue } from '../job-queue';
 import { defineJob } from '../job-definition';
-import { JobName, QueueName } from '../names';
+import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { enterStep, failRelease, reportProgress } from '../release-state';
 import { uploadPath } from '../storage-paths';
 import { packRelease, PackError } from './engine/pack-release';

@@ -1,6 +1,6 @@
 import { Release, Rule } from '../../db/models';
 import type { BookRecord } from '../metadata/book-record';
-import { EBOOK_2022_LIMITS, RuleLimits } from './engine/rule-limits';
+import { EBOOK_2022_LIMITS, RuleLimits } from '../../lib/domain/rule-limits';
 
 /** The rule a release was requested against and its limits (the 2022 eBook limits without one). */
 export async function ruleOf(release: Pick<Release, 'ruleId'>): Promise<{ rule?: Rule; limits: RuleLimits }> {

@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import winston from 'winston';
 import { buildApiContext, createApp } from '../../api/app';
 import type { ApiContext } from '../../api/context';
-import { hashPassword } from '../../api/services/password';
+import { hashPassword } from '../../lib/password';
 import { createLogger } from '../../lib/logger';
 import { createRedis, whenReady } from '../../lib/redis';
 import { createDatabase, migrateLatest } from '../../db/knex';

@@ -1,4 +1,4 @@
-import { cleanText, stripHtml, yearOf } from '../../metadata/embedded';
+import { cleanText, stripHtml, yearOf } from '../../../lib/domain/embedded-metadata';
 import { normalizeIsbn, toIsbn10 } from '../../metadata/isbn';
 import { normalizeLanguage } from '../../metadata/language';
 import { getJson, HttpJsonOptions } from './http-json';

@@ -1,4 +1,4 @@
-import { yearOf } from '../../metadata/embedded';
+import { yearOf } from '../../../lib/domain/embedded-metadata';
 import { getJson, HttpJsonOptions } from './http-json';
 import { ProviderError } from './provider-error';
 import type { TieInProvider, TieInQuery, TieInRecord } from './tie-in-record';

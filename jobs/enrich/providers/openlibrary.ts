@@ -1,4 +1,4 @@
-import { cleanText, yearOf } from '../../metadata/embedded';
+import { cleanText, yearOf } from '../../../lib/domain/embedded-metadata';
 import { normalizeIsbn, toIsbn10 } from '../../metadata/isbn';
 import { normalizeLanguage } from '../../metadata/language';
 import { matchKey, surnameOf } from '../match';

@@ -1,5 +1,5 @@
 import type { Redis } from '../../../lib/redis';
-import { yearOf } from '../../metadata/embedded';
+import { yearOf } from '../../../lib/domain/embedded-metadata';
 import { getJson, HttpJsonOptions } from './http-json';
 import { ProviderError } from './provider-error';
 import type { TieInProvider, TieInQuery, TieInRecord } from './tie-in-record';

@@ -1,10 +1,10 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { openZip } from '../../inspect/zip-reader';
-import type { BookFormat } from '../../metadata/embedded';
+import type { BookFormat } from '../../../lib/domain/embedded-metadata';
 import { decodeCp437 } from './cp437';
 import { validateReleaseName } from './release-name';
-import type { RuleLimits } from './rule-limits';
+import type { RuleLimits } from '../../../lib/domain/rule-limits';
 import { dizProblems, nfoProblems } from './text-checks';
 
 export interface RuleCheck {

@@ -10,7 +10,7 @@ import { ChecksumStream } from '../../../lib/checksum-stream';
 import { encodeCp437 } from './cp437';
 import { renderDiz } from './diz';
 import { renderNfo as builtInNfo } from './nfo';
-import { EBOOK_2022_LIMITS, RuleLimits } from './rule-limits';
+import { EBOOK_2022_LIMITS, RuleLimits } from '../../../lib/domain/rule-limits';
 import { dizProblems, nfoProblems } from './text-checks';
 import type { ReleaseFacts } from './release-facts';
 import { crcHex, renderSfv } from './sfv';

@@ -1,5 +1,5 @@
-import type { BookFormat } from '../../metadata/embedded';
-import type { Source } from '../../release-options';
+import type { BookFormat } from '../../../lib/domain/embedded-metadata';
+import type { Source } from '../../../lib/domain/release-options';
 
 /** Everything the NFO and FILE_ID.DIZ say about a release. */
 export interface ReleaseFacts {

@@ -1,6 +1,6 @@
-import type { BookFormat } from '../../metadata/embedded';
+import type { BookFormat } from '../../../lib/domain/embedded-metadata';
 import { sceneLanguageTag } from '../../metadata/language';
-import type { Source } from '../../release-options';
+import type { Source } from '../../../lib/domain/release-options';
 import { sceneWords } from './scene-words';
 
 export const MAX_DIRNAME_LENGTH = 243;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { decodeRulesText, parseRulesText } from './rules-text';
-import { EBOOK_2022_LIMITS } from './rule-limits';
+import { EBOOK_2022_LIMITS } from '../../../lib/domain/rule-limits';
 
 const RULES_NFO = path.join(__dirname, '../fixtures/ebook-rules-2022.nfo');
 

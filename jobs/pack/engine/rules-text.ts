@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
-import { BOOK_FORMATS, BookFormat } from '../../metadata/embedded';
-import { EBOOK_2022_LIMITS, RuleLimits } from './rule-limits';
+import { BOOK_FORMATS, BookFormat } from '../../../lib/domain/embedded-metadata';
+import { EBOOK_2022_LIMITS, RuleLimits } from '../../../lib/domain/rule-limits';
 
 /** What a rules .nfo says, as far as it could be read. */
 export interface ParsedRules {

@@ -1,4 +1,4 @@
-import type { RuleLimits } from './rule-limits';
+import type { RuleLimits } from '../../../lib/domain/rule-limits';
 
 const linesOf = (text: string) => text.replace(/(\r?\n)+$/, '').split(/\r?\n/);
 

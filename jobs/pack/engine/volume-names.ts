@@ -1,4 +1,4 @@
-import type { BookFormat } from '../../metadata/embedded';
+import type { BookFormat } from '../../../lib/domain/embedded-metadata';
 import { sceneWords } from './scene-words';
 
 const FORMAT_LETTER: Record<BookFormat, string> = { epub: 'e', pdf: 'p', mobi: 'm', azw3: 'k', prc: 'r', cbz: 'c' };

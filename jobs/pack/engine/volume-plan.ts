@@ -1,4 +1,4 @@
-import type { RuleLimits } from './rule-limits';
+import type { RuleLimits } from '../../../lib/domain/rule-limits';
 
 /** Per-volume room kept for the DIZ, the NFO and ZIP headers, on top of their own sizes. */
 const ZIP_OVERHEAD_BYTES = 4096;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BOOK_FORMATS } from '../../metadata/embedded';
+import { BOOK_FORMATS } from './embedded-metadata';
 
 /** The machine-checkable part of a scene ruleset: what the packer enforces and validation reports on. */
 export const ruleLimitsSchema = z
