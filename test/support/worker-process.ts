@@ -4,9 +4,26 @@ import type { JobQueue } from '../../jobs/job-queue';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** A real worker process (compiled dist/worker/main.js) with the test's environment. */
+/**
+ * Node arguments that run a TypeScript entry file from the sources (never a possibly stale dist/),
+ * compiled on load by @swc-node/register with the project's tsconfig.json.
+ */
+export function fromSources(entry: string): string[] {
+  return ['-r', '@swc-node/register', path.join(ROOT, entry)];
+}
+
+/**
+ * The environment of a child process started by a test: the test's own, plus NODE_V8_COVERAGE
+ * when the run collects coverage, so the child's coverage is merged into the report.
+ */
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const coverage = process.env.NODE_V8_COVERAGE;
+  return { SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...env, ...(coverage ? { NODE_V8_COVERAGE: coverage } : {}) };
+}
+
+/** A real worker process (worker/main.ts, from the sources) with the test's environment. */
 export function startWorker(env: NodeJS.ProcessEnv): ChildProcess & { output: string[] } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & {
+  const child = spawn(process.execPath, fromSources('worker/main.ts'), { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & {
     output: string[];
   };
   child.output = [];
