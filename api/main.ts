@@ -1,6 +1,7 @@
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
+import { apiExposure, startupLine } from '../lib/startup-line';
 import { createDatabase, migrateLatest } from '../db/knex';
 import { bindModels } from '../db/models';
 import { JobQueue } from '../jobs/job-queue';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const queue = new JobQueue(config, redis, logger);
   const app = createApp(buildApiContext({ config, logger, db, redis, queue }));
   const server = app.listen(config.http.port, config.http.host, () => {
-    logger.info('api listening', { host: config.http.host, port: config.http.port, env: config.env });
+    logger.info(startupLine(config, apiExposure(config)));
   });
 
   const stop = (signal: string) => {

@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { ConfigError } from './errors';
+import { writeExclusive } from './secrets-file';
+import { apiExposure, redisExposure, startupLine } from './startup-line';
 
 const strong = 'f3a9c1e07b5d4a2e9c8f6b1d0e7a3c5b9d2f4e6a8c0b1d3e';
 
@@ -92,5 +96,107 @@ describe('loadConfig', () => {
     const secret = 'tooShortButSecret';
     const problems = problemsOf({ NODE_ENV: 'production', SECRET_KEY: secret, JWT_SECRET_KEY: secret });
     expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  it('listens on loopback unless HOST says otherwise', () => {
+    expect(loadConfig({}).http.host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
+  });
+
+  it('names the first admin and the default group of a fresh install', () => {
+    expect(loadConfig({}).firstRun).toEqual({ adminEmail: 'admin@localhost', defaultGroup: 'ESP' });
+    expect(loadConfig({ ADMIN_EMAIL: ' Boss@Example.org ', DEFAULT_GROUP: 'XYZ' }).firstRun).toEqual({ adminEmail: 'boss@example.org', defaultGroup: 'XYZ' });
+    expect(problemsOf({ DEFAULT_GROUP: 'no spaces please' })).toEqual([expect.stringMatching(/^DEFAULT_GROUP: DEFAULT_GROUP must be 2 to 20 letters or digits/)]);
+  });
+});
+
+describe('generated secrets', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-secrets-'));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  const secretsFile = () => path.join(dataDir, 'secrets.json');
+
+  it('generates random keys into DATA_DIR/secrets.json (0600) on the first start and reuses them on the next', () => {
+    const first = loadConfig({ DATA_DIR: dataDir });
+    expect(fs.statSync(secretsFile()).mode & 0o777).toBe(0o600);
+    expect(first.secrets.origin).toBe(secretsFile());
+    expect(first.secrets.jwtSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.secrets.credentialsKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set([first.secrets.secretKey, first.secrets.jwtSecret, first.secrets.credentialsKey]).size).toBe(3);
+    // No temporary file is left beside it.
+    expect(fs.readdirSync(dataDir)).toEqual(['secrets.json']);
+
+    const second = loadConfig({ DATA_DIR: dataDir });
+    expect(second.secrets).toEqual(first.secrets);
+  });
+
+  it('gives every install its own keys', () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-secrets-'));
+    try {
+      expect(loadConfig({ DATA_DIR: other }).secrets.jwtSecret).not.toBe(loadConfig({ DATA_DIR: dataDir }).secrets.jwtSecret);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('takes keys from the environment when given, and then writes no file', () => {
+    const config = loadConfig({ DATA_DIR: dataDir, SECRET_KEY: strong, JWT_SECRET_KEY: `${strong}x` });
+    expect(config.secrets).toEqual({ secretKey: strong, jwtSecret: `${strong}x`, credentialsKey: undefined, origin: 'environment' });
+    expect(fs.existsSync(secretsFile())).toBe(false);
+  });
+
+  it('lets the environment override one key and takes the others from the file', () => {
+    const generated = loadConfig({ DATA_DIR: dataDir }).secrets;
+    const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET_KEY: strong });
+    expect(config.secrets).toEqual({ ...generated, jwtSecret: strong });
+  });
+
+  it('never generates keys in production', () => {
+    problemsOf({ NODE_ENV: 'production', DATA_DIR: dataDir });
+    const config = loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, SECRET_KEY: strong, JWT_SECRET_KEY: strong.split('').reverse().join('') });
+    expect(config.secrets.origin).toBe('environment');
+    expect(fs.existsSync(secretsFile())).toBe(false);
+  });
+
+  it('refuses a damaged secrets file by name, without echoing what it holds', () => {
+    fs.writeFileSync(secretsFile(), JSON.stringify({ secretKey: 'leaked-value', jwtSecret: 'a'.repeat(64) }), { mode: 0o600 });
+    const problems = problemsOf({ DATA_DIR: dataDir });
+    expect(problems).toEqual([expect.stringContaining(`${secretsFile()}: secretKey, credentialsKey missing or not 64 hex characters`)]);
+    expect(problems.join('\n')).not.toContain('leaked-value');
+  });
+
+  it('never replaces a file another process created first', () => {
+    const file = path.join(dataDir, 'once.txt');
+    expect(writeExclusive(file, 'first')).toBe(true);
+    expect(writeExclusive(file, 'second')).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe('first');
+    expect(fs.readdirSync(dataDir)).toEqual(['once.txt']);
+  });
+});
+
+describe('startupLine', () => {
+  const withKeys = (env: NodeJS.ProcessEnv) => loadConfig({ SECRET_KEY: strong, JWT_SECRET_KEY: strong, ...env });
+
+  it('says the mode, the address with its reach, and where the keys come from', () => {
+    const config = withKeys({ PORT: '5123' });
+    expect(startupLine(config, apiExposure(config))).toBe('development mode, API on http://127.0.0.1:5123 (loopback only), secrets from the environment');
+  });
+
+  it('warns when the API listens on every interface', () => {
+    const config = withKeys({ HOST: '0.0.0.0', NODE_ENV: 'production', SECRET_KEY: strong, JWT_SECRET_KEY: strong.split('').reverse().join('') });
+    expect(apiExposure(config)).toBe('API on http://0.0.0.0:5000 (open to every network interface: put it behind a firewall or a proxy)');
+  });
+
+  it('names the secrets file relative to the working folder', () => {
+    const config = loadConfig({});
+    expect(startupLine(config, 'x')).toBe(`development mode, x, secrets from ${path.join('data', 'secrets.json')}`);
+  });
+
+  it('shows Redis without its password', () => {
+    const config = withKeys({ REDIS_URL: 'redis://:hunter2hunter2@redis.internal:6380/0' });
+    expect(redisExposure(config, 'worker for pack')).toBe('worker for pack, no listening port, Redis at redis.internal:6380');
   });
 });

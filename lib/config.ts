@@ -3,14 +3,14 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { ALL_QUEUES, isQueueName, PIPELINE_QUEUES, QueueName } from './domain/queue-names';
+import { loadOrCreateSecrets } from './secrets-file';
 
 /**
  * The whole runtime configuration, read and validated once per process from the environment.
  * Variable names follow the deployment plan (ops/ and docs/DEPLOYMENT.md).
  */
 
-const DEV_SECRET = 'development-only-insecure-secret-do-not-use-in-production';
-const PLACEHOLDER_SECRETS = new Set(['changeme', 'secret', '<generate_secure_key>', DEV_SECRET]);
+const PLACEHOLDER_SECRETS = new Set(['changeme', 'secret', '<generate_secure_key>']);
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
 const intFrom = (name: string, min: number, max: number) =>
@@ -42,7 +42,8 @@ const urlString = (name: string) =>
 
 const rawSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().trim().default('0.0.0.0'),
+  // Loopback unless HOST says otherwise: a first start is never open to the network by accident.
+  HOST: z.string().trim().default('127.0.0.1'),
   PORT: intFrom('PORT', 0, 65535).default('5000'),
   SECRET_KEY: optionalString,
   JWT_SECRET_KEY: optionalString,
@@ -54,6 +55,15 @@ const rawSchema = z.object({
   BCRYPT_LOG_ROUNDS: intFrom('BCRYPT_LOG_ROUNDS', 4, 15).default('12'),
   JWT_ACCESS_TOKEN_EXPIRES: intFrom('JWT_ACCESS_TOKEN_EXPIRES', 1, 86_400 * 7).default('3600'),
   JWT_REFRESH_TOKEN_EXPIRES: intFrom('JWT_REFRESH_TOKEN_EXPIRES', 60, 86_400 * 365).default('86400'),
+  // Abuse limits (api/middleware/rate-limit.ts, api/services/login-guard.ts): budgets per window, per user and per IP.
+  RATE_LIMIT_WINDOW_SECONDS: intFrom('RATE_LIMIT_WINDOW_SECONDS', 1, 86_400).default('60'),
+  RATE_LIMIT_PER_USER: z.string().trim().default('read=3000,write=600,upload=120'),
+  RATE_LIMIT_PER_IP: z.string().trim().default('read=6000,write=1200,upload=240'),
+  LOGIN_LOCK_AFTER_FAILURES: intFrom('LOGIN_LOCK_AFTER_FAILURES', 1, 1000).default('5'),
+  LOGIN_LOCK_SECONDS: intFrom('LOGIN_LOCK_SECONDS', 1, 86_400).default('60'),
+  LOGIN_LOCK_MAX_SECONDS: intFrom('LOGIN_LOCK_MAX_SECONDS', 1, 86_400).default('3600'),
+  LOGIN_IP_MAX_FAILURES: intFrom('LOGIN_IP_MAX_FAILURES', 1, 1_000_000).default('50'),
+  LOGIN_IP_WINDOW_SECONDS: intFrom('LOGIN_IP_WINDOW_SECONDS', 1, 86_400).default('900'),
   MAX_UPLOAD_SIZE: intFrom('MAX_UPLOAD_SIZE', 1, 50 * 1024 ** 3).default('1073741824'),
   UPLOAD_FOLDER: optionalString,
   RELEASES_FOLDER: optionalString,
@@ -96,6 +106,9 @@ const rawSchema = z.object({
   JOB_RUN_RETENTION_DAYS: intFrom('JOB_RUN_RETENTION_DAYS', 1, 3650).default('90'),
   TEMP_RETENTION_HOURS: intFrom('TEMP_RETENTION_HOURS', 1, 720).default('24'),
   HEALTH_TIMEOUT_MS: intFrom('HEALTH_TIMEOUT_MS', 50, 30_000).default('1500'),
+  // admin@localhost is valid here (zod's email() would refuse a domain without a dot).
+  ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'ADMIN_EMAIL must be an email address').default('admin@localhost'),
+  DEFAULT_GROUP: z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, 'DEFAULT_GROUP must be 2 to 20 letters or digits').default('ESP'),
 });
 
 export type DatabaseConfig =
@@ -107,11 +120,15 @@ export type { QueueName };
 export interface Config {
   env: 'development' | 'production' | 'test';
   http: { host: string; port: number };
-  /** credentialsKey encrypts stored credentials; without it a key is derived from secretKey. */
-  secrets: { secretKey: string; jwtSecret: string; credentialsKey?: string };
+  /**
+   * credentialsKey encrypts stored credentials; without it a key is derived from secretKey.
+   * origin says where the keys came from: 'environment', or the generated file's path.
+   */
+  secrets: { secretKey: string; jwtSecret: string; credentialsKey?: string; origin: string };
   database: DatabaseConfig;
   redis: { url: string; prefix: string };
   auth: { bcryptRounds: number; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
+  limits: AbuseLimits;
   storage: { dataDir: string; uploadDir: string; releasesDir: string; maxUploadBytes: number };
   providers: {
     baseUrls: { openlibrary: string; googlebooks: string; omdb: string; tmdb: string; tvdb: string };
@@ -136,6 +153,8 @@ export interface Config {
     stalledIntervalMs: number;
   };
   health: { timeoutMs: number };
+  /** What the seed creates on a fresh install: the first admin and the group they pack for. */
+  firstRun: { adminEmail: string; defaultGroup: string };
   scheduler: {
     schedules: { maintenance: string; logRotation: string; healthWatch: string };
     healthUrl: string;
@@ -155,8 +174,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = parsed.data;
   const problems: string[] = [];
 
-  const secretKey = checkSecret('SECRET_KEY', raw.SECRET_KEY, raw.NODE_ENV, problems);
-  const jwtSecret = checkSecret('JWT_SECRET_KEY', raw.JWT_SECRET_KEY, raw.NODE_ENV, problems);
+  if (raw.NODE_ENV === 'production') {
+    checkSecret('SECRET_KEY', raw.SECRET_KEY, problems);
+    checkSecret('JWT_SECRET_KEY', raw.JWT_SECRET_KEY, problems);
+  }
   const database = parseDatabaseUrl(raw, problems);
   const worker = parseWorker(raw, problems);
   const rateLimits = parseRateLimits(raw.PROVIDER_RATE_LIMITS, problems);
@@ -171,10 +192,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(raw.DATA_DIR);
+  const secrets = resolveSecrets(raw, dataDir);
   return {
     env: raw.NODE_ENV,
     http: { host: raw.HOST, port: raw.PORT },
-    secrets: { secretKey, jwtSecret, credentialsKey: raw.CREDENTIALS_KEY },
+    secrets,
     database: database!,
     redis: { url: raw.REDIS_URL, prefix: raw.QUEUE_PREFIX },
     auth: {
@@ -182,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accessTokenTtlSeconds: raw.JWT_ACCESS_TOKEN_EXPIRES,
       refreshTokenTtlSeconds: raw.JWT_REFRESH_TOKEN_EXPIRES,
     },
+    limits: parseAbuseLimits(raw, problems),
     storage: {
       dataDir,
       uploadDir: path.resolve(raw.UPLOAD_FOLDER ?? path.join(dataDir, 'uploads')),
@@ -210,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     log: { level: raw.LOG_LEVEL, file: path.resolve(raw.LOG_FILE ?? path.join(dataDir, 'logs', 'app.log')) },
     worker,
     health: { timeoutMs: raw.HEALTH_TIMEOUT_MS },
+    firstRun: { adminEmail: raw.ADMIN_EMAIL, defaultGroup: raw.DEFAULT_GROUP },
     scheduler: {
       schedules: { maintenance: raw.SCHEDULE_MAINTENANCE, logRotation: raw.SCHEDULE_LOG_ROTATION, healthWatch: raw.SCHEDULE_HEALTH_WATCH },
       healthUrl: raw.HEALTH_URL ?? `http://127.0.0.1:${raw.PORT}/health`,
@@ -219,8 +243,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-function checkSecret(name: string, value: string | undefined, env: Raw['NODE_ENV'], problems: string[]): string {
-  if (env !== 'production') return value ?? DEV_SECRET;
+/**
+ * Production takes its keys from the environment only (checked above). Elsewhere, keys the
+ * environment does not give come from DATA_DIR/secrets.json, generated on the first start.
+ */
+function resolveSecrets(raw: Raw, dataDir: string): Config['secrets'] {
+  const fromEnv = { secretKey: raw.SECRET_KEY, jwtSecret: raw.JWT_SECRET_KEY, credentialsKey: raw.CREDENTIALS_KEY };
+  if (raw.NODE_ENV === 'production' || (fromEnv.secretKey && fromEnv.jwtSecret)) {
+    return { secretKey: fromEnv.secretKey ?? '', jwtSecret: fromEnv.jwtSecret ?? '', credentialsKey: fromEnv.credentialsKey, origin: 'environment' };
+  }
+  const { secrets, file } = loadOrCreateSecrets(dataDir);
+  return {
+    secretKey: fromEnv.secretKey ?? secrets.secretKey,
+    jwtSecret: fromEnv.jwtSecret ?? secrets.jwtSecret,
+    credentialsKey: fromEnv.credentialsKey ?? secrets.credentialsKey,
+    origin: file,
+  };
+}
+
+function checkSecret(name: string, value: string | undefined, problems: string[]): void {
   if (!value) {
     problems.push(`${name}: required in production (generate one with: openssl rand -hex 32)`);
   } else if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {
@@ -228,7 +269,6 @@ function checkSecret(name: string, value: string | undefined, env: Raw['NODE_ENV
   } else if (PLACEHOLDER_SECRETS.has(value.toLowerCase()) || new Set(value).size < 8) {
     problems.push(`${name}: looks like a placeholder, generate a random value`);
   }
-  return value ?? '';
 }
 
 function parseDatabaseUrl(raw: Raw, problems: string[]): DatabaseConfig | undefined {
@@ -290,5 +330,42 @@ function parseWorker(raw: Raw, problems: string[]): Config['worker'] {
     shutdownTimeoutMs: raw.WORKER_SHUTDOWN_TIMEOUT_MS,
     lockDurationMs: raw.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: raw.WORKER_STALLED_INTERVAL_MS,
+  };
+}
+
+export const REQUEST_CLASSES = ['read', 'write', 'upload'] as const;
+export type RequestClass = (typeof REQUEST_CLASSES)[number];
+
+/** Requests per window for each class, per user and per IP; login lock-out and per-IP login failures. */
+export interface AbuseLimits {
+  windowSeconds: number;
+  perUser: Record<RequestClass, number>;
+  perIp: Record<RequestClass, number>;
+  login: { lockAfterFailures: number; lockSeconds: number; lockMaxSeconds: number; ipMaxFailures: number; ipWindowSeconds: number };
+}
+
+function parseAbuseLimits(raw: Raw, problems: string[]): AbuseLimits {
+  const budgets = (name: string, text: string): Record<RequestClass, number> => {
+    const defaults = rawSchema.shape[name as 'RATE_LIMIT_PER_USER'].parse(undefined);
+    const budget = {} as Record<RequestClass, number>;
+    for (const pair of `${defaults},${text}`.split(',').filter((p) => p.trim())) {
+      const [kind, value] = pair.split('=').map((s) => s.trim());
+      if (!(REQUEST_CLASSES as readonly string[]).includes(kind ?? '') || !/^\d+$/.test(value ?? '') || Number(value) < 1) {
+        problems.push(`${name}: "${pair}" must look like ${REQUEST_CLASSES.join('|')}=N (requests per window, N >= 1)`);
+      } else budget[kind as RequestClass] = Number(value);
+    }
+    return budget;
+  };
+  return {
+    windowSeconds: raw.RATE_LIMIT_WINDOW_SECONDS,
+    perUser: budgets('RATE_LIMIT_PER_USER', raw.RATE_LIMIT_PER_USER),
+    perIp: budgets('RATE_LIMIT_PER_IP', raw.RATE_LIMIT_PER_IP),
+    login: {
+      lockAfterFailures: raw.LOGIN_LOCK_AFTER_FAILURES,
+      lockSeconds: raw.LOGIN_LOCK_SECONDS,
+      lockMaxSeconds: Math.max(raw.LOGIN_LOCK_MAX_SECONDS, raw.LOGIN_LOCK_SECONDS),
+      ipMaxFailures: raw.LOGIN_IP_MAX_FAILURES,
+      ipWindowSeconds: raw.LOGIN_IP_WINDOW_SECONDS,
+    },
   };
 }

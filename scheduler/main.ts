@@ -1,6 +1,7 @@
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
+import { redisExposure, startupLine } from '../lib/startup-line';
 import { createDatabase } from '../db/knex';
 import { bindModels } from '../db/models';
 import { Scheduler } from './scheduler';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   redis.on('error', (err) => logger.warn('scheduler redis error', { error: err.message }));
   const scheduler = new Scheduler(config, logger, redis);
   scheduler.start();
+  logger.info(startupLine(config, redisExposure(config, 'scheduler')));
 
   const stop = async (signal: string) => {
     logger.info('scheduler stopping', { signal });

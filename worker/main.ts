@@ -1,5 +1,6 @@
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { redisExposure, startupLine } from '../lib/startup-line';
 import { createDatabase } from '../db/knex';
 import { bindModels } from '../db/models';
 import { WorkerPool } from './worker-pool';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   bindModels(db);
   const pool = new WorkerPool(config, logger);
   pool.start();
-  logger.info('worker process ready', { queues: config.worker.queues, pid: process.pid });
+  logger.info(startupLine(config, redisExposure(config, `worker for ${config.worker.queues.join(',')}`)), { pid: process.pid });
 
   let stopping = false;
   const stop = async (signal: string) => {
