@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_users_and_tokens';
 import * as m002 from './002_pipeline';
 import * as m003 from './003_release_management';
+import * as m006 from './006_release_lifecycle';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_users_and_tokens': m001,
   '002_pipeline': m002,
   '003_release_management': m003,
+  '006_release_lifecycle': m006,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

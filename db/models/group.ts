@@ -5,6 +5,7 @@ import { User } from './user';
 export class Group extends BaseModel {
   static override tableName = 'groups';
   static override dateFields = ['createdAt', 'updatedAt'];
+  static override booleanFields = ['approvalRequired', 'retailProofRequired'];
 
   id!: number;
   tag!: string;
@@ -12,6 +13,12 @@ export class Group extends BaseModel {
   nfoTemplateId!: number | null;
   ruleId!: number | null;
   volumeSizeMb!: number | null;
+  /** Every release of the group waits in review for approval. */
+  approvalRequired!: boolean;
+  /** Releases whose merged metadata confidence (0..1) is below this wait in review. */
+  confidenceThreshold!: number;
+  /** A RETAiL release without a proof URL waits in review (the rules want one in the NFO). */
+  retailProofRequired!: boolean;
   createdAt!: Date;
   updatedAt!: Date;
   members?: User[];

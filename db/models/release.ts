@@ -1,15 +1,15 @@
 import { BaseModel } from './base-model';
 import { ReleaseDistribution } from './release-distribution';
 import { ReleaseFile } from './release-file';
-import type { ReleaseOptions } from '../../lib/domain/release-options';
+import type { FollowUpKind, ReleaseOptions } from '../../lib/domain/release-options';
 
-export const RELEASE_STATES = ['queued', 'inspecting', 'enriching', 'packing', 'done', 'failed', 'cancelled'] as const;
+export const RELEASE_STATES = ['queued', 'inspecting', 'enriching', 'review', 'packing', 'done', 'failed', 'cancelled'] as const;
 export type ReleaseState = (typeof RELEASE_STATES)[number];
 
 export class Release extends BaseModel {
   static override tableName = 'releases';
-  static override dateFields = ['createdAt', 'updatedAt', 'finishedAt'];
-  static override jsonAttributes = ['options', 'metadata'];
+  static override dateFields = ['createdAt', 'updatedAt', 'finishedAt', 'approvedAt'];
+  static override jsonAttributes = ['options', 'metadata', 'reviewReasons'];
 
   id!: string;
   uploadId!: string;
@@ -30,6 +30,16 @@ export class Release extends BaseModel {
   groupId!: number | null;
   ruleId!: number | null;
   nfoTemplateId!: number | null;
+  /** The release this one fixes (PROPER, REPACK, NFOFiX, DiRFiX, READNFO), with the kind and why. */
+  followsId!: string | null;
+  /** The fixed release's name, kept for the NFO statement even if that release is deleted. */
+  followsName!: string | null;
+  followUpKind!: FollowUpKind | null;
+  followUpReason!: string | null;
+  /** Why the release waits in `review`; empty once approved. */
+  reviewReasons!: string[] | null;
+  approvedBy!: number | null;
+  approvedAt!: Date | null;
   files?: ReleaseFile[];
   distributions?: ReleaseDistribution[];
 

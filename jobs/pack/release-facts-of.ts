@@ -4,12 +4,14 @@ import { toIsbn10 } from '../metadata/isbn';
 import { languageName } from '../metadata/language';
 import { buildReleaseName } from './engine/release-name';
 import type { ReleaseFacts } from './engine/release-facts';
+import { extraTagsOf, followUpStatement } from '../lifecycle/follow-up-statement';
 
 export type NamedFacts = Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
 
 /** The release's name and NFO/DIZ facts from its merged book record (packing and template previews). */
 export function releaseFactsOf(release: Release, record: BookRecord & { title: string }, maxNameLength?: number): NamedFacts {
-  const { group, source } = release.options;
+  const { group, source, proofUrl } = release.options;
+  const statement = followUpStatement(release);
   const year = record.year ?? Number(release.releaseDate.slice(0, 4));
   const name = buildReleaseName({
     authors: record.authors,
@@ -21,6 +23,7 @@ export function releaseFactsOf(release: Release, record: BookRecord & { title: s
     source,
     format: record.format,
     group,
+    extraTags: extraTagsOf(release),
     maxLength: maxNameLength,
   });
   return {
@@ -37,7 +40,8 @@ export function releaseFactsOf(release: Release, record: BookRecord & { title: s
     format: record.format,
     isbn: record.isbn ? [record.isbn, toIsbn10(record.isbn)].filter(Boolean).join(' / ') : undefined,
     pages: record.pages,
-    description: record.description,
+    description: statement ? [statement, record.description].filter(Boolean).join('\n\n') : record.description,
+    proofUrl,
     group,
   };
 }

@@ -14,6 +14,15 @@ export const UNSUPPORTED_TYPES: Record<Exclude<ReleaseType, 'EBOOK'>, string> = 
 export const SOURCES = ['RETAIL', 'SCAN', 'HYBRID'] as const;
 export type Source = (typeof SOURCES)[number];
 
+/** Follow-up releases the rules define; each fixes an earlier release and says why in its NFO. */
+export const FOLLOW_UP_KINDS = ['PROPER', 'REPACK', 'NFOFiX', 'DiRFiX', 'READNFO'] as const;
+export type FollowUpKind = (typeof FOLLOW_UP_KINDS)[number];
+
+/** A tag of the name between SOURCE and FORMAT (READNFO, MAGAZiNE, COMiC ...). */
+export const extraTagSchema = z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, '2 to 20 letters or digits');
+/** A store or catalogue page proving the retail edition, printed in the NFO. */
+export const proofUrlSchema = z.string().trim().max(500).url().refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL');
+
 export const metadataOverridesSchema = z
   .object({
     title: z.string().trim().min(1).max(300),
@@ -63,6 +72,8 @@ export const releaseOptionsSchema = z
     destinationIds: z.array(z.number().int().positive()).max(20).optional(),
     overrides: metadataOverridesSchema.default({}),
     tieIn: tieInSchema.optional(),
+    proofUrl: proofUrlSchema.optional(),
+    extraTags: z.array(extraTagSchema).max(5).optional(),
     /** Pack even when the release name breaks a rule (admins only). */
     force: z.boolean().default(false),
   })

@@ -1,0 +1,15 @@
+import type { Release } from '../../db/models';
+
+/**
+ * What a follow-up release's NFO says about the release it fixes (rule 6.2: a PROPER must say
+ * which release it replaces and why). Empty for a first release.
+ */
+export function followUpStatement(release: Pick<Release, 'followUpKind' | 'followsName' | 'followUpReason'>): string | undefined {
+  if (!release.followUpKind) return undefined;
+  return `${release.followUpKind} of ${release.followsName ?? 'an earlier release'}. Reason: ${release.followUpReason ?? 'not given'}`;
+}
+
+/** The name tags a release carries between SOURCE and FORMAT: the requested ones, then its follow-up kind. */
+export function extraTagsOf(release: Pick<Release, 'options' | 'followUpKind'>): string[] {
+  return [...(release.options.extraTags ?? []), ...(release.followUpKind ? [release.followUpKind] : [])];
+}
