@@ -1,21 +1,27 @@
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createRedis, Redis } from '../lib/redis';
 import { withTimeout } from '../lib/timeout';
-import type { WorkerContext } from '../jobs/job-definition';
+import type { JobDefinition, WorkerContext } from '../jobs/job-definition';
 import { JobQueue } from '../jobs/job-queue';
 import type { QueueName } from '../lib/domain/queue-names';
 import { jobsByQueue } from '../jobs/registry';
-import { runJob } from '../jobs/run-job';
+import { recordFinalFailure, runJob } from '../jobs/run-job';
 
 /**
  * One BullMQ Worker per configured queue, sharing one Redis connection that waits out Redis
  * restarts (maxRetriesPerRequest: null). Stalled jobs (a worker killed mid-job) are moved back
- * to wait by BullMQ once their lock expires, and run again here or in another process.
+ * to wait by BullMQ once their lock expires, and run again here or in another process; a job
+ * that stalls more than MAX_STALLED_COUNT times is failed by BullMQ without its processor, so
+ * the pool listens for failures on the queue's event stream and records them (see onFailedEvent).
  */
+/** A job whose worker died this many times is given up (and its release failed with a reason). */
+export const MAX_STALLED_COUNT = 2;
+
 export class WorkerPool {
   private readonly workers: Worker[] = [];
+  private readonly events: QueueEvents[] = [];
   private readonly connection: Redis;
   /** Jobs enqueue follow-up jobs (a packed release's distributions) through a producer connection. */
   private readonly producer: Redis;
@@ -48,13 +54,33 @@ export class WorkerPool {
         concurrency: this.config.worker.concurrency[queueName],
         lockDuration: this.config.worker.lockDurationMs,
         stalledInterval: this.config.worker.stalledIntervalMs,
-        maxStalledCount: 2,
+        maxStalledCount: MAX_STALLED_COUNT,
       });
       worker.on('error', (err) => this.logger.warn('worker error', { queue: queueName, error: err.message }));
       worker.on('stalled', (jobId) => this.logger.warn('job stalled; it will run again', { queue: queueName, jobId }));
       this.workers.push(worker);
+      // QueueEvents reads the event stream with a blocking command on a duplicate of the connection.
+      const events = new QueueEvents(queueName, { connection: this.connection, prefix: this.config.redis.prefix });
+      events.on('error', (err) => this.logger.warn('queue events error', { queue: queueName, error: err.message }));
+      events.on('failed', ({ jobId, failedReason }) => {
+        this.onFailedEvent(queueName, jobId, failedReason, byName, context).catch((err: Error) =>
+          this.logger.error('job failure not recorded; the reconciler will', { queue: queueName, jobId, error: err.message }),
+        );
+      });
+      this.events.push(events);
       this.logger.info('worker started', { queue: queueName, concurrency: this.config.worker.concurrency[queueName] });
     }
+  }
+
+  /**
+   * Every process listening on a queue hears each failure; recording it is idempotent (a release
+   * already failed keeps its first reason), so whichever comes first wins and the rest change nothing.
+   */
+  private async onFailedEvent(queueName: QueueName, jobId: string, failedReason: string, byName: Map<string, JobDefinition<never>>, context: WorkerContext): Promise<void> {
+    const job = await Job.fromId(this.queue.queue(queueName), jobId);
+    const definition = job && byName.get(job.name);
+    if (!job || !definition) return;
+    await recordFinalFailure(definition as JobDefinition<unknown>, job, failedReason, context);
   }
 
   isRunning(): boolean {
@@ -73,6 +99,7 @@ export class WorkerPool {
       this.logger.warn('jobs still running at shutdown timeout; they will be retried as stalled', { error: (err as Error).message });
       await Promise.all(this.workers.map((w) => w.close(true)));
     }
+    await Promise.all(this.events.map((e) => e.close().catch(() => undefined)));
     await this.queue.close().catch(() => undefined);
     this.producer.disconnect();
     this.connection.disconnect();

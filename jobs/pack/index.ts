@@ -11,6 +11,7 @@ import { renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
 import { releaseFactsOf } from './release-facts-of';
 import { bookRecordOf, ruleOf } from './release-rule';
+import { claimReleaseName, discardFailedRelease } from './release-ownership';
 import { VolumePlanError } from './engine/volume-plan';
 
 export const packPayload = z.object({ releaseId: z.string().uuid() }).strict();
@@ -20,8 +21,9 @@ const PROGRESS_STEP = 0.05;
 
 /**
  * Names, checks and packs the release, then records its files. Safe to run again after a crash:
- * the engine publishes atomically and deterministically, and the file rows are replaced in one
- * transaction.
+ * the release claims its name first (one row per name), the engine publishes atomically and
+ * deterministically, and the file rows are replaced in one transaction. A release that fails for
+ * good leaves nothing on disk and gives its name back.
  */
 export const packJob = defineJob<PackPayload>({
   queue: QueueName.Pack,
@@ -52,6 +54,7 @@ export const packJob = defineJob<PackPayload>({
       throw new UnrecoverableError(`release name ${name} breaks the rules: ${problems.map((p) => p.message).join('; ')}`);
     }
     const template = release.nfoTemplateId ? await NfoTemplate.query().findById(release.nfoTemplateId) : undefined;
+    const adoptExisting = await claimReleaseName(releaseId, release.name, name);
 
     let reported = 0;
     // Progress writes run one after another and are awaited before the final state is written, so a
@@ -66,6 +69,7 @@ export const packJob = defineJob<PackPayload>({
         limits,
         renderNfo: template ? (f) => renderNfoTemplate(template.body, f, limits.nfoWidth) : undefined,
         facts,
+        adoptExisting,
         onProgress: (fraction) => {
           if (fraction - reported < PROGRESS_STEP && fraction < 1) return;
           reported = fraction;
@@ -90,8 +94,9 @@ export const packJob = defineJob<PackPayload>({
       throw err;
     }
   },
-  async onFinalFailure({ releaseId }, reason) {
+  async onFinalFailure({ releaseId }, reason, { config }) {
     await failRelease(releaseId, 'pack', reason);
+    await discardFailedRelease(config, releaseId);
   },
 });
 

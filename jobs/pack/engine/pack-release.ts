@@ -35,6 +35,8 @@ export interface PackInput {
   limits?: RuleLimits;
   /** Renders the NFO (a stored template); the built-in layout when not given. */
   renderNfo?: (facts: ReleaseFacts) => string;
+  /** A rerun of the release that already owns this name: an identical published folder is its own. */
+  adoptExisting?: boolean;
 }
 
 export interface PackedFile {
@@ -91,12 +93,12 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
 
   const incoming = path.join(input.releasesDir, INCOMING_DIR);
   await fsp.mkdir(incoming, { recursive: true });
-  const workDir = path.join(incoming, `${name}.${randomBytes(6).toString('hex')}`);
+  const workDir = path.join(incoming, stagingName(name));
   await fsp.mkdir(workDir);
+  const reader = chunksOf(input.sourcePath);
   try {
     const files: PackedFile[] = [];
     const source = new ChecksumStream();
-    const reader = chunksOf(input.sourcePath);
     let written = 0;
     for (let volume = 1; volume <= plan.volumes; volume++) {
       const zip = new yazl.ZipFile();
@@ -109,9 +111,18 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
       zip.end();
       const zipPath = path.join(workDir, zipNames[volume - 1]);
       const zipChecksum = new ChecksumStream();
-      const writing = pipeline(zip.outputStream, zipChecksum, fs.createWriteStream(zipPath, { flags: 'wx' }));
-      written += await feed(reader, part, partBytes, source, (done) => input.onProgress?.((written + done) / Math.max(size, 1)));
-      await writing;
+      // Feeding and writing run together; either failing stops the other (a full disk must end the
+      // feed that waits for 'drain', a short book the write), and both promises are always awaited.
+      const abort = new AbortController();
+      const stopOnFailure = (err: unknown) => {
+        abort.abort(err);
+        throw err;
+      };
+      const [fed] = await Promise.all([
+        feed(reader, part, partBytes, source, (done) => input.onProgress?.((written + done) / Math.max(size, 1)), abort.signal).catch(stopOnFailure),
+        pipeline(zip.outputStream, zipChecksum, fs.createWriteStream(zipPath, { flags: 'wx' }), { signal: abort.signal }).catch(stopOnFailure),
+      ]);
+      written += fed;
       files.push(packedFile(zipNames[volume - 1], 'zip', zipChecksum));
     }
     const sourceSum = source.result();
@@ -123,7 +134,7 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
     files.push(await writeText(workDir, DIZ_NAME, 'diz', encodeCp437(renderDiz(facts, 1))));
 
     const dir = path.join(input.releasesDir, name);
-    await publishDir(workDir, dir, files);
+    await publishDir(workDir, dir, files, input.adoptExisting ?? false);
     const sfvPath = await writeManifest(input.releasesDir, name, files);
     input.onProgress?.(1);
     return {
@@ -135,16 +146,41 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
       volumeSizeMb: plan.volumeSizeMb,
       source: { size, sha256: sourceSum.sha256, crc32: crcHex(sourceSum.crc32) },
     };
+  } catch (err) {
+    throw asPackFailure(err);
   } finally {
-    await fsp.rm(workDir, { recursive: true, force: true });
+    reader.close();
+    // A leftover here is the reconciler's to remove; it must not hide the packing error.
+    await fsp.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** The staging folder of one attempt: `<name>.<random>`, so the reconciler can tell whose it is. */
+function stagingName(name: string): string {
+  return `${name}.${randomBytes(6).toString('hex')}`;
+}
+
+/** The release a staging entry under `.incoming/` belongs to (its name without the attempt suffix). */
+export function releaseNameOfStaging(entry: string): string {
+  return entry.replace(/\.[0-9a-f]{12}$/, '');
+}
+
+/** Raised when the releases disk has no room: a reason an operator can act on. */
+export class DiskFullError extends Error {}
+
+function asPackFailure(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new DiskFullError(`the releases disk is full (${(err as Error).message})`);
+  return err;
 }
 
 /** Reads the source once, in chunks; `take` hands out exactly n bytes across chunk boundaries. */
 function chunksOf(filePath: string) {
-  const iterator = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES })[Symbol.asyncIterator]();
+  const stream = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES });
+  const iterator = stream[Symbol.asyncIterator]();
   let leftover: Buffer | undefined;
   return {
+    close: () => stream.destroy(),
     async take(max: number): Promise<Buffer | undefined> {
       let chunk = leftover;
       leftover = undefined;
@@ -169,14 +205,16 @@ async function feed(
   bytes: number,
   source: ChecksumStream,
   progress: (done: number) => void,
+  signal: AbortSignal,
 ): Promise<number> {
   let done = 0;
   while (done < bytes) {
+    signal.throwIfAborted();
     const chunk = await reader.take(bytes - done);
     if (!chunk) break;
     source.update(chunk);
     done += chunk.length;
-    if (!part.write(chunk)) await once(part, 'drain');
+    if (!part.write(chunk)) await once(part, 'drain', { signal });
     progress(done);
   }
   part.end();
@@ -197,22 +235,39 @@ async function writeText(dir: string, fileName: string, kind: PackedFile['kind']
 }
 
 /**
- * Renames the finished folder into place. If a folder of that name exists (a rerun after a crash
- * that had already published), it must hold exactly the same files, or packing fails.
+ * Makes the finished folder durable, then renames it into place: every file and the folder are
+ * fsync'ed before the rename and the parent after it, so a power cut cannot publish a folder of
+ * empty files. An existing folder of that name is adopted only on a rerun of the same release
+ * (`adoptExisting`: the name is already that release's) and only if it holds exactly the same
+ * files; any other folder belongs to another release and packing fails without touching it.
  */
-async function publishDir(workDir: string, dir: string, files: PackedFile[]): Promise<void> {
+async function publishDir(workDir: string, dir: string, files: PackedFile[], adoptExisting: boolean): Promise<void> {
+  for (const f of files) await fsyncPath(path.join(workDir, f.fileName));
+  await fsyncPath(workDir);
   try {
     await fsp.rename(workDir, dir);
+    await fsyncPath(path.dirname(dir));
     return;
   } catch (err) {
     if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
   }
+  if (!adoptExisting) throw new PackError(`a folder named ${path.basename(dir)} already exists and belongs to another release`);
   const existing = (await fsp.readdir(dir)).sort();
   const expected = files.map((f) => f.fileName).sort();
   const same =
     existing.join('\n') === expected.join('\n') &&
     (await Promise.all(files.map(async (f) => (await sha256Of(path.join(dir, f.fileName))) === f.sha256))).every(Boolean);
   if (!same) throw new PackError(`a different release named ${path.basename(dir)} already exists`);
+}
+
+/** Flushes a file's or a folder's data and metadata to the disk. */
+async function fsyncPath(target: string): Promise<void> {
+  const handle = await fsp.open(target, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 async function sha256Of(filePath: string): Promise<string> {
@@ -228,8 +283,14 @@ async function writeManifest(releasesDir: string, name: string, files: PackedFil
   const target = path.join(dir, `${name}.sfv`);
   const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   const zips = files.filter((f) => f.kind === 'zip');
-  await fsp.writeFile(temp, renderSfv(zips, `${name} - ${zips.length} volume(s)`));
-  await fsp.rename(temp, target);
+  try {
+    await fsp.writeFile(temp, renderSfv(zips, `${name} - ${zips.length} volume(s)`), { flush: true });
+    await fsp.rename(temp, target);
+  } catch (err) {
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await fsyncPath(dir);
   return target;
 }
 

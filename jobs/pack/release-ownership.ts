@@ -1,0 +1,46 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { UnrecoverableError } from 'bullmq';
+import type { Config } from '../../lib/config';
+import { Release } from '../../db/models';
+import { releaseNameOfStaging } from './engine/pack-release';
+import { SETTLED_STATES } from '../release-state';
+import { publishedPaths, stagingRoot } from '../storage-paths';
+
+/**
+ * A release name (its folder and SFV) belongs to exactly one release row: the unique `name`
+ * column. A release claims its name before it packs; a rerun of the same release finds the name
+ * already its own and may adopt its identical published folder; any other release with that name
+ * fails without touching the owner's files.
+ *
+ * Returns true when the name was already this release's (a rerun).
+ */
+export async function claimReleaseName(releaseId: string, currentName: string | null, name: string): Promise<boolean> {
+  if (currentName === name) return true;
+  try {
+    await Release.query().patch({ name }).where({ id: releaseId });
+    return false;
+  } catch (err) {
+    const holder = await Release.query().findOne({ name }).whereNot({ id: releaseId });
+    if (!holder) throw err;
+    throw new UnrecoverableError(`the release name ${name} is already taken by release ${holder.id} (${holder.state}); this release is a dupe of it`);
+  }
+}
+
+/**
+ * After a release failed for good: removes what it may have left on disk (its staging folders and,
+ * if it got that far, its published folder and SFV: a failed release publishes nothing) and gives
+ * its name back, so the name is free for a later request. Only files of the name this row holds
+ * are touched. Safe to run twice.
+ */
+export async function discardFailedRelease(config: Pick<Config, 'storage'>, releaseId: string): Promise<void> {
+  const release = await Release.query().findById(releaseId);
+  if (!release?.name || release.state === 'done' || !SETTLED_STATES.includes(release.state)) return;
+  const name = release.name;
+  const staging = stagingRoot(config);
+  const entries = await fsp.readdir(staging).catch(() => [] as string[]);
+  const { dir, sfv } = publishedPaths(config, name);
+  const leftovers = [...entries.filter((e) => releaseNameOfStaging(e) === name).map((e) => path.join(staging, e)), dir, sfv];
+  for (const target of leftovers) await fsp.rm(target, { recursive: true, force: true });
+  await Release.query().patch({ name: null }).where({ id: releaseId, name });
+}
