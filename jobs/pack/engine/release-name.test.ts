@@ -27,7 +27,7 @@ describe('buildReleaseName', () => {
       'Asa.Larsson.Fordomda.Sjalar.2011.SWEDiSH.RETAiL.ePub.eBook-DECiPHER',
     );
     const russian = buildReleaseName({ ...base, authors: ['Фёдор Достоевский'], title: 'Преступление и наказание', language: 'ru' });
-    expect(russian).toBe('Fyodor.Dostoevskiy.Prestuplenie.I.Nakazanie.2011.RUSSiAN.RETAiL.ePub.eBook-DECiPHER');
+    expect(russian).toBe('Fyodor.Dostoevskii.Prestuplenie.I.Nakazanie.2011.RUSSiAN.RETAiL.ePub.eBook-DECiPHER');
     const japanese = buildReleaseName({ ...base, authors: ['村上春樹'], title: 'ノルウェイの森', language: 'ja' });
     expect(japanese).toMatch(/^[A-Za-z0-9.]+\.2011\.JAPANESE\.RETAiL\.ePub\.eBook-DECiPHER$/);
     expect(validateReleaseName(japanese, { format: 'epub' })).toEqual([]);
@@ -56,5 +56,55 @@ describe('validateReleaseName', () => {
     expect(validateReleaseName(`${'A.'.repeat(130)}2011.RETAiL.eBook-X1`, { format: 'pdf' }).map((p) => p.rule)).toEqual(['length']);
     expect(validateReleaseName('Author.Title.2011.RETAiL.eBook-ESP', { format: 'epub' }).map((p) => p.rule)).toEqual(['format']);
     expect(validateReleaseName('Author.Title.2011.RETAiL.eBook-ESP', { format: 'pdf', group: 'OTHER' }).map((p) => p.rule)).toEqual(['group']);
+  });
+});
+
+describe('naming by the 2022 rules and real practice', () => {
+  it('joins two authors with And, and uses the first of three or more', () => {
+    const two = buildReleaseName({ ...base, authors: ['Karen Page', 'Andrew Dornenburg'], title: 'The Flavor Bible', year: 2008 });
+    expect(two).toBe('Karen.Page.And.Andrew.Dornenburg.The.Flavor.Bible.2008.RETAiL.ePub.eBook-DECiPHER');
+    expect(buildReleaseName({ ...base, authors: ['A One', 'B Two', 'C Three'] })).toMatch(/^A\.One\.Wolf\.Hall\./);
+  });
+
+  it('puts the publisher first when no author is a person, or when the group asks for it', () => {
+    const technical = { ...base, authors: ["Developer's Reference Team"], publisher: 'Apress', title: 'Windows 8 MVVM Patterns Revealed', year: 2012 };
+    expect(buildReleaseName(technical)).toBe('Apress.Windows.8.MVVM.Patterns.Revealed.2012.RETAiL.ePub.eBook-DECiPHER');
+    expect(buildReleaseName({ ...base, publisher: 'Fourth Estate', style: { publisherFirst: true } })).toMatch(/^Fourth\.Estate\.Wolf\.Hall\./);
+    // An organisation as author and no publisher: the organisation is the creator.
+    expect(buildReleaseName({ ...technical, publisher: undefined })).toMatch(/^Developers\.Reference\.Team\.Windows/);
+  });
+
+  it('spells names in the group style: .-. separator, upper-case tags, eBOOK', () => {
+    const style = { authorSeparator: '.-.', tagCase: 'upper', ebookTag: 'eBOOK' } as const;
+    const name = buildReleaseName({ ...base, language: 'da', style });
+    expect(name).toBe('Hilary.Mantel.-.Wolf.Hall.2011.DANISH.RETAIL.EPUB.eBOOK-DECiPHER');
+    expect(validateReleaseName(name, { format: 'epub', group: 'DECiPHER' })).toEqual([]);
+  });
+
+  it('uses the 2022 format tags: KF8 for AZW3 books, never AZW3', () => {
+    const name = buildReleaseName({ ...base, format: 'azw3' });
+    expect(name).toBe('Hilary.Mantel.Wolf.Hall.2011.RETAiL.KF8.eBook-DECiPHER');
+    expect(validateReleaseName(name, { format: 'azw3' })).toEqual([]);
+    expect(validateReleaseName('Hilary.Mantel.Wolf.Hall.2011.RETAiL.AZW.eBook-X', { format: 'azw3' })).toEqual([]);
+  });
+
+  it('names magazines, comics and manga with their kind tag and issue number', () => {
+    const magazine = buildReleaseName({ ...base, authors: [], publisher: 'Ziff Davis', title: 'PC Magazine', kind: 'magazine', issue: '3', year: 2008, language: 'fr', format: 'pdf', group: 'GRP' });
+    expect(magazine).toBe('PC.Magazine.NR03.2008.FRENCH.RETAiL.MAGAZiNE.eBook-GRP');
+    expect(validateReleaseName(magazine, { format: 'pdf' })).toEqual([]);
+    const comic = buildReleaseName({ ...base, authors: ['Alan Moore'], title: 'Watchmen', kind: 'comic', issue: '#01', year: 1986, source: 'SCAN', format: 'cbz', group: 'GRP' });
+    expect(comic).toBe('Alan.Moore.Watchmen.NR01.1986.SCAN.COMiC.CBZ.eBook-GRP');
+    const manga = buildReleaseName({ ...base, authors: ['尾田栄一郎'], title: 'ワンピース', kind: 'manga', issue: '12', language: 'ja', format: 'cbz', group: 'GRP' });
+    expect(manga).toMatch(/\.Wanpisu\.NR12\.2011\.JAPANESE\.RETAiL\.MANGA\.CBZ\.eBook-GRP$/);
+  });
+
+  it('romanises by convention: Hepburn for Japanese, pinyin, Revised Romanization, Russian and Ukrainian Cyrillic, Greek', () => {
+    expect(buildReleaseName({ ...base, authors: ['村上春樹'], title: 'ノルウェイの森', language: 'ja' })).toMatch(/^Murakami\.Haruki\.Noruwei\.no\.Mori\.2011\.JAPANESE\./);
+    expect(buildReleaseName({ ...base, title: 'シジェニュ', language: 'ja' })).toContain('.Shijenyu.');
+    expect(buildReleaseName({ ...base, title: 'Debian 参考手册', language: 'zh' })).toContain('.Debian.Can.Kao.Shou.Ce.2011.CHiNESE.');
+    expect(buildReleaseName({ ...base, title: '한국어 사전', language: 'ko' })).toContain('.Hangugeo.Sajeon.');
+    expect(buildReleaseName({ ...base, title: 'Їжак і Київ', language: 'uk' })).toContain('.Yizhak.I.Kyiv.');
+    expect(buildReleaseName({ ...base, title: 'Щука и ёж', language: 'ru' })).toContain('.Shchuka.I.Yozh.');
+    expect(buildReleaseName({ ...base, title: 'Ελληνική Δημοκρατία', language: 'el' })).toContain('.Elliniki.Dimokratia.');
   });
 });

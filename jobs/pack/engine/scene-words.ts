@@ -1,15 +1,19 @@
-import { transliterate } from 'transliteration';
+import { toAscii } from '../../metadata/romanize';
 
-const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'of', 'on', 'or', 'the', 'to', 'with']);
+const SMALL_WORDS = new Set([
+  ...['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'of', 'on', 'or', 'the', 'to', 'with'],
+  // Joining words of other languages and Japanese particles, as they appear after romanisation.
+  ...['de', 'del', 'la', 'le', 'les', 'du', 'des', 'et', 'y', 'e', 'der', 'die', 'das', 'und', 'von', 'no', 'wa', 'ga', 'ni', 'wo'],
+]);
 
 /**
- * Text -> words usable in a scene name: transliterated to ASCII (Fördömda -> Fordomda,
- * Преступление -> Prestuplenie, 日本 -> Riben), '&' read as "and", every other symbol a separator,
+ * Text -> words usable in a scene name: romanised by convention, then ASCII (Fördömda -> Fordomda,
+ * Преступление -> Prestuplenie, ノルウェイの森 -> Noruwei no Mori; see jobs/metadata/romanize.ts), '&' read as "and", every other symbol a separator,
  * hyphens inside words kept. All-lower-case words are capitalised except small joining words.
  */
-export function sceneWords(text: string | undefined): string[] {
+export function sceneWords(text: string | undefined, language?: string): string[] {
   if (!text) return [];
-  const ascii = transliterate(text.normalize('NFC')).replace(/&/g, ' and ').replace(/['’`´]/g, '');
+  const ascii = toAscii(text, language).replace(/&/g, ' and ').replace(/['’`´]/g, '');
   const words = ascii
     .split(/[^A-Za-z0-9-]+/)
     .map((w) => w.replace(/^-+|-+$/g, '').replace(/-{2,}/g, '-'))

@@ -1,0 +1,26 @@
+/**
+ * Author lists as real files write them: "A, B and C", "A et B", "A und B", "A y B", "A、B", "A; B",
+ * "A & B", and whether a name is a person's or an organisation's ("Developer's Reference Team").
+ */
+const LIST_SEPARATORS = /\s*(?:;|、|，|&|,|\s(?:and|et|und|y|e|и)\s)\s*/i;
+const ORGANISATION = /\b(team|project|group|community|contributors|developers|authors|foundation|society|association|committee|consortium|council|institute|university|press|publishing|publishers|inc|ltd|llc|gmbh|corporation|company|organi[sz]ation|documentation|manual)\b/i;
+const NAME_INITIAL = /(^|\s)\p{Lu}\.(\s|$)/u;
+
+/** One list of names split into its names; "Le Guin, Ursula K." (one inverted name) stays one. */
+export function splitAuthors(list: string): string[] {
+  const trimmed = list.replace(/\s+/g, ' ').trim();
+  const commaParts = trimmed.split(',').map((p) => p.trim());
+  const otherSeparator = /[;、，&]|\s(and|et|und|y|e|и)\s/i.test(trimmed);
+  if (commaParts.length === 2 && !otherSeparator && commaParts[1] && (!commaParts[0].includes(' ') || NAME_INITIAL.test(commaParts[1]))) {
+    return [trimmed];
+  }
+  return trimmed.split(LIST_SEPARATORS).map((n) => n.trim()).filter((n) => n.length > 1);
+}
+
+/** Whether a name looks like a person's: two or more words (or a CJK name), no organisation word, not all lower case. */
+export function isPersonalName(name: string): boolean {
+  const trimmed = name.trim();
+  if (ORGANISATION.test(trimmed)) return false;
+  if (/^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\s]{2,}$/u.test(trimmed)) return true;
+  return trimmed.split(/\s+/).length >= 2 && trimmed !== trimmed.toLowerCase();
+}
