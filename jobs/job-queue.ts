@@ -90,7 +90,11 @@ export class JobQueue {
     });
   }
 
-  /** inspect -> enrich -> pack as one flow; a failing step fails the steps after it. */
+  /**
+   * inspect -> enrich as one flow (a failing inspection fails the enrichment). The enrich job then
+   * either holds the release in review or enqueues its pack job (enqueuePack); approving a release
+   * in review enqueues that same job.
+   */
   async startReleaseFlow(releaseId: string): Promise<void> {
     const step = (queueName: QueueName, name: JobName) => ({
       name,
@@ -98,12 +102,12 @@ export class JobQueue {
       data: { releaseId },
       opts: { jobId: jobIds.releaseStep(name, releaseId), failParentOnFailure: true, ...DEFAULT_JOB_OPTIONS[queueName], ...RETENTION },
     });
-    await this.unavailableAs503(() =>
-      this.flows.add({
-        ...step(QueueName.Pack, JobName.Pack),
-        children: [{ ...step(QueueName.Enrich, JobName.Enrich), children: [step(QueueName.Upload, JobName.Inspect)] }],
-      }),
-    );
+    await this.unavailableAs503(() => this.flows.add({ ...step(QueueName.Enrich, JobName.Enrich), children: [step(QueueName.Upload, JobName.Inspect)] }));
+  }
+
+  /** The pack step of a release; one job id per release, so enqueueing twice packs once. */
+  async enqueuePack(releaseId: string): Promise<void> {
+    await this.unavailableAs503(() => this.queue(QueueName.Pack).add(JobName.Pack, { releaseId }, { jobId: jobIds.releaseStep(JobName.Pack, releaseId) }));
   }
 
   /**
@@ -111,12 +115,12 @@ export class JobQueue {
    */
   async cancelReleaseFlow(releaseId: string): Promise<boolean> {
     return this.unavailableAs503(async () => {
-      const pack = await this.queue(QueueName.Pack).getJob(jobIds.releaseStep(JobName.Pack, releaseId));
-      if (!pack) return true;
+      const enrich = await this.queue(QueueName.Enrich).getJob(jobIds.releaseStep(JobName.Enrich, releaseId));
+      if (!enrich) return true;
       const inspect = await this.queue(QueueName.Upload).getJob(jobIds.releaseStep(JobName.Inspect, releaseId));
       const inspectState = inspect ? await inspect.getState() : 'unknown';
       if (!['waiting', 'delayed', 'prioritized', 'unknown'].includes(inspectState)) return false;
-      await pack.remove({ removeChildren: true });
+      await enrich.remove({ removeChildren: true });
       return true;
     });
   }

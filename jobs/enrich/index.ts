@@ -3,14 +3,15 @@ import { z } from 'zod';
 import { Release, Upload } from '../../db/models';
 import type { WorkerContext } from '../job-definition';
 import { defineJob } from '../job-definition';
-import { normalizeIsbn } from '../metadata/isbn';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { enterStep, failRelease } from '../release-state';
 import { EnrichedBook, mergeBook } from './merge';
-import { createProviders, lookUp, ProviderKeys, Providers } from './providers';
+import { createProviders, lookUp, Providers } from './providers';
+import { bookQueryOf } from './book-query';
+import { providerKeysOf } from './provider-keys';
+import { holdOrPack } from '../lifecycle/review-hold';
 import { SettingsRepository } from '../../db/settings-repository';
 import { stableStringify } from '../../lib/stable-json';
-import type { BookQuery } from './providers/provider-record';
 
 export const enrichPayload = z.object({ releaseId: z.string().uuid() }).strict();
 export type EnrichPayload = z.infer<typeof enrichPayload>;
@@ -21,14 +22,7 @@ export type EnrichPayload = z.infer<typeof enrichPayload>;
  */
 const providersByContext = new WeakMap<WorkerContext, Map<string, Providers>>();
 async function providersOf(context: WorkerContext): Promise<Providers> {
-  const settings = new SettingsRepository(context.config);
-  const keys: ProviderKeys = {
-    googleBooksKey: await settings.effective('providers.googleBooksKey'),
-    omdbKey: await settings.effective('providers.omdbKey'),
-    tmdbKey: await settings.effective('providers.tmdbKey'),
-    tvdbKey: await settings.effective('providers.tvdbKey'),
-    tvdbPin: await settings.effective('providers.tvdbPin'),
-  };
+  const keys = await providerKeysOf(new SettingsRepository(context.config));
   const byKeys = providersByContext.get(context) ?? new Map<string, Providers>();
   providersByContext.set(context, byKeys);
   const id = stableStringify(keys);
@@ -42,7 +36,8 @@ async function providersOf(context: WorkerContext): Promise<Providers> {
 /**
  * Builds the release's book record from the embedded metadata, the catalogues (by ISBN, else by
  * title and author) and the operator's overrides, looks up the film or series of a tie-in, keeping every provider's normalised answer and
- * status in the release so an operator can see why a value was chosen.
+ * status in the release so an operator can see why a value was chosen. Then holds the release in
+ * review or enqueues its pack job (jobs/lifecycle/review-hold.ts).
  */
 export const enrichJob = defineJob<EnrichPayload>({
   queue: QueueName.Enrich,
@@ -57,8 +52,7 @@ export const enrichJob = defineJob<EnrichPayload>({
     await enterStep(releaseId, 'enrich');
     const { overrides } = release.options;
     const embedded = upload.metadata;
-    const isbn = normalizeIsbn(overrides.isbn) ?? embedded.isbn;
-    const query: BookQuery = isbn ? { isbn } : { title: overrides.title ?? embedded.title, author: overrides.authors?.[0] ?? embedded.authors[0] };
+    const query = bookQueryOf(embedded, overrides);
     const providers = await providersOf(context);
     const outcomes = query.isbn || query.title ? await lookUp(providers.books, providers.cache, query) : [];
     await job.updateProgress(60);
@@ -73,6 +67,8 @@ export const enrichJob = defineJob<EnrichPayload>({
       providers: outcomes.map((o) => `${o.provider}:${o.status}`).join(','),
     });
     await job.updateProgress(100);
+    const next = await holdOrPack(releaseId, enriched, context.queue);
+    if (next === 'review') context.logger.info('release held for review', { releaseId });
     return enriched;
   },
   async onFinalFailure({ releaseId }, reason) {

@@ -9,7 +9,10 @@ import { extraTagsOf, followUpStatement } from '../lifecycle/follow-up-statement
 export type NamedFacts = Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
 
 /** The release's name and NFO/DIZ facts from its merged book record (packing and template previews). */
-export function releaseFactsOf(release: Release, record: BookRecord & { title: string }, maxNameLength?: number): NamedFacts {
+/** What of a release (or of a request not yet stored) its facts depend on. */
+export type FactsSubject = Pick<Release, 'options' | 'releaseDate' | 'followUpKind' | 'followsName' | 'followUpReason'>;
+
+export function releaseFactsOf(release: FactsSubject, record: BookRecord & { title: string }, maxNameLength?: number): NamedFacts {
   const { group, source, proofUrl } = release.options;
   const statement = followUpStatement(release);
   const year = record.year ?? Number(release.releaseDate.slice(0, 4));
