@@ -8,7 +8,7 @@ import { stableStringify } from '../../lib/stable-json';
 import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule } from '../../db/models';
 import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
-import { CHECKSUMS_DIR } from '../../jobs/pack/engine/pack-release';
+import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
 import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-options';
 import { paginate, PageQuery, Paginated } from '../pagination';
@@ -58,6 +58,7 @@ export class ReleaseService {
     if (existing) return { release: existing, created: false };
 
     const resolved = await this.resolveOptions(actor, options);
+    await this.refuseDupe(upload.sha256, resolved, options);
     const id = randomUUID();
     let release: Release;
     try {
@@ -97,6 +98,26 @@ export class ReleaseService {
     }
     this.logger.info('release requested', { releaseId: id, uploadId, userId: actor.user.id, groupId: resolved.groupId });
     return { release, created: true };
+  }
+
+  /**
+   * A release name exists once: the same book (by its bytes, from any user's upload) requested for
+   * the same group and rule with the same naming options would get the name of a release that is
+   * live or published, so it is refused naming that release. (Two such requests racing past this
+   * check are caught when the second claims the name at pack time: it fails, touching nothing.)
+   */
+  private async refuseDupe(sha256: string, resolved: { groupId: number; ruleId: number | null }, options: ReleaseOptions): Promise<void> {
+    const candidates = await Release.query()
+      .select('releases.*')
+      .join('uploads', 'uploads.id', 'releases.uploadId')
+      .where('uploads.sha256', sha256)
+      .where('releases.groupId', resolved.groupId)
+      .whereNotIn('releases.state', ['failed', 'cancelled']);
+    const wanted = stableStringify(namingOptions(options));
+    const dupe = candidates.find((r) => (r.ruleId ?? null) === resolved.ruleId && stableStringify(namingOptions(r.options)) === wanted);
+    if (!dupe) return;
+    const what = dupe.name ? `${dupe.name} (release ${dupe.id})` : `release ${dupe.id}, still ${dupe.state}`;
+    throw new ConflictError(`This book was already requested with the same naming options: ${what}`, 'DUPE', { releaseId: dupe.id, name: dupe.name, state: dupe.state });
   }
 
   /**
@@ -171,17 +192,16 @@ export class ReleaseService {
   /**
    * Removes a settled release: its folder and checksum file are first moved aside (one rename
    * each), then its rows are deleted; if the rows cannot be deleted the files are moved back, so
-   * neither side is ever left without the other.
+   * neither side is ever left without the other. Only the files of the name this row holds are
+   * touched: a name belongs to one row (unique), and a release without one owns no files.
    */
   async remove(actor: Actor, id: string): Promise<void> {
     const release = await this.getVisible(actor, id);
     if (!SETTLED.includes(release.state)) throw new ConflictError(`Release is ${release.state}; cancel it or wait until it has finished`, 'RELEASE_BUSY');
     if ((release.distributions ?? []).some((d) => d.state === 'uploading')) throw new ConflictError('The release is being uploaded to a destination', 'RELEASE_BUSY');
-    const releasesDir = this.config.storage.releasesDir;
-    const published = release.name
-      ? [path.join(releasesDir, release.name), path.join(releasesDir, CHECKSUMS_DIR, `${release.name}.sfv`)]
-      : [];
-    const trash = path.join(releasesDir, '.trash', `${id}-${Date.now()}`);
+    const owned = release.name ? publishedPaths(this.config, release.name) : undefined;
+    const published = owned ? [owned.dir, owned.sfv] : [];
+    const trash = path.join(trashRoot(this.config), `${id}-${Date.now()}`);
     await fsp.mkdir(trash, { recursive: true });
     const moved: [string, string][] = [];
     try {
@@ -203,4 +223,10 @@ export class ReleaseService {
     await fsp.rm(trash, { recursive: true, force: true });
     this.logger.info('release deleted', { releaseId: id, name: release.name, userId: actor.user.id });
   }
+}
+
+/** Request options that do not change the release name (sizes, template, destinations, force). */
+function namingOptions(options: ReleaseOptions): Partial<ReleaseOptions> {
+  const { volumeSizeMb: _size, templateId: _template, destinationIds: _destinations, force: _force, ...naming } = options;
+  return naming;
 }
