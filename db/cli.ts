@@ -1,17 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../lib/config';
-import { hashPassword } from '../lib/password';
+import { Config, loadConfig } from '../lib/config';
+import { firstRunBanner } from '../lib/first-run-banner';
 import { createDatabase, migrateLatest } from './knex';
-import { bindModels, User } from './models';
+import { bindModels } from './models';
+import { seedFirstRun } from './seed';
+import { resetPasswordOffline } from './seed-reset-password';
+
+const USAGE = 'usage: node dist/db/cli.js migrate:latest|migrate:down|migrate:rollback|migrate:status|seed|reset-password <email>|banner';
 
 /**
- * Database tasks for operators (the plan's `flask db upgrade` and `seed_admin.py`):
- *   migrate:latest | migrate:down | migrate:rollback | migrate:status | seed:admin
- * seed:admin reads ADMIN_EMAIL (default admin@localhost) and ADMIN_PASSWORD; without a
- * password it generates one and prints it once.
+ * Tasks for operators, all working without the API (the plan's `flask db upgrade` and `seed_admin.py`):
+ *   migrate:latest | migrate:down | migrate:rollback | migrate:status
+ *   seed (alias seed:admin): the first admin (ADMIN_EMAIL, ADMIN_PASSWORD or a generated password
+ *     written to DATA_DIR/admin-password.txt) and the default group (DEFAULT_GROUP)
+ *   reset-password <email>: a new generated password, printed once (`npm run admin -- reset-password <email>`)
+ *   banner: waits until /health answers ok, then prints where everything is (used by `npm start`)
  */
-async function main(command: string | undefined): Promise<void> {
+async function main(command: string | undefined, args: string[]): Promise<void> {
   const config = loadConfig();
+  if (command === 'banner') return printBannerWhenReady(config);
   const db = createDatabase(config.database);
   try {
     switch (command) {
@@ -36,35 +42,53 @@ async function main(command: string | undefined): Promise<void> {
         console.log(`pending: ${pending.map((m: { file: string }) => m.file).join(', ') || 'none'}`);
         break;
       }
+      case 'seed':
       case 'seed:admin':
-        await seedAdmin(config.auth.bcryptRounds, db);
+        bindModels(db);
+        for (const line of await seedFirstRun(config, process.env.ADMIN_PASSWORD || undefined)) console.log(line);
         break;
+      case 'reset-password': {
+        if (!args[0]) throw new UsageError('usage: npm run admin -- reset-password <email>');
+        bindModels(db);
+        const { password, wasDisabled } = await resetPasswordOffline(config, args[0]);
+        console.log(`new password for ${args[0]} (shown once; change it after login): ${password}`);
+        if (wasDisabled) console.log('the account was disabled; it is enabled again');
+        console.log('its refresh tokens are revoked; access tokens already issued expire on their own');
+        break;
+      }
       default:
-        console.error('usage: node dist/db/cli.js migrate:latest|migrate:down|migrate:rollback|migrate:status|seed:admin');
-        process.exitCode = 2;
+        throw new UsageError(USAGE);
     }
   } finally {
     await db.destroy();
   }
 }
 
-async function seedAdmin(rounds: number, db: ReturnType<typeof createDatabase>): Promise<void> {
-  bindModels(db);
-  const email = (process.env.ADMIN_EMAIL ?? 'admin@localhost').trim().toLowerCase();
-  if (await User.query().findOne({ email })) {
-    console.log(`admin ${email} already exists; nothing changed`);
-    return;
+class UsageError extends Error {}
+
+const BANNER_WAIT_MS = Number(process.env.START_TIMEOUT_SECONDS || 180) * 1000;
+
+async function printBannerWhenReady(config: Config): Promise<void> {
+  const deadline = Date.now() + BANNER_WAIT_MS;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(config.scheduler.healthUrl, { signal: AbortSignal.timeout(2000) });
+      const body = (await res.json()) as { status?: string };
+      if (body.status === 'ok') {
+        console.log(firstRunBanner(config, process.env.PM2_LOG_DIR || 'data/logs'));
+        return;
+      }
+      last = `status ${body.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
-  const given = process.env.ADMIN_PASSWORD;
-  const password = given ?? randomBytes(18).toString('base64url');
-  if (password.length < 10) throw new Error('ADMIN_PASSWORD must be at least 10 characters');
-  await User.query().insert({ email, passwordHash: await hashPassword(password, rounds), role: 'admin', disabled: false });
-  console.log(`created admin ${email}`);
-  // Printed once, on purpose: the operator has no other way to learn a generated password.
-  if (!given) console.log(`generated password (shown once, change it after login): ${password}`);
+  throw new Error(`not ready after ${BANNER_WAIT_MS / 1000} s (${config.scheduler.healthUrl}: ${last}); see the logs above and in data/logs`);
 }
 
-main(process.argv[2]).catch((err) => {
+main(process.argv[2], process.argv.slice(3)).catch((err) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
+  process.exitCode = err instanceof UsageError ? 2 : 1;
 });

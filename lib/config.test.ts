@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { ConfigError } from './errors';
-import { writeExclusive } from './secrets-file';
+import { writePrivateFile } from './private-file';
 import { apiExposure, redisExposure, startupLine } from './startup-line';
 
 const strong = 'f3a9c1e07b5d4a2e9c8f6b1d0e7a3c5b9d2f4e6a8c0b1d3e';
@@ -168,11 +168,14 @@ describe('generated secrets', () => {
     expect(problems.join('\n')).not.toContain('leaked-value');
   });
 
-  it('never replaces a file another process created first', () => {
+  it('writes private files whole: create never replaces what another process wrote first, replace does', () => {
     const file = path.join(dataDir, 'once.txt');
-    expect(writeExclusive(file, 'first')).toBe(true);
-    expect(writeExclusive(file, 'second')).toBe(false);
+    expect(writePrivateFile(file, 'first', 'create')).toBe(true);
+    expect(writePrivateFile(file, 'second', 'create')).toBe(false);
     expect(fs.readFileSync(file, 'utf8')).toBe('first');
+    expect(writePrivateFile(file, 'third', 'replace')).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toBe('third');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(dataDir)).toEqual(['once.txt']);
   });
 });

@@ -32,8 +32,11 @@ function reach(host: string): string {
 }
 
 function secretsOrigin(config: Config): string {
-  const { origin } = config.secrets;
-  if (origin === 'environment') return 'the environment';
-  const relative = path.relative(process.cwd(), origin);
-  return relative.startsWith('..') ? origin : relative;
+  return config.secrets.origin === 'environment' ? 'the environment' : shownPath(config.secrets.origin);
+}
+
+/** A path as a user at the terminal would type it: relative when it is inside the working folder. */
+export function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }

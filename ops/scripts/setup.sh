@@ -1,45 +1,42 @@
 #!/usr/bin/env bash
-# Brings a fresh machine (Debian, Node 20, root) to the point where the product runs and its tests
-# pass: system tools, npm packages, a reachable Redis, a build. Safe to run again.
+# Brings a fresh machine (Debian, Node 20, root for apt) to the point where the product runs:
+# the system tools it uses at run time, a reachable Redis, the npm packages from the lock file,
+# a build. Test-only tools are installed by test-setup.sh (npm test). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# Does anything answer PING at REDIS_URL? (node, not redis-cli: the client may not be installed)
+redis_answers() {
+  node -e '
+    const u = new URL(process.env.REDIS_URL || "redis://127.0.0.1:6379/0");
+    const s = require("net").connect(Number(u.port || 6379), u.hostname);
+    s.setTimeout(2000, () => process.exit(1));
+    s.on("error", () => process.exit(1));
+    s.on("connect", () => s.write("PING\r\n"));
+    s.on("data", () => process.exit(0));'
+}
+
 need_apt=()
-command -v redis-server >/dev/null || need_apt+=(redis-server)
+# pdfinfo/pdftotext read PDF metadata and text during inspection.
 command -v pdfinfo >/dev/null || need_apt+=(poppler-utils)
-command -v 7z >/dev/null || need_apt+=(p7zip-full)
-command -v cksfv >/dev/null || need_apt+=(cksfv)
-command -v unzip >/dev/null || need_apt+=(unzip)
-command -v zip >/dev/null || need_apt+=(zip)
-[ -e /usr/bin/epubcheck ] || need_apt+=(epubcheck)
-[ -x /usr/bin/time ] || need_apt+=(time)
-# Headless browser for the console tests (driven by playwright-core; no browser download).
-command -v chromium >/dev/null || need_apt+=(chromium)
-# Distribution tests run real FTP/FTPS and SFTP servers.
-[ -x /usr/sbin/pure-ftpd ] || need_apt+=(pure-ftpd)
-[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
-command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
-command -v openssl >/dev/null || need_apt+=(openssl)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "setup: installing ${need_apt[*]}"
-  if [ "$(id -u)" -ne 0 ]; then echo "setup: run as root (or install: ${need_apt[*]})" >&2; exit 1; fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+have_redis=true
+redis_answers || have_redis=false
+if ! $have_redis && ! command -v redis-server >/dev/null; then need_apt+=(redis-server); fi
+bash ops/scripts/apt-install.sh "needed to run" "${need_apt[@]}"
 
 # A Redis for the queues: use the one at REDIS_URL if it answers, else start a local one.
-redis_url="${REDIS_URL:-redis://127.0.0.1:6379/0}"
-if ! redis-cli -u "$redis_url" ping >/dev/null 2>&1; then
-  echo "setup: starting a local redis-server on 127.0.0.1:6379"
+if ! $have_redis; then
+  echo "setup: no Redis answers at ${REDIS_URL:-redis://127.0.0.1:6379/0}; starting a local redis-server on 127.0.0.1:6379 (data in data/redis)"
   mkdir -p data/redis
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$PWD/data/redis" \
     --appendonly yes --maxmemory-policy noeviction --logfile "$PWD/data/redis/redis.log"
-  for _ in $(seq 1 50); do redis-cli -u "$redis_url" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 1 50); do redis_answers && break; sleep 0.1; done
 fi
 
+# npm ci installs exactly the lock file and never rewrites it (a clean clone stays clean).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # `npm install` rather than `npm ci`: npm 11 records no platform-specific optional packages
-  # (swc, msgpackr) in this lock file, and `npm ci` refuses such a lock on every platform.
-  npm install --no-audit --no-fund
+  echo "setup: installing npm packages from package-lock.json (npm ci)"
+  npm ci --no-audit --no-fund
 fi
+echo "setup: building (tsc)"
 npm run --silent build

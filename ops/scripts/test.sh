@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The test command (npm test): sets up, type-checks, then runs every suite on SQLite and again on
-# MySQL/MariaDB (TEST_MYSQL_URL, default root@127.0.0.1:3306/test).
+# The test command (npm test): sets up (runtime, then test-only tools), type-checks, then runs
+# every suite on SQLite and again on MySQL/MariaDB (TEST_MYSQL_URL, default root@127.0.0.1:3306/test),
+# and fails if the tests left keys in Redis.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash ops/scripts/setup.sh
+bash ops/scripts/test-setup.sh
 npm run --silent typecheck
 
 mysql_url="${TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}"
@@ -23,3 +25,5 @@ echo "== jest on SQLite (with coverage) =="
 TEST_DB=sqlite npx jest --coverage "$@"
 echo "== jest on MySQL/MariaDB =="
 TEST_DB=mysql TEST_MYSQL_URL="$mysql_url" npx jest "$@"
+echo "== Redis left clean by the tests =="
+node ops/scripts/check-test-keys.js

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import IORedis from 'ioredis';
 import knex from 'knex';
 import { Config, loadConfig } from '../../lib/config';
 
@@ -62,7 +63,24 @@ export async function createTestEnv(overrides: NodeJS.ProcessEnv = {}, dialect =
     dataDir,
     async cleanup() {
       await dropDatabase();
+      await deleteRedisKeys(env.QUEUE_PREFIX!);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every Redis key under the test's prefix (queues, caches, limiters): nothing is left in db 0. */
+export async function deleteRedisKeys(prefix: string, url = TEST_REDIS_URL): Promise<void> {
+  const redis = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
