@@ -6,6 +6,7 @@ import type { Redis } from '../lib/redis';
 import type { Database } from '../db/knex';
 import type { JobQueue } from '../jobs/job-queue';
 import { createAuthenticator } from './middleware/authenticate';
+import { apiRateLimit } from './middleware/rate-limit';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestId } from './middleware/request-id';
 import { authRoutes } from './routes/auth';
@@ -48,7 +49,7 @@ export interface AppDependencies {
 export const JSON_BODY_LIMIT = '1mb';
 
 export function buildApiContext({ config, logger, db, redis, queue }: AppDependencies): ApiContext {
-  const auth = new AuthService(config, logger);
+  const auth = new AuthService(config, logger, redis);
   const uploads = new UploadService(config, logger, queue);
   const groups = new GroupService();
   const settings = new SettingsRepository(config);
@@ -59,7 +60,7 @@ export function buildApiContext({ config, logger, db, redis, queue }: AppDepende
     db,
     redis,
     queue,
-    authenticate: createAuthenticator(config),
+    authenticate: createAuthenticator(config, auth.denylist),
     services: {
       auth,
       users: new UserService(config, auth),
@@ -103,6 +104,7 @@ export function createApp(context: ApiContext): Express {
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
 
   app.use('/health', healthRoutes(context));
+  app.use('/api', apiRateLimit(context));
   app.use('/api/auth', authRoutes(context));
   app.use('/api/users', userRoutes(context));
   app.use('/api/uploads', uploadRoutes(context));

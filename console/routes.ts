@@ -7,7 +7,7 @@ import type { ApiContext } from '../api/context';
 import { createAuthenticator } from '../api/middleware/authenticate';
 import { requirePermission } from '../api/middleware/authorize';
 import { Actor } from '../api/services/actor';
-import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors';
+import { AppError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../lib/errors';
 import { ALL_QUEUES } from '../lib/domain/queue-names';
 import { dashboardData } from './dashboard-data';
 import { dashboardPage, loginPage } from './views';
@@ -25,7 +25,7 @@ const CONSOLE_TOKEN_TTL_SECONDS = 30 * 60;
 export function consoleRoutes(context: ApiContext): Router {
   const { config, services, queue } = context;
   const router = Router();
-  const authenticate = createAuthenticator(config, [(req: Request) => req.cookies?.[SESSION_COOKIE] ?? null], { bearer: false });
+  const authenticate = createAuthenticator(config, services.auth.denylist, [(req: Request) => req.cookies?.[SESSION_COOKIE] ?? null], { bearer: false });
   router.use(cookieParser());
   router.use(express.urlencoded({ extended: false, limit: '10kb' }));
   router.use(sameOriginForChanges);
@@ -36,8 +36,9 @@ export function consoleRoutes(context: ApiContext): Router {
   router.post('/login', async (req, res) => {
     const email = String(req.body?.email ?? '');
     const password = String(req.body?.password ?? '');
+    res.setHeader('Cache-Control', 'no-store');
     try {
-      const { user } = await services.auth.login(email, password);
+      const { user } = await services.auth.login(email, password, req.ip ?? 'unknown');
       if (!(await Actor.of(user)).can('queues', 'MOD')) {
         res.status(403).type('html').send(loginPage('The console is for admins only.'));
         return;
@@ -51,11 +52,19 @@ export function consoleRoutes(context: ApiContext): Router {
       });
       res.redirect(303, '/admin');
     } catch (err) {
+      if (err instanceof TooManyRequestsError) {
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        res.status(429).type('html').send(loginPage(`Too many failed logins. Try again in ${err.retryAfterSeconds} seconds.`));
+        return;
+      }
       if (!(err instanceof UnauthorizedError)) throw err;
       res.status(401).type('html').send(loginPage('Wrong email or password.'));
     }
   });
-  router.post('/logout', (_req, res) => {
+  router.post('/logout', async (req, res) => {
+    // The cookie's token is revoked, not only forgotten: a copy of it stops working too.
+    const token = req.cookies?.[SESSION_COOKIE];
+    if (typeof token === 'string') await services.auth.revokeAccessToken(token);
     res.clearCookie(SESSION_COOKIE, { path: '/admin' });
     res.redirect(303, '/admin/login');
   });

@@ -27,8 +27,8 @@ export class UnauthorizedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = 'You are not allowed to do this') {
-    super(403, 'FORBIDDEN', message);
+  constructor(message = 'You are not allowed to do this', code = 'FORBIDDEN', details?: unknown) {
+    super(403, code, message, details);
   }
 }
 
@@ -80,5 +80,16 @@ export class ConfigError extends Error {
 export class UnprocessableError extends AppError {
   constructor(message: string, code: string, details?: unknown) {
     super(422, code, message, details);
+  }
+}
+
+/** A rate limit or login lock-out; the error handler sends Retry-After (whole seconds). */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    code: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, code, message, { retryAfterSeconds });
   }
 }

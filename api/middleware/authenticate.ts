@@ -4,7 +4,10 @@ import { ExtractJwt, JwtFromRequestFunction, Strategy as JwtStrategy } from 'pas
 import type { Config } from '../../lib/config';
 import { UnauthorizedError } from '../../lib/errors';
 import { User } from '../../db/models';
-import { AccessTokenClaims, JWT_ALGORITHM, JWT_ISSUER } from '../services/auth-service';
+import { AccessTokenClaims, accessClaimsProblem, JWT_ALGORITHM, JWT_ISSUER } from '../services/auth-service';
+import type { TokenDenylist } from '../services/token-denylist';
+
+const fromBearerHeader = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -15,23 +18,33 @@ declare module 'express-serve-static-core' {
 /**
  * passport-jwt strategy over the Authorization header (API clients) and, where given, extra
  * extractors (the console's session cookie). Disabled or deleted users are rejected even with a
- * valid token.
+ * valid token, and so are tokens without exp or jti, and revoked ones (logout).
  */
-export function createAuthenticator(config: Config, extraExtractors: JwtFromRequestFunction[] = [], options: { bearer?: boolean } = {}): RequestHandler {
+export function createAuthenticator(
+  config: Config,
+  denylist: TokenDenylist,
+  extraExtractors: JwtFromRequestFunction[] = [],
+  options: { bearer?: boolean } = {},
+): RequestHandler {
   const instance = new passport.Passport();
   instance.use(
     new JwtStrategy(
       {
-        jwtFromRequest: ExtractJwt.fromExtractors([...(options.bearer === false ? [] : [ExtractJwt.fromAuthHeaderAsBearerToken()]), ...extraExtractors]),
+        jwtFromRequest: ExtractJwt.fromExtractors([...(options.bearer === false ? [] : [fromBearerHeader]), ...extraExtractors]),
         secretOrKey: config.secrets.jwtSecret,
         algorithms: [JWT_ALGORITHM],
         issuer: JWT_ISSUER,
       },
       (claims: AccessTokenClaims, done: (err: unknown, user?: User | false, info?: unknown) => void) => {
-        if (claims.typ !== 'access') return done(null, false, { message: 'not an access token' });
-        User.query()
-          .findById(Number(claims.sub))
-          .then((user) => (user && !user.disabled ? done(null, user) : done(null, false, { message: 'account disabled or deleted' })))
+        const problem = accessClaimsProblem(claims);
+        if (problem) return done(null, false, { message: problem });
+        denylist
+          .isRevoked(claims.jti)
+          .then(async (revoked) => {
+            if (revoked) return done(null, false, { message: 'token revoked' });
+            const user = await User.query().findById(Number(claims.sub));
+            return user && !user.disabled ? done(null, user) : done(null, false, { message: 'account disabled or deleted' });
+          })
           .catch(done);
       },
     ),
@@ -53,6 +66,7 @@ function toUnauthorized(info: unknown): UnauthorizedError {
   if (name === 'TokenExpiredError') return new UnauthorizedError('Access token expired', 'TOKEN_EXPIRED');
   if (message === 'No auth token') return new UnauthorizedError('Authentication required', 'UNAUTHORIZED');
   if (message.startsWith('account')) return new UnauthorizedError('Account disabled or deleted', 'ACCOUNT_DISABLED');
+  if (message === 'token revoked') return new UnauthorizedError('Access token revoked (logged out)', 'TOKEN_REVOKED');
   return new UnauthorizedError('Invalid access token', 'INVALID_TOKEN');
 }
 
@@ -61,3 +75,7 @@ export function userOf(req: Request): User {
   if (!req.currentUser) throw new UnauthorizedError();
   return req.currentUser;
 }
+
+
+/** The Authorization header's bearer token, not yet verified. */
+export const bearerToken = (req: Request): string | undefined => fromBearerHeader(req) ?? undefined;

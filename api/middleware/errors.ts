@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, MethodNotAllowedError, NotFoundError } from '../../lib/errors';
+import { AppError, MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 
 interface BodyParserError extends Error {
@@ -44,6 +44,7 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
+    if (appError instanceof TooManyRequestsError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
     res.status(appError.status).json({
       error: {
         code: appError.code,

@@ -4,12 +4,15 @@ import { methodNotAllowed } from '../middleware/errors';
 import { actorOf, requirePermission } from '../middleware/authorize';
 import { pageQuery } from '../pagination';
 import { idParam } from '../params';
-import { MIN_PASSWORD_LENGTH } from '../../lib/password';
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordFitsBcrypt } from '../../lib/password';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
 const roleName = z.string().trim().min(2).max(40);
-const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
+const password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .refine(passwordFitsBcrypt, `must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`);
 const createBody = z.object({ email: z.string().trim().email().max(254), password, role: roleName.default('operator') });
 const updateBody = z
   .object({ role: roleName.optional(), disabled: z.boolean().optional() })
@@ -17,7 +20,7 @@ const updateBody = z
   .refine((v) => v.role !== undefined || v.disabled !== undefined, 'give role or disabled');
 const passwordBody = z.object({ password });
 
-/** Account management, behind the users:* permissions. */
+/** Account management, behind the users:* permissions (and the grant rules of UserService). */
 export function userRoutes({ services, authenticate }: ApiContext): Router {
   const router = Router();
   router.use(authenticate);
@@ -29,7 +32,7 @@ export function userRoutes({ services, authenticate }: ApiContext): Router {
       res.json({ users: items, pagination });
     })
     .post(requirePermission('users', 'WRITE'), async (req, res) => {
-      res.status(201).json({ user: await services.users.create(parseInput(createBody, req.body)) });
+      res.status(201).json({ user: await services.users.create(parseInput(createBody, req.body), actorOf(req)) });
     })
     .all(methodNotAllowed);
 
@@ -41,7 +44,7 @@ export function userRoutes({ services, authenticate }: ApiContext): Router {
     })
     .patch(requirePermission('users', 'WRITE'), async (req, res) => {
       const { id } = parseInput(idParam, req.params, 'user id');
-      res.json({ user: await services.users.update(id, parseInput(updateBody, req.body), actorOf(req).user.id) });
+      res.json({ user: await services.users.update(id, parseInput(updateBody, req.body), actorOf(req)) });
     })
     .all(methodNotAllowed);
 
@@ -49,8 +52,17 @@ export function userRoutes({ services, authenticate }: ApiContext): Router {
     .route('/:id/password')
     .post(requirePermission('users', 'WRITE'), async (req, res) => {
       const { id } = parseInput(idParam, req.params, 'user id');
-      await services.users.resetPassword(id, parseInput(passwordBody, req.body).password);
+      await services.users.resetPassword(id, parseInput(passwordBody, req.body).password, actorOf(req));
       res.status(204).end();
+    })
+    .all(methodNotAllowed);
+
+  // Lifting a login lock-out grants nothing, so users:WRITE is enough even for an admin's account.
+  router
+    .route('/:id/unlock')
+    .post(requirePermission('users', 'WRITE'), async (req, res) => {
+      const { id } = parseInput(idParam, req.params, 'user id');
+      res.json(await services.users.unlock(id));
     })
     .all(methodNotAllowed);
 

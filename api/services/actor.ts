@@ -18,13 +18,22 @@ export class Actor {
     return ownerId === this.user.id || this.can(resource, 'MOD');
   }
 
+  /** Those of `permissions` the actor lacks (granting or managing a role needs none missing). */
+  lacks(permissions: Iterable<Permission>): Permission[] {
+    return [...permissions].filter((p) => !this.permissions.has(p));
+  }
+
   /** Loads the user's role; the admin role always holds every permission. */
   static async of(user: User): Promise<Actor> {
-    if (user.role === ADMIN_ROLE) return new Actor(user, new Set(ALL_PERMISSIONS));
+    return new Actor(user, await Actor.permissionsOfRole(user.role));
+  }
+
+  static async permissionsOfRole(role: string): Promise<Set<Permission>> {
+    if (role === ADMIN_ROLE) return new Set(ALL_PERMISSIONS);
     const rows = await RolePermission.query()
       .joinRelated('role')
-      .where('role.name', user.role)
+      .where('role.name', role)
       .select('role_permissions.resource', 'role_permissions.action');
-    return new Actor(user, new Set(rows.map((r) => permissionOf(r.resource, r.action))));
+    return new Set(rows.map((r) => permissionOf(r.resource, r.action)));
   }
 }

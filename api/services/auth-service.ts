@@ -3,8 +3,11 @@ import jwt from 'jsonwebtoken';
 import type { Config } from '../../lib/config';
 import { UnauthorizedError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import type { Redis } from '../../lib/redis';
 import { RefreshToken, User } from '../../db/models';
 import { hashPassword, verifyPassword } from '../../lib/password';
+import { accountTag, LoginGuard } from './login-guard';
+import { TokenDenylist } from './token-denylist';
 
 export const JWT_ISSUER = 'ebook-scene-packer';
 export const JWT_ALGORITHM = 'HS256';
@@ -13,6 +16,17 @@ export interface AccessTokenClaims {
   sub: string;
   role: string;
   typ: 'access';
+  /** Unique per token: what a revocation names. */
+  jti: string;
+  exp: number;
+}
+
+/** Why verified claims still do not make an access token: every one must expire and be revocable. */
+export function accessClaimsProblem(claims: Partial<AccessTokenClaims>): string | undefined {
+  if (claims.typ !== 'access') return 'not an access token';
+  if (typeof claims.exp !== 'number') return 'token without expiry';
+  if (typeof claims.jti !== 'string' || !claims.jti) return 'token without id';
+  return undefined;
 }
 
 export interface TokenPair {
@@ -32,23 +46,51 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export class AuthService {
   private dummyHash?: Promise<string>;
+  readonly guard: LoginGuard;
+  readonly denylist: TokenDenylist;
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
-  ) {}
+    redis: Redis,
+  ) {
+    this.guard = new LoginGuard(config, redis, logger);
+    this.denylist = new TokenDenylist(config, redis, logger);
+  }
 
-  async login(email: string, password: string): Promise<{ user: User; tokens: TokenPair }> {
+  /** Checks a password behind the login guard (429 while locked); `ip` is the caller's address. */
+  async login(email: string, password: string, ip: string): Promise<{ user: User; tokens: TokenPair }> {
+    await this.guard.admit(email, ip);
     const user = await User.query().findOne({ email: email.toLowerCase() });
     // Compare against a dummy hash when the user is unknown, so timing does not reveal accounts.
     this.dummyHash ??= hashPassword(randomUUID(), this.config.auth.bcryptRounds);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !ok || user.disabled) {
-      this.logger.warn('login failed', { email: email.toLowerCase(), reason: !user ? 'unknown user' : !ok ? 'bad password' : 'disabled' });
+      await this.guard.failed(email, ip);
+      // An unknown name may be a password typed into the wrong field: only its hash is logged.
+      const who = user ? { userId: user.id } : { account: accountTag(email) };
+      this.logger.warn('login failed', { ...who, ip, reason: !user ? 'unknown user' : !ok ? 'bad password' : 'disabled' });
       throw new UnauthorizedError('Invalid email or password', 'INVALID_CREDENTIALS');
     }
+    await this.guard.succeeded(email, ip);
     this.logger.info('login', { userId: user.id });
     return { user, tokens: await this.issueTokens(user, randomUUID()) };
+  }
+
+  /** Verified access-token claims, or undefined for anything else (bad signature, expired, no exp or jti). */
+  verifyAccessToken(token: string): AccessTokenClaims | undefined {
+    try {
+      const claims = jwt.verify(token, this.config.secrets.jwtSecret, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER }) as AccessTokenClaims;
+      return accessClaimsProblem(claims) ? undefined : claims;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Ends an access token before its expiry (logout); tokens that do not verify are ignored. */
+  async revokeAccessToken(token: string): Promise<void> {
+    const claims = this.verifyAccessToken(token);
+    if (claims) await this.denylist.revoke(claims.jti, claims.exp);
   }
 
   async refresh(presented: string): Promise<TokenPair> {
@@ -84,8 +126,8 @@ export class AuthService {
   }
 
   signAccessToken(user: Pick<User, 'id' | 'role'>, ttlSeconds = this.config.auth.accessTokenTtlSeconds): string {
-    const claims: AccessTokenClaims = { sub: String(user.id), role: user.role, typ: 'access' };
-    return jwt.sign(claims, this.config.secrets.jwtSecret, { algorithm: JWT_ALGORITHM, expiresIn: ttlSeconds, issuer: JWT_ISSUER });
+    const claims = { sub: String(user.id), role: user.role, typ: 'access' };
+    return jwt.sign(claims, this.config.secrets.jwtSecret, { algorithm: JWT_ALGORITHM, expiresIn: ttlSeconds, issuer: JWT_ISSUER, jwtid: randomUUID() });
   }
 
   private async issueTokens(user: User, familyId: string): Promise<TokenPair> {

@@ -1,0 +1,44 @@
+import type { Config } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
+import type { Redis } from '../../lib/redis';
+
+/**
+ * Access tokens revoked before their expiry (a console logout, an API logout with the bearer
+ * token), by their jti, in Redis until the token would have expired anyway. Shared by every API
+ * process. While Redis is unreachable revocation cannot be checked and tokens are accepted (the
+ * rest of the API answers 503 for queue work then anyway; access tokens are short-lived): a
+ * logged warning says so.
+ */
+export class TokenDenylist {
+  constructor(
+    private readonly config: Pick<Config, 'redis'>,
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Revokes the token until `exp` (seconds since the epoch); false when Redis could not record it. */
+  async revoke(jti: string, exp: number): Promise<boolean> {
+    const ttl = Math.ceil(exp - Date.now() / 1000);
+    if (ttl <= 0) return true;
+    try {
+      await this.redis.set(this.key(jti), '1', 'EX', ttl);
+      return true;
+    } catch (err) {
+      this.logger.error('access token not revoked: Redis unreachable', { error: String(err) });
+      return false;
+    }
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    try {
+      return (await this.redis.exists(this.key(jti))) === 1;
+    } catch (err) {
+      this.logger.warn('token revocation not checked: Redis unreachable', { error: String(err) });
+      return false;
+    }
+  }
+
+  private key(jti: string): string {
+    return `${this.config.redis.prefix}:revoked-jti:${jti}`;
+  }
+}
