@@ -4,13 +4,14 @@ import type { HealthService } from '../api/services/health-service';
 import type { Config } from '../lib/config';
 import { JobRun, Release } from '../db/models';
 import type { JobQueue } from '../jobs/job-queue';
-import { ALL_QUEUES } from '../lib/domain/queue-names';
+import { ALL_QUEUES, QueueName } from '../lib/domain/queue-names';
+import { loadReconcileReport } from '../jobs/reconcile-report';
 import type { DashboardData } from './views';
 
 /** Gathers what the dashboard shows; every figure comes from the queue, the database or the OS. */
 export async function dashboardData(config: Config, queue: JobQueue, health: HealthService, user: string): Promise<DashboardData> {
   const hourAgo = new Date(Date.now() - 3_600_000);
-  const [report, queues, releases, failedJobs, disks] = await Promise.all([
+  const [report, queues, releases, failedJobs, disks, reconcile] = await Promise.all([
     health.check(),
     Promise.all(
       ALL_QUEUES.map(async (name) => {
@@ -37,6 +38,10 @@ export async function dashboardData(config: Config, queue: JobQueue, health: Hea
         return { name, usedPercent: stats ? 100 * (1 - stats.bavail / stats.blocks) : 0 };
       }),
     ),
+    queue
+      .queue(QueueName.Maintenance)
+      .client.then((redis) => loadReconcileReport(redis, config))
+      .catch(() => undefined),
   ]);
   const load = (os.loadavg()[0] / os.cpus().length) * 100;
   return {
@@ -49,6 +54,7 @@ export async function dashboardData(config: Config, queue: JobQueue, health: Hea
       { name: 'redis', status: report.components.redis.status, detail: `${report.components.redis.latencyMs} ms` },
       ...Object.entries(report.workers).map(([name, count]) => ({ name: `workers: ${name}`, status: count ? 'up' : 'down', detail: `${count ?? 0} connected` })),
     ],
+    reconcile,
     system: [
       { name: 'CPU (1 min load)', usedPercent: load },
       { name: 'RAM', usedPercent: 100 * (1 - os.freemem() / os.totalmem()) },

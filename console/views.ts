@@ -1,4 +1,5 @@
 /** Server-rendered pages of the operator console: plain HTML, inline CSS, no scripts, no CDN. */
+import type { ReconcileReport } from '../jobs/reconcile-report';
 
 const escape = (text: unknown) =>
   String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -40,6 +41,8 @@ export interface DashboardData {
   failedJobs: { queue: string; id: string; name: string; reason: string; finishedOn?: number }[];
   components: { name: string; status: string; detail: string }[];
   system: { name: string; usedPercent: number }[];
+  /** The last reconciler run (disk, database and queues made to agree); absent before the first. */
+  reconcile?: ReconcileReport;
 }
 
 const statusClass = (ok: boolean) => (ok ? 'ok' : 'bad');
@@ -57,6 +60,22 @@ ${rows(data.system.map((s) => [escape(s.name), `<span class="${statusClass(s.use
 ${rows(data.releases.map((r) => [escape(r.name ?? r.id), `<span class="${statusClass(r.state !== 'failed')}">${escape(r.state)}${r.step && r.state === 'failed' ? ` (${escape(r.step)})` : ''}</span>`, `${r.progress}%`]))}</table></section>
 <section><h2>Failed jobs</h2><table><tr><th>Queue</th><th>Job</th><th>Reason</th></tr>
 ${rows(data.failedJobs.map((j) => [escape(j.queue), `<a href="/admin/queues/queue/${encodeURIComponent(j.queue)}?status=failed">${escape(j.id)}</a>`, escape(j.reason)]))}</table></section>
+${reconcileSection(data.reconcile)}
 </main>`;
   return page('Dashboard', body, nav);
+}
+
+function reconcileSection(report: ReconcileReport | undefined): string {
+  if (!report) return '<section><h2>Consistency</h2><p>The reconciler has not run yet.</p></section>';
+  const list = (items: string[]) => (items.length ? escape(items.join(', ')) : 'none');
+  const strays = report.foldersWithoutRow.length + report.rowsWithoutFolder.length;
+  return `<section><h2>Consistency</h2><p>Last reconciler run ${escape(report.finishedAt)}</p><table>
+${rows([
+  ['Release folders with no release row', `<span class="${statusClass(report.foldersWithoutRow.length === 0)}">${list(report.foldersWithoutRow)}</span>`],
+  ['Done releases with no folder', `<span class="${statusClass(report.rowsWithoutFolder.length === 0)}">${list(report.rowsWithoutFolder.map((r) => `${r.name} (${r.id})`))}</span>`],
+  ['Stranded releases failed', list(report.releasesFailed.map((r) => `${r.id}: ${r.reason}`))],
+  ['Staging entries removed', list(report.stagingRemoved)],
+  ['Trash entries emptied', list(report.trashEmptied)],
+  ['Job runs of dead workers closed', String(report.jobRunsClosed)],
+])}</table>${strays ? '<p class="bad">Strays are left for an operator to look at.</p>' : ''}</section>`;
 }

@@ -54,10 +54,15 @@ export async function runJob(definition: JobDefinition<unknown>, job: Job, conte
  * failure the processor already recorded keeps its first reason).
  */
 export async function recordFinalFailure(definition: JobDefinition<unknown>, job: Pick<Job, 'id' | 'queueName' | 'data'>, failedReason: string, context: WorkerContext): Promise<void> {
-  const reason = STALLED_REASON.test(failedReason) ? STALLED_TOO_OFTEN : failedReason;
+  const reason = readableFailure(failedReason);
   await closeLostRuns(job.queueName, job.id ?? '', reason);
   const parsed = definition.payload.safeParse(job.data);
   if (parsed.success) await definition.onFinalFailure?.(parsed.data, reason, context);
+}
+
+/** BullMQ's failure reason, with its wording for a job given up after stalling put for people. */
+export function readableFailure(failedReason: string): string {
+  return STALLED_REASON.test(failedReason) ? STALLED_TOO_OFTEN : failedReason;
 }
 
 /** Closes the runs of a job left `active` (their worker is gone); returns how many. */

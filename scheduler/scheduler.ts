@@ -7,13 +7,20 @@ import { withLock } from './redis-lock';
 import { HealthWatch } from './tasks/health-watch';
 import { rotateLogs } from './tasks/log-rotation';
 import { runMaintenance } from './tasks/maintenance';
+import { reconcile } from './tasks/reconcile';
+import { JobQueue } from '../jobs/job-queue';
+import { saveReconcileReport } from '../jobs/reconcile-report';
 
 const LOCK_TTL_MS = 15 * 60_000;
+/** Faults are repaired within minutes; a run is cheap (a few queries and folder listings). */
+export const RECONCILE_SCHEDULE = '*/5 * * * *';
 
 /** The cron schedule of the product's housekeeping; every task runs under a Redis lock. */
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
   readonly healthWatch: HealthWatch;
+  /** The reconciler looks up job states through the producer side of the queues. */
+  private readonly queue: JobQueue;
 
   constructor(
     private readonly config: Config,
@@ -30,6 +37,7 @@ export class Scheduler {
       pagerDutyRoutingKey: scheduler.alert.pagerDutyRoutingKey,
       logger,
     });
+    this.queue = new JobQueue(config, redis, logger);
   }
 
   /** The tasks by name, each wrapped in its lock: cron calls these, and so can an operator. */
@@ -47,6 +55,13 @@ export class Scheduler {
         return report;
       }),
     healthWatch: () => this.locked('health-watch', () => this.healthWatch.tick()),
+    reconcile: (options?: { graceMs?: number }) =>
+      this.locked('reconcile', async () => {
+        const report = await reconcile(this.config, this.queue, options);
+        await saveReconcileReport(this.redis, this.config, report);
+        this.logger.info('reconcile done', { ...report });
+        return report;
+      }),
   };
 
   start(): void {
@@ -55,6 +70,7 @@ export class Scheduler {
       ['maintenance', schedules.maintenance, this.run.maintenance],
       ['log-rotation', schedules.logRotation, this.run.logRotation],
       ['health-watch', schedules.healthWatch, this.run.healthWatch],
+      ['reconcile', RECONCILE_SCHEDULE, () => this.run.reconcile()],
     ];
     for (const [name, expression, task] of entries) {
       this.tasks.push(
@@ -64,10 +80,13 @@ export class Scheduler {
       );
       this.logger.info('scheduled', { task: name, cron: expression });
     }
+    // Whatever a crash or outage left behind is repaired at start, not only at the next tick.
+    this.run.reconcile().catch((err: Error) => this.logger.error('reconcile at start failed', { error: err.message }));
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.tasks.map((t) => t.stop()));
+    await this.queue.close();
   }
 
   private async locked<T>(name: string, task: () => Promise<T>): Promise<T | undefined> {

@@ -1,0 +1,140 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../../lib/config';
+import { JobName, QueueName } from '../../lib/domain/queue-names';
+import { JobRun, Release } from '../../db/models';
+import { jobIds, JobQueue } from '../../jobs/job-queue';
+import { CHECKSUMS_DIR, releaseNameOfStaging } from '../../jobs/pack/engine/pack-release';
+import { discardFailedRelease } from '../../jobs/pack/release-ownership';
+import { ReconcileReport, REPORT_LIST_LIMIT } from '../../jobs/reconcile-report';
+import { failRelease, ReleaseStep, SETTLED_STATES } from '../../jobs/release-state';
+import { closeLostRuns, readableFailure } from '../../jobs/run-job';
+import { publishedPaths, stagingRoot, trashRoot } from '../../jobs/storage-paths';
+
+export interface ReconcileOptions {
+  now?: Date;
+  /** Releases younger than this are left alone: the API adds the flow just after the row. */
+  graceMs?: number;
+}
+
+const STEPS: [ReleaseStep, QueueName, JobName][] = [
+  ['inspect', QueueName.Upload, JobName.Inspect],
+  ['enrich', QueueName.Enrich, JobName.Enrich],
+  ['pack', QueueName.Pack, JobName.Pack],
+];
+export const FLOW_LOST = 'its jobs are gone from the queue (Redis lost them, or they were removed by hand); request the release again';
+
+/**
+ * Makes disk, database and queues agree after faults (crashes, SIGKILL, OOM, Redis or disk
+ * trouble): releases whose flow is gone or failed are failed with a reason, failed releases
+ * leave nothing on disk, job_runs of dead workers are closed, staging folders of no live pack
+ * job and trash of deleted rows are removed, and strays are reported. Every step is idempotent.
+ */
+export async function reconcile(config: Config, queue: JobQueue, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const now = options.now ?? new Date();
+  const releasesFailed = await failStrandedReleases(queue, new Date(now.getTime() - (options.graceMs ?? 120_000)));
+  const failedReleasesCleaned: string[] = [];
+  for (const release of await Release.query().where({ state: 'failed' }).whereNotNull('name')) {
+    await discardFailedRelease(config, release.id);
+    failedReleasesCleaned.push(release.id);
+  }
+  const jobRunsClosed = await closeDeadJobRuns(queue);
+  const stagingRemoved = await removeDeadStaging(config, queue);
+  const trashEmptied = await emptyTrash(config);
+  const { foldersWithoutRow, rowsWithoutFolder } = await strays(config);
+  return {
+    finishedAt: new Date().toISOString(),
+    stagingRemoved: stagingRemoved.slice(0, REPORT_LIST_LIMIT),
+    releasesFailed: releasesFailed.slice(0, REPORT_LIST_LIMIT),
+    failedReleasesCleaned: failedReleasesCleaned.slice(0, REPORT_LIST_LIMIT),
+    jobRunsClosed,
+    trashEmptied: trashEmptied.slice(0, REPORT_LIST_LIMIT),
+    foldersWithoutRow: foldersWithoutRow.slice(0, REPORT_LIST_LIMIT),
+    rowsWithoutFolder: rowsWithoutFolder.slice(0, REPORT_LIST_LIMIT),
+  };
+}
+
+/** A release still in flight whose jobs are all gone, or whose flow has failed, is failed with the reason. */
+async function failStrandedReleases(queue: JobQueue, createdBefore: Date): Promise<{ id: string; reason: string }[]> {
+  const failed: { id: string; reason: string }[] = [];
+  const inFlight = await Release.query().whereNotIn('state', [...SETTLED_STATES]).where('createdAt', '<', createdBefore);
+  for (const release of inFlight) {
+    const views = await Promise.all(STEPS.map(([, queueName, name]) => queue.getJobView(queueName, jobIds.releaseStep(name, release.id))));
+    const failedStep = STEPS.findIndex((_, i) => views[i]?.state === 'failed');
+    let step: ReleaseStep | undefined;
+    let reason: string | undefined;
+    if (views.every((v) => !v)) [step, reason] = [(release.step as ReleaseStep | null) ?? 'inspect', FLOW_LOST];
+    else if (failedStep >= 0) [step, reason] = [STEPS[failedStep][0], readableFailure(views[failedStep]!.failedReason ?? 'the job failed')];
+    if (!step || !reason) continue;
+    if (await failRelease(release.id, step, reason)) failed.push({ id: release.id, reason });
+  }
+  return failed;
+}
+
+async function closeDeadJobRuns(queue: JobQueue): Promise<number> {
+  let closed = 0;
+  const active = await JobRun.query().where({ state: 'active' });
+  for (const run of active) {
+    const view = await queue.getJobView(run.queue as QueueName, run.jobId);
+    if (view?.state !== 'active') closed += await closeLostRuns(run.queue, run.jobId);
+  }
+  return closed;
+}
+
+/** Names of releases a pack job is writing right now: their staging folders stay. */
+async function liveNames(queue: JobQueue): Promise<Set<string>> {
+  const packing = await Release.query().where({ state: 'packing' }).whereNotNull('name');
+  const live = new Set<string>();
+  for (const release of packing) {
+    const view = await queue.getJobView(QueueName.Pack, jobIds.releaseStep(JobName.Pack, release.id));
+    if (view?.state === 'active') live.add(release.name!);
+  }
+  return live;
+}
+
+async function removeDeadStaging(config: Config, queue: JobQueue): Promise<string[]> {
+  const live = await liveNames(queue);
+  const removed: string[] = [];
+  const staging = stagingRoot(config);
+  for (const entry of await fsp.readdir(staging).catch(() => [] as string[])) {
+    if (live.has(releaseNameOfStaging(entry))) continue;
+    await fsp.rm(path.join(staging, entry), { recursive: true, force: true });
+    removed.push(path.join(path.basename(staging), entry));
+  }
+  // Half-written SFVs (`<name>.sfv.<random>.tmp`) of no live pack job.
+  const checksums = path.join(config.storage.releasesDir, CHECKSUMS_DIR);
+  for (const entry of await fsp.readdir(checksums).catch(() => [] as string[])) {
+    const temp = /^(.*)\.sfv\.[0-9a-f]{12}\.tmp$/.exec(entry);
+    if (!temp || live.has(temp[1])) continue;
+    await fsp.rm(path.join(checksums, entry), { force: true });
+    removed.push(path.join(CHECKSUMS_DIR, entry));
+  }
+  return removed;
+}
+
+/** Trash entries are `<release id>-<time>`; once the row is gone nothing can move them back. */
+async function emptyTrash(config: Config): Promise<string[]> {
+  const trash = trashRoot(config);
+  const emptied: string[] = [];
+  for (const entry of await fsp.readdir(trash).catch(() => [] as string[])) {
+    if (await Release.query().findById(entry.slice(0, 36))) continue;
+    await fsp.rm(path.join(trash, entry), { recursive: true, force: true });
+    emptied.push(entry);
+  }
+  return emptied;
+}
+
+async function strays(config: Config): Promise<Pick<ReconcileReport, 'foldersWithoutRow' | 'rowsWithoutFolder'>> {
+  const named = await Release.query().whereNotNull('name').select('id', 'name', 'state');
+  const owned = new Set(named.map((r) => r.name));
+  const folders = (await fsp.readdir(config.storage.releasesDir, { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name);
+  const foldersWithoutRow = folders.filter((f) => !owned.has(f)).sort();
+  const rowsWithoutFolder: { id: string; name: string }[] = [];
+  for (const release of named.filter((r) => r.state === 'done')) {
+    const exists = await fsp.stat(publishedPaths(config, release.name!).dir).then(() => true, () => false);
+    if (!exists) rowsWithoutFolder.push({ id: release.id, name: release.name! });
+  }
+  return { foldersWithoutRow, rowsWithoutFolder };
+}
