@@ -63,6 +63,8 @@ export function mergeBook(format: BookFormat, embedded: EmbeddedMetadata, overri
     overridesLayer(overrides),
   ];
   const record = mergeLayers(format, layers);
+  // A language read from the text rather than declared says so, with the detector's confidence.
+  if (record.sources.language === 'embedded' && embedded.languageDetected) record.sources.language = `detected:${embedded.languageDetected.confidence}`;
 
   let confidence = record.title && record.authors.length > 0 ? (embeddedWeak ? 0.3 : 0.5) : 0.1;
   if (matched.length > 0) confidence += query.isbn ? 0.4 : 0.25;

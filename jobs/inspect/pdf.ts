@@ -1,18 +1,26 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cleanText, EmbeddedMetadata, naturalName, uniqueNonEmpty, yearOf } from '../../lib/domain/embedded-metadata';
+import { splitAuthors } from '../metadata/authors';
+import { detectLanguage } from '../metadata/detect-language';
 import { findIsbns } from '../metadata/isbn';
+import { meaningful } from '../metadata/junk';
 import { normalizeLanguage } from '../metadata/language';
+import { copyrightHolders, printedLines, printedYear, titlePageOf } from './pdf-title-page';
 import { RejectedFileError } from './rejected-file-error';
 
 const run = promisify(execFile);
 const TOOL_TIMEOUT_MS = 60_000;
-/** ISBNs are often only printed on the first pages (title page, copyright page). */
-const PAGES_SEARCHED_FOR_ISBN = 5;
+/** ISBNs, dates and copyright lines are printed on the first pages; the language is read from them too. */
+const PAGES_READ = 8;
 
 /**
  * PDF metadata through poppler's pdfinfo (info dictionary and XMP; it streams, so memory does
- * not grow with the file) and pdftotext for ISBNs printed on the first pages.
+ * not grow with the file) and pdftotext for what the first pages print: the title and authors
+ * from page 1's layout (largest type) when the info dictionary has none or only junk, the
+ * copyright holder as author when nothing else names one, the year of the date printed in the
+ * text (it beats the file's creation date, which is only when the PDF was made), ISBNs, and the
+ * language when none is declared.
  */
 export async function readPdfMetadata(filePath: string): Promise<EmbeddedMetadata> {
   let info: string;
@@ -27,31 +35,37 @@ export async function readPdfMetadata(filePath: string): Promise<EmbeddedMetadat
   const xmp = await run('pdfinfo', ['-meta', filePath], { timeout: TOOL_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 })
     .then((r) => r.stdout)
     .catch(() => '');
-  const firstPages = await run('pdftotext', ['-f', '1', '-l', String(PAGES_SEARCHED_FOR_ISBN), '-q', filePath, '-'], {
-    timeout: TOOL_TIMEOUT_MS,
-    maxBuffer: 16 * 1024 * 1024,
-  })
-    .then((r) => r.stdout)
-    .catch(() => '');
+  const pdftotext = (args: string[]) =>
+    run('pdftotext', [...args, '-q', filePath, '-'], { timeout: TOOL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 })
+      .then((r) => r.stdout)
+      .catch(() => '');
+  const [firstPages, titlePageLayout] = await Promise.all([pdftotext(['-f', '1', '-l', String(PAGES_READ)]), pdftotext(['-bbox-layout', '-f', '1', '-l', '1'])]);
+  const titlePage = titlePageOf(printedLines(titlePageLayout));
 
-  const xmpTitle = cleanText(xmpValue(xmp, 'dc:title'));
   const xmpCreators = xmpValues(xmp, 'dc:creator');
-  const date = fields.get('CreationDate');
   const isbn = findIsbns(`${fields.get('Subject') ?? ''} ${fields.get('Keywords') ?? ''} ${xmp} ${firstPages}`)[0];
-  const authors = uniqueNonEmpty(
-    (xmpCreators.length > 0 ? xmpCreators : (fields.get('Author') ?? '').split(/;|&| and /))
-      .map((a) => cleanText(a))
+  const declaredAuthors = uniqueNonEmpty(
+    (xmpCreators.length > 0 ? xmpCreators : [fields.get('Author') ?? ''])
+      .flatMap((list) => splitAuthors(list))
+      .map((a) => meaningful(a))
       .map((a) => (a ? naturalName(a) : undefined)),
   );
+  const authors = [declaredAuthors, titlePage.authors, copyrightHolders(firstPages)].find((list) => list.length > 0) ?? [];
+  const created = fields.get('CreationDate');
+  const printed = printedYear(firstPages);
+  const date = printed !== undefined && printed !== yearOf(created) ? String(printed) : created;
+  const declaredLanguage = normalizeLanguage(xmpValue(xmp, 'dc:language'));
+  const detected = declaredLanguage ? undefined : detectLanguage(firstPages);
   return {
     format: 'pdf',
     formatVersion: fields.get('PDF version'),
-    title: cleanText(fields.get('Title')) ?? xmpTitle,
+    title: meaningful(fields.get('Title')) ?? meaningful(xmpValue(xmp, 'dc:title')) ?? titlePage.title,
     authors,
     publisher: cleanText(xmpValue(xmp, 'dc:publisher')),
     date,
     year: yearOf(date),
-    language: normalizeLanguage(xmpValue(xmp, 'dc:language')),
+    language: declaredLanguage ?? detected?.language,
+    ...(detected ? { languageDetected: { confidence: detected.confidence } } : {}),
     isbn,
     identifiers: isbn ? [{ type: 'ISBN', value: isbn }] : [],
     description: cleanText(fields.get('Subject')),

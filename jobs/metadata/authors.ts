@@ -8,7 +8,8 @@ const NAME_INITIAL = /(^|\s)\p{Lu}\.(\s|$)/u;
 
 /** One list of names split into its names; "Le Guin, Ursula K." (one inverted name) stays one. */
 export function splitAuthors(list: string): string[] {
-  const trimmed = list.replace(/\s+/g, ' ').trim();
+  // A name's original script in brackets ("Osamu Aoki (青木 修)") is not another author.
+  const trimmed = list.replace(/\s*[(（][^)）]*[)）]/g, '').replace(/\s+/g, ' ').trim();
   const commaParts = trimmed.split(',').map((p) => p.trim());
   const otherSeparator = /[;、，&]|\s(and|et|und|y|e|и)\s/i.test(trimmed);
   if (commaParts.length === 2 && !otherSeparator && commaParts[1] && (!commaParts[0].includes(' ') || NAME_INITIAL.test(commaParts[1]))) {
@@ -22,5 +23,6 @@ export function isPersonalName(name: string): boolean {
   const trimmed = name.trim();
   if (ORGANISATION.test(trimmed)) return false;
   if (/^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\s]{2,}$/u.test(trimmed)) return true;
-  return trimmed.split(/\s+/).length >= 2 && trimmed !== trimmed.toLowerCase();
+  const words = trimmed.split(/\s+/).length;
+  return words >= 2 && words <= 5 && trimmed !== trimmed.toLowerCase() && !/[.!?:]$/.test(trimmed);
 }

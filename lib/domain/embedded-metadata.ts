@@ -12,8 +12,10 @@ export interface EmbeddedMetadata {
   /** As written in the file (free text). */
   date?: string;
   year?: number;
-  /** ISO 639-1 where the file gives a recognisable code. */
+  /** ISO 639-1 where the file gives a recognisable code, else detected from its text. */
   language?: string;
+  /** Set when `language` was detected from the text rather than declared, with the detector's confidence (0..1). */
+  languageDetected?: { confidence: number };
   /** ISBN-13 of the first valid ISBN found. */
   isbn?: string;
   identifiers: { type: string; value: string }[];
