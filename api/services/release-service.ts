@@ -124,7 +124,7 @@ export class ReleaseService {
    * The group (the requester must belong to it), the rule (request, group, then the configured
    * default), the NFO template, the volume size the rule allows, and the destinations.
    */
-  private async resolveOptions(actor: Actor, options: ReleaseOptions) {
+  async resolveOptions(actor: Actor, options: ReleaseOptions) {
     const { group, member } = await this.groups.membership(options.group, actor.user.id);
     if (!group) throw new UnprocessableError(`There is no group ${options.group}; an admin creates it first`, 'UNKNOWN_GROUP');
     if (!member) throw new ForbiddenError(`You are not a member of ${group.tag}, so you cannot pack for it`);

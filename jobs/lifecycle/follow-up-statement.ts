@@ -1,4 +1,10 @@
 import type { Release } from '../../db/models';
+import { NFO_ONLY_KINDS } from '../../lib/domain/release-options';
+
+/** Whether the release publishes only an NFO (NFOFiX, DiRFiX): it packs no book. */
+export function isNfoOnly(release: Pick<Release, 'followUpKind'>): boolean {
+  return release.followUpKind !== null && NFO_ONLY_KINDS.includes(release.followUpKind);
+}
 
 /**
  * What a follow-up release's NFO says about the release it fixes (rule 6.2: a PROPER must say

@@ -7,6 +7,7 @@ import { validateReleaseName } from '../pack/engine/release-name';
 import { VolumePlanError } from '../pack/engine/volume-plan';
 import { FactsSubject, releaseFactsOf } from '../pack/release-facts-of';
 import { ruleOf } from '../pack/release-rule';
+import { isNfoOnly } from './follow-up-statement';
 import { DEFAULT_REVIEW_POLICY, ReviewReason, reviewReasonsOf } from './review-reasons';
 
 /** A release as planned, or a request not yet stored: what its preview depends on. */
@@ -53,7 +54,7 @@ export async function previewRelease(subject: PreviewSubject, enriched: Enriched
   let plan: ReleasePlan | undefined;
   try {
     plan = planRelease({
-      sizeBytes,
+      sizeBytes: isNfoOnly(subject) ? 0 : sizeBytes,
       facts,
       limits,
       volumeSizeMb: subject.options.volumeSizeMb,

@@ -10,6 +10,7 @@ import { packRelease, PackError } from './engine/pack-release';
 import { renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
 import { releaseFactsOf } from './release-facts-of';
+import { isNfoOnly } from '../lifecycle/follow-up-statement';
 import { bookRecordOf, ruleOf } from './release-rule';
 import { claimReleaseName, discardFailedRelease } from './release-ownership';
 import { VolumePlanError } from './engine/volume-plan';
@@ -62,7 +63,7 @@ export const packJob = defineJob<PackPayload>({
     let progressWrites: Promise<unknown> = Promise.resolve();
     try {
       const result = await packRelease({
-        sourcePath: uploadPath(config, upload.id),
+        sourcePath: isNfoOnly(release) ? undefined : uploadPath(config, upload.id),
         expectedSha256: upload.sha256,
         releasesDir: config.storage.releasesDir,
         volumeSizeMb,

@@ -17,6 +17,8 @@ export type Source = (typeof SOURCES)[number];
 /** Follow-up releases the rules define; each fixes an earlier release and says why in its NFO. */
 export const FOLLOW_UP_KINDS = ['PROPER', 'REPACK', 'NFOFiX', 'DiRFiX', 'READNFO'] as const;
 export type FollowUpKind = (typeof FOLLOW_UP_KINDS)[number];
+/** Follow-ups that publish only a new NFO (in one zip with its DIZ), never the book again. */
+export const NFO_ONLY_KINDS: readonly FollowUpKind[] = ['NFOFiX', 'DiRFiX'];
 
 /** A tag of the name between SOURCE and FORMAT (READNFO, MAGAZiNE, COMiC ...). */
 export const extraTagSchema = z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, '2 to 20 letters or digits');
@@ -81,3 +83,28 @@ export const releaseOptionsSchema = z
 
 export type ReleaseOptions = z.infer<typeof releaseOptionsSchema>;
 export type MetadataOverrides = z.infer<typeof metadataOverridesSchema>;
+
+/** The facts of a release in review an operator may correct (PATCH /api/releases/:id). */
+export const releaseEditSchema = z
+  .object({
+    ...metadataOverridesSchema.pick({ title: true, authors: true, publisher: true, edition: true, year: true, language: true, isbn: true, description: true }).shape,
+    source: z.string().trim().toUpperCase().pipe(z.enum(SOURCES)),
+    extraTags: z.array(extraTagSchema).max(5),
+    proofUrl: proofUrlSchema.nullable(),
+    volumeSizeMb: z.number().int().positive(),
+    templateId: z.number().int().positive().nullable(),
+  })
+  .partial()
+  .strict()
+  .refine((edit) => Object.keys(edit).length > 0, 'give at least one field to change');
+export type ReleaseEdit = z.infer<typeof releaseEditSchema>;
+
+/** What a follow-up changes of the release it fixes (its facts, as in an edit). */
+export const followUpSchema = z
+  .object({
+    kind: z.enum(FOLLOW_UP_KINDS),
+    reason: z.string().trim().min(3).max(500),
+    changes: releaseEditSchema.innerType().default({}),
+  })
+  .strict();
+export type FollowUpRequest = z.infer<typeof followUpSchema>;

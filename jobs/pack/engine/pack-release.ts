@@ -8,14 +8,10 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { ChecksumStream } from '../../../lib/checksum-stream';
 import { encodeCp437 } from './cp437';
-import { renderDiz } from './diz';
-import { renderNfo as builtInNfo } from './nfo';
-import { EBOOK_2022_LIMITS, RuleLimits } from '../../../lib/domain/rule-limits';
-import { dizProblems, nfoProblems } from './text-checks';
+import type { RuleLimits } from '../../../lib/domain/rule-limits';
 import type { ReleaseFacts } from './release-facts';
+import { planRelease } from './release-plan';
 import { crcHex, renderSfv } from './sfv';
-import { planVolumes } from './volume-plan';
-import { bookFileName, partFileName, volumeFileNames } from './volume-names';
 
 export const INCOMING_DIR = '.incoming';
 export const CHECKSUMS_DIR = '.checksums';
@@ -23,7 +19,8 @@ export const DIZ_NAME = 'file_id.diz';
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface PackInput {
-  sourcePath: string;
+  /** The book; without one the release is NFO-only (NFOFiX, DiRFiX): one zip of the DIZ and the NFO. */
+  sourcePath?: string;
   /** Facts for the NFO/DIZ; size and volume fields are filled in by the packer. */
   facts: Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
   volumeSizeMb?: number;
@@ -67,35 +64,19 @@ export class PackError extends Error {}
  * so a rerun after a crash either publishes or finds its identical twin already there.
  */
 export async function packRelease(input: PackInput): Promise<PackResult> {
-  const { size } = await fsp.stat(input.sourcePath);
+  const size = input.sourcePath ? (await fsp.stat(input.sourcePath)).size : 0;
   const name = input.facts.name;
-  const limits = input.limits ?? EBOOK_2022_LIMITS;
-  const renderNfo = input.renderNfo ?? builtInNfo;
-  // Room for the texts is measured with the widest counters, so the plan cannot under-reserve.
-  const widest = { ...input.facts, sizeBytes: size, volumes: limits.maxVolumes, volumeSizeMb: Math.max(...limits.volumeSizesMb) };
-  const textBytes = encodeCp437(renderNfo(widest)).length + encodeCp437(renderDiz(widest, limits.maxVolumes)).length + 64;
-  const plan = planVolumes(size, textBytes, limits, input.volumeSizeMb);
-  const facts: ReleaseFacts = { ...input.facts, sizeBytes: size, volumes: plan.volumes, volumeSizeMb: plan.volumeSizeMb };
-  const nfoText = renderNfo(facts);
-  const textProblems = [...nfoProblems(nfoText, limits), ...dizProblems(renderDiz(facts, plan.volumes), limits)];
-  if (textProblems.length) throw new PackError(`the release texts break the rule: ${textProblems.join('; ')}`);
-
-  const { zips: zipNames, nfo: nfoName } = volumeFileNames({
-    group: facts.group,
-    title: facts.title,
-    year: facts.year,
-    format: facts.format,
-    volumes: plan.volumes,
-  });
-  const nfo = encodeCp437(nfoText);
-  const bookName = bookFileName(name, facts.format, plan.volumes);
+  const planned = planRelease({ sizeBytes: size, facts: input.facts, limits: input.limits, volumeSizeMb: input.volumeSizeMb, renderNfo: input.renderNfo });
+  if (planned.textProblems.length) throw new PackError(`the release texts break the rule: ${planned.textProblems.join('; ')}`);
+  const { facts, zipNames, nfoName, dizTexts, partNames, volumes: plan } = planned;
+  const nfo = encodeCp437(planned.nfoText);
   const mtime = localMidnight(facts.releaseDate);
 
   const incoming = path.join(input.releasesDir, INCOMING_DIR);
   await fsp.mkdir(incoming, { recursive: true });
   const workDir = path.join(incoming, stagingName(name));
   await fsp.mkdir(workDir);
-  const reader = chunksOf(input.sourcePath);
+  const reader = input.sourcePath ? chunksOf(input.sourcePath) : undefined;
   try {
     const files: PackedFile[] = [];
     const source = new ChecksumStream();
@@ -103,11 +84,11 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
     for (let volume = 1; volume <= plan.volumes; volume++) {
       const zip = new yazl.ZipFile();
       const entry = { mtime, mode: 0o100644, compress: false, forceDosTimestamp: true };
-      zip.addBuffer(encodeCp437(renderDiz(facts, volume)), 'FILE_ID.DIZ', entry);
+      zip.addBuffer(encodeCp437(dizTexts[volume - 1]), 'FILE_ID.DIZ', entry);
       if (volume === 1) zip.addBuffer(nfo, nfoName, entry);
       const partBytes = Math.min(plan.partBytes, size - written);
-      const part = new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
-      zip.addReadStream(part, partFileName(bookName, volume, plan.volumes), { ...entry, size: partBytes });
+      const part = reader && new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
+      if (part) zip.addReadStream(part, partNames[volume - 1], { ...entry, size: partBytes });
       zip.end();
       const zipPath = path.join(workDir, zipNames[volume - 1]);
       const zipChecksum = new ChecksumStream();
@@ -119,7 +100,9 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
         throw err;
       };
       const [fed] = await Promise.all([
-        feed(reader, part, partBytes, source, (done) => input.onProgress?.((written + done) / Math.max(size, 1)), abort.signal).catch(stopOnFailure),
+        reader && part
+          ? feed(reader, part, partBytes, source, (done) => input.onProgress?.((written + done) / Math.max(size, 1)), abort.signal).catch(stopOnFailure)
+          : 0,
         pipeline(zip.outputStream, zipChecksum, fs.createWriteStream(zipPath, { flags: 'wx' }), { signal: abort.signal }).catch(stopOnFailure),
       ]);
       written += fed;
@@ -127,11 +110,11 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
     }
     const sourceSum = source.result();
     if (sourceSum.size !== size) throw new PackError(`the book changed while packing (${sourceSum.size} of ${size} bytes read)`);
-    if (input.expectedSha256 && sourceSum.sha256 !== input.expectedSha256) {
+    if (reader && input.expectedSha256 && sourceSum.sha256 !== input.expectedSha256) {
       throw new PackError('the stored book no longer matches its recorded SHA-256');
     }
     files.push(await writeText(workDir, nfoName, 'nfo', nfo));
-    files.push(await writeText(workDir, DIZ_NAME, 'diz', encodeCp437(renderDiz(facts, 1))));
+    files.push(await writeText(workDir, DIZ_NAME, 'diz', encodeCp437(dizTexts[0])));
 
     const dir = path.join(input.releasesDir, name);
     await publishDir(workDir, dir, files, input.adoptExisting ?? false);
@@ -149,7 +132,7 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
   } catch (err) {
     throw asPackFailure(err);
   } finally {
-    reader.close();
+    reader?.close();
     // A leftover here is the reconciler's to remove; it must not hide the packing error.
     await fsp.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }
