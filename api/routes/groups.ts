@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { ApiContext } from '../context';
+import { AUTHOR_SEPARATORS, EBOOK_TAGS, TAG_CASES } from '../../lib/domain/naming-style';
 import { crudRoutes } from './crud';
 
 const ids = z.array(z.number().int().positive()).max(500);
@@ -14,6 +15,10 @@ const createBody = z
     volumeSizeMb: z.number().int().positive().nullable().default(null),
     memberIds: ids.default([]),
     destinationIds: ids.default([]),
+    authorSeparator: z.enum(AUTHOR_SEPARATORS).default('.'),
+    tagCase: z.enum(TAG_CASES).default('mixed'),
+    ebookTag: z.enum(EBOOK_TAGS).default('eBook'),
+    publisherFirst: z.boolean().default(false),
   })
   .strict();
 const updateBody = z
@@ -25,6 +30,10 @@ const updateBody = z
     volumeSizeMb: z.number().int().positive().nullable(),
     memberIds: ids,
     destinationIds: ids,
+    authorSeparator: z.enum(AUTHOR_SEPARATORS),
+    tagCase: z.enum(TAG_CASES),
+    ebookTag: z.enum(EBOOK_TAGS),
+    publisherFirst: z.boolean(),
   })
   .partial()
   .strict();

@@ -1,6 +1,7 @@
 import type { AnyQueryBuilder } from 'objection';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { Destination, Group, NfoTemplate, Rule, User } from '../../db/models';
+import type { NamingStyle } from '../../lib/domain/naming-style';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import { assertAllExist, replaceLinks } from './references';
 
@@ -13,6 +14,9 @@ export interface GroupInput {
   memberIds: number[];
   destinationIds: number[];
 }
+
+/** A group's stored columns may include its naming style (lib/domain/naming-style.ts). */
+export type GroupInputWithStyle = GroupInput & Partial<NamingStyle>;
 
 /** Groups are shown with who their members are and where they send releases, not whole rows. */
 const GRAPH = '[members(memberSummary), destinations(destinationSummary)]';
@@ -35,7 +39,7 @@ export class GroupService {
     return group;
   }
 
-  async create(input: GroupInput): Promise<Group> {
+  async create(input: GroupInputWithStyle): Promise<Group> {
     if (await Group.query().findOne({ tag: input.tag })) throw new ConflictError(`The group ${input.tag} already exists`, 'GROUP_EXISTS');
     await this.assertReferences(input);
     const id = await Group.transaction(async (trx) => {
@@ -48,7 +52,7 @@ export class GroupService {
     return this.get(id);
   }
 
-  async update(id: number, changes: Partial<GroupInput>): Promise<Group> {
+  async update(id: number, changes: Partial<GroupInputWithStyle>): Promise<Group> {
     const group = await this.get(id);
     if (changes.tag && changes.tag !== group.tag && (await Group.query().findOne({ tag: changes.tag }))) {
       throw new ConflictError(`The group ${changes.tag} already exists`, 'GROUP_EXISTS');

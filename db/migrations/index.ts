@@ -3,6 +3,7 @@ import * as m001 from './001_users_and_tokens';
 import * as m002 from './002_pipeline';
 import * as m003 from './003_release_management';
 import * as m004 from './004_release_name_owner';
+import * as m005 from './005_group_naming_style';
 import * as m006 from './006_release_lifecycle';
 
 interface Migration {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_pipeline': m002,
   '003_release_management': m003,
   '004_release_name_owner': m004,
+  '005_group_naming_style': m005,
   '006_release_lifecycle': m006,
 };
 

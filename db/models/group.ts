@@ -1,3 +1,4 @@
+import type { NamingStyle } from '../../lib/domain/naming-style';
 import { BaseModel } from './base-model';
 import { Destination } from './destination';
 import { User } from './user';
@@ -5,7 +6,7 @@ import { User } from './user';
 export class Group extends BaseModel {
   static override tableName = 'groups';
   static override dateFields = ['createdAt', 'updatedAt'];
-  static override booleanFields = ['approvalRequired', 'retailProofRequired'];
+  static override booleanFields = ['approvalRequired', 'retailProofRequired', 'publisherFirst'];
 
   id!: number;
   tag!: string;
@@ -19,6 +20,11 @@ export class Group extends BaseModel {
   confidenceThreshold!: number;
   /** A RETAiL release without a proof URL waits in review (the rules want one in the NFO). */
   retailProofRequired!: boolean;
+  /** Naming style (lib/domain/naming-style.ts): `.` or `.-.` between author and title. */
+  authorSeparator!: NamingStyle['authorSeparator'];
+  tagCase!: NamingStyle['tagCase'];
+  ebookTag!: NamingStyle['ebookTag'];
+  publisherFirst!: boolean;
   createdAt!: Date;
   updatedAt!: Date;
   members?: User[];
