@@ -4,6 +4,7 @@ import { toIsbn10 } from '../metadata/isbn';
 import { languageName } from '../metadata/language';
 import { buildReleaseName } from './engine/release-name';
 import type { ReleaseFacts } from './engine/release-facts';
+import type { NamingStyle } from '../../lib/domain/naming-style';
 import { extraTagsOf, followUpStatement } from '../lifecycle/follow-up-statement';
 
 export type NamedFacts = Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
@@ -12,7 +13,7 @@ export type NamedFacts = Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSiz
 /** What of a release (or of a request not yet stored) its facts depend on. */
 export type FactsSubject = Pick<Release, 'options' | 'releaseDate' | 'followUpKind' | 'followsName' | 'followUpReason'>;
 
-export function releaseFactsOf(release: FactsSubject, record: BookRecord & { title: string }, maxNameLength?: number): NamedFacts {
+export function releaseFactsOf(release: FactsSubject, record: BookRecord & { title: string }, maxNameLength?: number, style?: Partial<NamingStyle>): NamedFacts {
   const { group, source, proofUrl } = release.options;
   const statement = followUpStatement(release);
   const year = record.year ?? Number(release.releaseDate.slice(0, 4));
@@ -27,6 +28,7 @@ export function releaseFactsOf(release: FactsSubject, record: BookRecord & { tit
     format: record.format,
     group,
     extraTags: extraTagsOf(release),
+    style,
     maxLength: maxNameLength,
   });
   return {
