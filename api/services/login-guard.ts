@@ -38,12 +38,7 @@ export class LoginGuard {
     // Consecutive failures are forgotten after a quiet maximum lock time (or at the first success).
     this.accountFails = redisLimiter(config, redis, { name: 'login-fails', points: this.limits.lockAfterFailures, durationSeconds: this.limits.lockMaxSeconds });
     this.locks = redisLimiter(config, redis, { name: 'login-locks', points: Number.MAX_SAFE_INTEGER, durationSeconds: DAY_SECONDS });
-    this.ipFails = redisLimiter(config, redis, {
-      name: 'login-ip-fails',
-      points: this.limits.ipMaxFailures,
-      durationSeconds: this.limits.ipWindowSeconds,
-      blockSeconds: this.limits.ipWindowSeconds,
-    });
+    this.ipFails = redisLimiter(config, redis, { name: 'login-ip-fails', points: this.limits.ipMaxFailures, durationSeconds: this.limits.ipWindowSeconds });
   }
 
   /** Refuses a blocked address or a locked account/address pair; otherwise counts the attempt until it succeeds. */
@@ -62,9 +57,8 @@ export class LoginGuard {
 
   async failed(account: string, ip: string): Promise<void> {
     const key = pairKey(account, ip);
-    await this.ipFails.consume(ip).catch((err: unknown) => {
-      if (!isLimitReached(err)) throw err;
-    });
+    const fromIp = await this.ipFails.penalty(ip);
+    if (fromIp.consumedPoints >= this.limits.ipMaxFailures) await this.ipFails.block(ip, this.limits.ipWindowSeconds);
     await this.rememberAddress(account, ip);
     const fails = await this.accountFails.get(key);
     if (!fails || fails.consumedPoints < this.limits.lockAfterFailures) return;

@@ -7,8 +7,6 @@ export interface LimiterSpec {
   name: string;
   points: number;
   durationSeconds: number;
-  /** Once over the points, refuse for this long (default: until the window ends). */
-  blockSeconds?: number;
 }
 
 /**
@@ -17,7 +15,7 @@ export interface LimiterSpec {
  * over: limits keep holding per process instead of failing every request.
  */
 export function redisLimiter(config: Pick<Config, 'redis'>, redis: Redis, spec: LimiterSpec): RateLimiterRedis {
-  const budget = { points: spec.points, duration: spec.durationSeconds, blockDuration: spec.blockSeconds ?? 0 };
+  const budget = { points: spec.points, duration: spec.durationSeconds };
   return new RateLimiterRedis({
     ...budget,
     storeClient: redis,
