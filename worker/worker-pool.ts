@@ -18,6 +18,8 @@ import { recordFinalFailure, runJob } from '../jobs/run-job';
  */
 /** A job whose worker died this many times is given up (and its release failed with a reason). */
 export const MAX_STALLED_COUNT = 2;
+/** How far back in a queue's event stream a starting worker looks for failures to record. */
+const EVENT_REPLAY_MS = 10 * 60_000;
 
 export class WorkerPool {
   private readonly workers: Worker[] = [];
@@ -60,7 +62,10 @@ export class WorkerPool {
       worker.on('stalled', (jobId) => this.logger.warn('job stalled; it will run again', { queue: queueName, jobId }));
       this.workers.push(worker);
       // QueueEvents reads the event stream with a blocking command on a duplicate of the connection.
-      const events = new QueueEvents(queueName, { connection: this.connection, prefix: this.config.redis.prefix });
+      // Reading starts a while back, so a failure from this process's own first stall check (or one
+      // that happened while no worker listened) is heard too; recording it again changes nothing.
+      const lastEventId = `${Date.now() - EVENT_REPLAY_MS}-0`;
+      const events = new QueueEvents(queueName, { connection: this.connection, prefix: this.config.redis.prefix, lastEventId });
       events.on('error', (err) => this.logger.warn('queue events error', { queue: queueName, error: err.message }));
       events.on('failed', ({ jobId, failedReason }) => {
         this.onFailedEvent(queueName, jobId, failedReason, byName, context).catch((err: Error) =>

@@ -71,12 +71,22 @@ async function failStrandedReleases(queue: JobQueue, createdBefore: Date): Promi
   return failed;
 }
 
+/**
+ * A job is running only while a worker holds its lock: one left `active` by a dead worker keeps
+ * that state until some worker's stall check moves it, but its lock expires with the worker.
+ */
+async function isRunning(queue: JobQueue, queueName: QueueName, jobId: string): Promise<boolean> {
+  const view = await queue.getJobView(queueName, jobId);
+  if (view?.state !== 'active') return false;
+  const bullQueue = queue.queue(queueName);
+  return (await (await bullQueue.client).get(bullQueue.toKey(`${jobId}:lock`))) !== null;
+}
+
 async function closeDeadJobRuns(queue: JobQueue): Promise<number> {
   let closed = 0;
   const active = await JobRun.query().where({ state: 'active' });
   for (const run of active) {
-    const view = await queue.getJobView(run.queue as QueueName, run.jobId);
-    if (view?.state !== 'active') closed += await closeLostRuns(run.queue, run.jobId);
+    if (!(await isRunning(queue, run.queue as QueueName, run.jobId))) closed += await closeLostRuns(run.queue, run.jobId);
   }
   return closed;
 }
@@ -86,8 +96,7 @@ async function liveNames(queue: JobQueue): Promise<Set<string>> {
   const packing = await Release.query().where({ state: 'packing' }).whereNotNull('name');
   const live = new Set<string>();
   for (const release of packing) {
-    const view = await queue.getJobView(QueueName.Pack, jobIds.releaseStep(JobName.Pack, release.id));
-    if (view?.state === 'active') live.add(release.name!);
+    if (await isRunning(queue, QueueName.Pack, jobIds.releaseStep(JobName.Pack, release.id))) live.add(release.name!);
   }
   return live;
 }
