@@ -5,9 +5,9 @@ import { actorOf, requirePermission } from '../middleware/authorize';
 import { idParam } from '../params';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
+import { MAX_TEMPLATE_CHARS } from '../../jobs/pack/engine/nfo-template';
 import { crudRoutes } from './crud';
 
-const MAX_TEMPLATE_CHARS = 32 * 1024;
 const body = z.string().min(1).max(MAX_TEMPLATE_CHARS);
 const createBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().trim().max(255).default(''), body }).strict();
 const previewBody = z.object({ releaseId: z.string().uuid().optional() }).strict();

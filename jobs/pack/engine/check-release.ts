@@ -62,11 +62,12 @@ export async function checkPublishedRelease(release: PublishedRelease, limits: R
   add('volume-size', fits ? [] : [`the largest volume is ${largest} bytes, over every allowed size`], `every volume fits ${fits} MB`);
 
   if (nfos.length === 1) {
-    const nfo = decodeCp437(await fsp.readFile(path.join(release.dir, nfos[0])));
+    // Measured on the published bytes themselves, as the packer measured them before writing.
+    const nfo = await fsp.readFile(path.join(release.dir, nfos[0]));
     add('nfo', nfoProblems(nfo, limits), `at most ${limits.nfoWidth} columns`);
   }
   if (dizs.length === 1) {
-    const diz = decodeCp437(await fsp.readFile(path.join(release.dir, dizs[0])));
+    const diz = await fsp.readFile(path.join(release.dir, dizs[0]));
     add('diz', dizProblems(diz, limits), `at most ${limits.dizWidth} x ${limits.dizLines} with the disk counter`);
   }
   add('zip-contents', await zipContentProblems(release.dir, zips, nfos[0]), 'each zip holds its FILE_ID.DIZ and DISK counter, the first the NFO, none an SFV');

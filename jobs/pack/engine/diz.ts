@@ -1,12 +1,17 @@
 import { FORMAT_TAGS, SOURCE_TAGS } from './release-name';
 import type { ReleaseFacts } from './release-facts';
+import { publishedFacts } from './published-text';
 import { center, wrap } from './text-layout';
 
 export const DIZ_WIDTH = 44;
 export const DIZ_MAX_LINES = 30;
 
-/** FILE_ID.DIZ for volume `volume` of `facts.volumes`: at most 44 x 30, with the DISK counter. */
-export function renderDiz(facts: ReleaseFacts, volume: number): string {
+/**
+ * FILE_ID.DIZ for volume `volume` of `facts.volumes`: at most 44 x 30, with the DISK counter,
+ * laid out on the texts as they will be published in CP437.
+ */
+export function renderDiz(given: ReleaseFacts, volume: number): string {
+  const facts = publishedFacts(given);
   const pad = (n: number) => String(n).padStart(2, '0');
   const body = DIZ_WIDTH - 4;
   const tags = [SOURCE_TAGS[facts.source], FORMAT_TAGS[facts.format] || 'PDF', 'eBook'].join(' ');

@@ -1,6 +1,18 @@
-import { parseTemplate, renderNfoTemplate, SAMPLE_FACTS, templateProblems, TemplateSyntaxError } from './nfo-template';
+import { MAX_IF_DEPTH, MAX_TEMPLATE_CHARS, parseTemplate, renderNfoTemplate, SAMPLE_FACTS, templateProblems, TemplateSyntaxError } from './nfo-template';
+import { encodeCp437 } from './cp437';
+import { cp437LineWidths } from './text-checks';
 
 const render = (source: string, facts = SAMPLE_FACTS, width = 80) => renderNfoTemplate(source, facts, width);
+
+const errorOf = (source: string) => {
+  try {
+    parseTemplate(source);
+    return 'parsed';
+  } catch (err) {
+    expect(err).toBeInstanceOf(TemplateSyntaxError);
+    return (err as Error).message;
+  }
+};
 
 describe('NFO templates', () => {
   it('fills placeholders, with or without spaces inside the braces, and ends lines with CRLF', () => {
@@ -8,11 +20,21 @@ describe('NFO templates', () => {
   });
 
   it('keeps the branch of a conditional that applies, drops lines holding only a tag, and nests', () => {
-    const source = ['A', '{% if isbn %}', 'ISBN: {{isbn}}', '{% if not pages %}', 'no pages', '{% else %}', 'pages: {{pages}}', '{% endif %}', '{% endif %}', 'Z'].join('\n');
+    const source = ['A', '{% if isbn %}', 'ISBN: {{isbn}}', '  {% if not pages %}  ', 'no pages', '{% else %}', 'pages: {{pages}}', '{% endif %}', '{% endif %}', 'Z'].join('\n');
     expect(render(source)).toBe('A\r\nISBN: 9780547773742 / 0547773749\r\npages: 296\r\nZ\r\n');
     expect(render(source, { ...SAMPLE_FACTS, isbn: undefined })).toBe('A\r\nZ\r\n');
     expect(render(source, { ...SAMPLE_FACTS, pages: undefined })).toBe('A\r\nISBN: 9780547773742 / 0547773749\r\nno pages\r\nZ\r\n');
+    expect(render(source.replace(/\n/g, '\r\n'))).toBe('A\r\nISBN: 9780547773742 / 0547773749\r\npages: 296\r\nZ\r\n');
     expect(render('[{% if subtitle %}{{subtitle}}{% else %}-{% endif %}]')).toBe('[-]\r\n');
+  });
+
+  it('renders the templates written before Liquid exactly as before', () => {
+    // The house template of the release tests and the console's boxed example, with their old output.
+    const house = [' ░▒▓█ {{group}} █▓▒░', '', ' {{title}}{% if subtitle %} - {{subtitle}}{% endif %}', ' Author ....: {{authors}}', '{% if isbn %}', ' ISBN ......: {{isbn}}', '{% endif %}', ' Disks .....: {{disks}}'].join('\n');
+    expect(render(house)).toBe(' ░▒▓█ ESP █▓▒░\r\n\r\n Tales from Earthsea\r\n Author ....: Ursula K. Le Guin\r\n ISBN ......: 9780547773742 / 0547773749\r\n Disks .....: 1 x 5MB\r\n');
+    expect(render(house, { ...SAMPLE_FACTS, subtitle: 'Stories', isbn: undefined })).toBe(' ░▒▓█ ESP █▓▒░\r\n\r\n Tales from Earthsea - Stories\r\n Author ....: Ursula K. Le Guin\r\n Disks .....: 1 x 5MB\r\n');
+    // A tag sharing its line with text keeps the line break after it; spaces next to it stay.
+    expect(render('{% if isbn %}ISBN: {{isbn}}{% endif %}\nTitle: {% if title %} {{title}}{% endif %}')).toBe('ISBN: 9780547773742 / 0547773749\r\nTitle:  Tales from Earthsea\r\n');
   });
 
   it('wraps a line a long value pushed past the width under its indentation', () => {
@@ -24,34 +46,145 @@ describe('NFO templates', () => {
     }
   });
 
-  it('treats template text as text: no expression, property access or code runs', () => {
-    const hostile = "{{constructor}} {{__proto__}} {{ title.constructor }} ${process.exit(1)} {% if constructor %}x{% endif %}";
-    expect(templateProblems(hostile, 80)[0]).toMatch(/line 1: a \{\{ or \{% that is not a well-formed/);
-    expect(templateProblems('{{constructor}} {{hasOwnProperty}}', 80)).toEqual([expect.stringMatching(/unknown field \{\{constructor\}\}/), expect.stringMatching(/unknown field \{\{hasOwnProperty\}\}/)]);
-    // Unknown fields render as nothing, even ones that exist on every JS object.
-    expect(render('[{{constructor}}][{{toString}}]')).toBe('[][]\r\n');
+  it('lays out values as they will be published: a title that grows when romanised still fits on the CP437 bytes', () => {
+    const japanese = { ...SAMPLE_FACTS, title: 'シャーロック・ホームズの冒険とジェーン・エアのニュース', authors: ['Фёдор Михайлович Достоевский', 'Щедрин'] };
+    const text = render(' Title ....: {{title}}\n Author ...: {{authors}}', japanese);
+    // Before encoding the lines are short; measured on the bytes that are published they still fit.
+    expect(Math.max(...cp437LineWidths(encodeCp437(text)))).toBeLessThanOrEqual(80);
+    expect(text).toBe(encodeCp437(text).toString('latin1'));
+    expect(text).not.toMatch(/[^\x20-\x7e\r\n]/);
+  });
+
+  it('lets no expression, property, filter, partial or literal through: only bare field names', () => {
+    const refused: [string, RegExp][] = [
+      ['ok\n{{ title.constructor }}', /^line 2: \{\{ \}\} holds one field name/],
+      ['{{ title["constructor"] }}', /^line 1: \{\{ \}\} holds one field name/],
+      ['{{ title.size }}', /holds one field name/],
+      ['{{ "literal" }}', /holds one field name/],
+      ['{{ (1..100000000) }}', /holds one field name/],
+      ['{{ title | upcase }}', /^line 1: unknown filter "upcase": templates have no filters/],
+      ['a\n\n{% include "/etc/passwd" %}', /^line 3: unknown tag \{% include %\}/],
+      ['{% render "x" %}', /unknown tag \{% render %\}/],
+      ['{% layout "x" %}', /unknown tag \{% layout %\}/],
+      ['{% assign x = title %}', /unknown tag \{% assign %\}/],
+      ['{% for a in (1..9) %}{% endfor %}', /unknown tag \{% for %\}/],
+      ['x\n{% if title == "x" %}y{% endif %}', /^line 2: \{% if %\} tests field names only/],
+      ['{% if title.size > 3 %}y{% endif %}', /tests field names only/],
+    ];
+    for (const [source, message] of refused) {
+      expect(errorOf(source)).toMatch(message);
+      expect(templateProblems(source, 80)).toEqual([expect.stringMatching(message)]);
+    }
+  });
+
+  it('reports unknown fields with the line of their first use, and will not render them', () => {
+    expect(templateProblems('{{title}}\n{{constructor}} {{__proto__}}\n{% if hasOwnProperty %}x{% endif %}\n{{constructor}}', 80)).toEqual([
+      expect.stringMatching(/^line 2: unknown field \{\{constructor\}\}; known fields: name, title,/),
+      expect.stringMatching(/^line 2: unknown field \{\{__proto__\}\}/),
+      expect.stringMatching(/^line 3: unknown field \{\{hasOwnProperty\}\}/),
+    ]);
+    expect(() => render('[{{title}}]\n[{{toString}}]')).toThrow('line 2: unknown field {{toString}}');
   });
 
   it('reports syntax errors with their line', () => {
-    const errorOf = (source: string) => {
-      try {
-        parseTemplate(source);
-        return 'parsed';
-      } catch (err) {
-        expect(err).toBeInstanceOf(TemplateSyntaxError);
-        return (err as Error).message;
-      }
-    };
     expect(errorOf('a\n{% if title %}\nno end')).toBe('line 2: {% if title %} is never closed');
     expect(errorOf('{% endif %}')).toBe('line 1: {% endif %} without an open {% if %}');
-    expect(errorOf('x\ny\n{% for a in b %}{% endfor %}')).toMatch(/^line 3: unknown tag \{% for a in b %\}/);
-    expect(errorOf('{% if title %}{% else %}{% else %}{% endif %}')).toMatch(/else %\} without/);
-    expect(errorOf('ok {{ title')).toBe('line 1: a {{ or {% that is not a well-formed {{field}} or {% tag %}');
+    expect(errorOf('x\n{% else %}')).toBe('line 2: {% else %} without an open {% if %}');
+    expect(errorOf('x\ny\n{% for a in b %}{% endfor %}')).toMatch(/^line 3: unknown tag \{% for %\}/);
+    expect(errorOf('{% if title %}{% else %}{% else %}{% endif %}')).toBe('line 1: {% else %} twice in one {% if %}');
+    expect(errorOf('ok\n\n{{ title')).toMatch(/^line 3: \{\{ title is never closed/);
+    expect(errorOf('ok {%  ')).toMatch(/^line 1: .* is never closed/);
+    const deep = `${'{% if title %}\n'.repeat(MAX_IF_DEPTH + 1)}x${'\n{% endif %}'.repeat(MAX_IF_DEPTH + 1)}`;
+    expect(errorOf(deep)).toBe(`line ${MAX_IF_DEPTH + 1}: {% if %} blocks nested more than ${MAX_IF_DEPTH} deep`);
+    expect(errorOf(`{{ ${'['.repeat(50_000)} }}`)).toMatch(/^line 1: /);
   });
 
-  it('refuses to save characters CP437 lacks and static lines wider than the NFO', () => {
+  it('refuses to save characters CP437 lacks, static lines wider than the NFO, and templates over the size cap', () => {
     expect(templateProblems('╔══╗ {{title}} ░▒▓ é', 80)).toEqual([]);
     expect(templateProblems('Title: {{title}} ✓ 😀', 80)).toEqual(['characters CP437 does not have: ✓ 😀']);
     expect(templateProblems(`${'═'.repeat(81)}\n{{title}}`, 80)).toEqual(['line 1 is 81 columns wide (at most 80)']);
+    expect(templateProblems(`{{title}}\n${'x'.repeat(MAX_TEMPLATE_CHARS)}`, 80)).toEqual([`the template is ${MAX_TEMPLATE_CHARS + 10} characters long (at most ${MAX_TEMPLATE_CHARS})`]);
   });
+});
+
+describe('NFO template parsing time', () => {
+  /** A realistic 2 kB house template: box art, labelled fields, conditionals. */
+  const NORMAL = [
+    '╔══════════════════════════════════════════════════════════════════════════╗',
+    '║                         {{group}} presents                                ║',
+    '╚══════════════════════════════════════════════════════════════════════════╝',
+    ' {{title}}{% if subtitle %} - {{subtitle}}{% endif %}',
+    ' by {% if authors %}{{authors}}{% else %}{{publisher}}{% endif %}',
+    '',
+    ...['name', 'publisher', 'publishDate', 'releaseDate', 'language', 'source', 'format', 'size', 'disks', 'proofUrl'].map((f) => ` ${f.padEnd(14, '.')}: {{${f}}}`),
+    '{% if isbn %}',
+    ' ISBN ..........: {{isbn}}',
+    '{% endif %}',
+    '{% if not pages %}',
+    ' Pages .........: unknown',
+    '{% else %}',
+    ' Pages .........: {{pages}}',
+    '{% endif %}',
+    '───────────────────────────────────── NOTES ────────────────────────────────',
+    '{{description}}',
+    ...Array.from({ length: 14 }, () => ' ░▒▓ Unpack the zips, join the parts if there are several; no conversions. ▓▒░'),
+  ].join('\n');
+
+  /** Inputs built to make a backtracking or rescanning parser blow up, at a given size. */
+  const ADVERSARIAL: Record<string, (size: number) => string> = {
+    '{% and spaces': (n) => `{%${' '.repeat(n - 2)}`,
+    'thousands of {%': (n) => '{%'.repeat(n / 2),
+    'thousands of {{': (n) => '{{'.repeat(n / 2),
+    'deep nesting, unclosed': (n) => '{% if title %}'.repeat(Math.floor(n / 14)),
+    'deep nesting, closed': (n) => `${'{% if title %}'.repeat(Math.floor(n / 25))}x${'{% endif %}'.repeat(Math.floor(n / 25))}`,
+    'thousands of {{name}} lines': (n) => '{{name}}\n'.repeat(Math.floor(n / 9)),
+    'thousands of standalone tag lines': (n) => '{% if title %}\n{{title}}\n{% endif %}\n'.repeat(Math.floor(n / 36)),
+    'unterminated {{': (n) => `{{ title${' '.repeat(n - 8)}`,
+    'unterminated quote': (n) => `{{ "${'a'.repeat(n - 4)}`,
+    'unterminated raw': (n) => `{% raw %}${'{%'.repeat(Math.floor(n / 2) - 5)}`,
+    'elses': (n) => `{% if title %}${'{% else %}'.repeat(Math.floor(n / 10) - 2)}`,
+    'stray endifs': (n) => '{% endif %}'.repeat(Math.floor(n / 11)),
+    'long condition': (n) => `{% if ${'title and '.repeat(Math.floor(n / 10) - 3)}title %}x{% endif %}`,
+    'unknown fields': (n) => '{{x}}'.repeat(n / 5),
+  };
+
+  /** Parses; a refusal is fine, anything but a TemplateSyntaxError is a crash. */
+  const attempt = (source: string) => {
+    try {
+      parseTemplate(source);
+    } catch (err) {
+      if (!(err instanceof TemplateSyntaxError)) throw err;
+    }
+  };
+  /** Best of a few runs, in milliseconds: the machine is shared, the minimum is the parser's own time. */
+  const fastest = (source: string, runs: number, repeat = 1) => {
+    let best = Infinity;
+    for (let r = 0; r < runs; r++) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < repeat; i++) attempt(source);
+      best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6 / repeat);
+    }
+    return best;
+  };
+
+  it('parses every adversarial input of up to 100 kB within a small multiple of a normal template of that size', () => {
+    expect(NORMAL.length).toBeGreaterThan(1900);
+    expect(errorOf(NORMAL)).toBe('parsed');
+    const normalOf = (size: number) => `${NORMAL}\n`.repeat(Math.ceil(size / (NORMAL.length + 1)));
+    fastest(normalOf(100_000), 3); // warm up
+    // A linear parser stays within a fixed multiple of normal templates of the same length (dense
+    // fields cost more than box art); a quadratic one leaves it within a few kB. Sizes grow by
+    // doubling, so a slow parser fails early instead of blocking the run for minutes.
+    const GENEROUS = 50;
+    const sizes = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 100_000];
+    for (const [name, build] of Object.entries(ADVERSARIAL)) {
+      for (const size of sizes) {
+        const source = build(size);
+        const normal = normalOf(size);
+        const budget = (GENEROUS * fastest(normal, 3) * source.length) / normal.length;
+        const spent = fastest(source, 3);
+        if (spent > budget) throw new Error(`${name} at ${source.length} characters took ${spent.toFixed(1)} ms, over ${budget.toFixed(1)} ms (${GENEROUS} x a normal template as long)`);
+      }
+    }
+  }, 120_000);
 });

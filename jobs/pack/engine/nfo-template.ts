@@ -1,13 +1,24 @@
 import iconv from 'iconv-lite';
+import { IfTag, Liquid, LiquidError, Output, Template, Token, TokenKind, Tokenizer, TopLevelToken, TypeGuards, Value } from 'liquidjs';
 import { FORMAT_TAGS, SOURCE_TAGS } from './release-name';
 import type { ReleaseFacts } from './release-facts';
+import { asPublished } from './published-text';
 import { wrap } from './text-layout';
 
 /**
  * NFO templates: `{{field}}` placeholders and `{% if field %}...{% else %}...{% endif %}` blocks
- * (`{% if not field %}` too) over a fixed set of fields. Templates are parsed into a small tree
- * and rendered by walking it: no expression is ever evaluated, so a template cannot run code.
+ * (`{% if not field %}`, `elsif`, `and` and `or` too) over a fixed set of fields, parsed by
+ * LiquidJS in linear time. The Liquid engine is cut down to that: the `if` tag only, no filters,
+ * no partials or files, and every expression is checked to be a bare field name before anything
+ * renders, so a template can neither run code nor reach a JS object.
  */
+
+/** Templates longer than this are refused before they are parsed. */
+export const MAX_TEMPLATE_CHARS = 32 * 1024;
+/** Deeper blocks are refused before Liquid's recursive parser could exhaust the stack. */
+export const MAX_IF_DEPTH = 16;
+const RENDER_LIMIT_MS = 2_000;
+const MEMORY_LIMIT = 1_000_000;
 
 export class TemplateSyntaxError extends Error {
   constructor(
@@ -17,11 +28,6 @@ export class TemplateSyntaxError extends Error {
     super(`line ${line}: ${message}`);
   }
 }
-
-type Node =
-  | { kind: 'text'; text: string }
-  | { kind: 'field'; name: string; line: number }
-  | { kind: 'if'; name: string; negate: boolean; then: Node[]; otherwise: Node[]; line: number };
 
 export type TemplateFields = Record<string, string | undefined>;
 
@@ -76,120 +82,227 @@ export const SAMPLE_FACTS: ReleaseFacts = {
 };
 
 export const TEMPLATE_FIELD_NAMES: readonly string[] = Object.keys(templateFieldsOf(SAMPLE_FACTS));
+const KNOWN_FIELDS = new Set(TEMPLATE_FIELD_NAMES);
+const CONDITION_OPERATORS = new Set(['not', 'and', 'or']);
 
-const TOKEN = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}|\{%\s*(.*?)\s*%\}/g;
+const liquid = restrictedLiquid();
 
-export function parseTemplate(text: string): Node[] {
-  const root: Node[] = [];
-  const open: Extract<Node, { kind: 'if' }>[] = [];
-  let inElse: boolean[] = [];
-  const target = () => (open.length ? (inElse[inElse.length - 1] ? open[open.length - 1].otherwise : open[open.length - 1].then) : root);
-  const lineAt = (index: number) => text.slice(0, index).split('\n').length;
-
-  const pushText = (from: number, to: number) => {
-    const chunk = text.slice(from, to);
-    const stray = chunk.search(/\{\{|\{%/);
-    if (stray !== -1) throw new TemplateSyntaxError('a {{ or {% that is not a well-formed {{field}} or {% tag %}', lineAt(from + stray));
-    if (chunk) target().push({ kind: 'text', text: chunk });
-  };
-
-  let last = 0;
-  for (const match of text.matchAll(TOKEN)) {
-    let start = match.index!;
-    let end = start + match[0].length;
-    if (match[2] !== undefined) {
-      // A line holding only a block tag disappears with its line break, so blocks leave no blank lines.
-      const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-      const restOfLine = /^[ \t]*(\r?\n|$)/.exec(text.slice(end));
-      if (restOfLine && /^[ \t]*$/.test(text.slice(lineStart, start))) {
-        start = Math.max(lineStart, last);
-        end += restOfLine[0].length;
-      }
-    }
-    pushText(last, start);
-    last = end;
-    const line = lineAt(match.index!);
-    if (match[1]) {
-      target().push({ kind: 'field', name: match[1], line });
-      continue;
-    }
-    const tag = match[2];
-    const ifTag = /^if\s+(not\s+)?([A-Za-z][A-Za-z0-9_]*)$/.exec(tag);
-    if (ifTag) {
-      const node = { kind: 'if' as const, name: ifTag[2], negate: Boolean(ifTag[1]), then: [], otherwise: [], line };
-      target().push(node);
-      open.push(node);
-      inElse.push(false);
-    } else if (tag === 'else') {
-      if (!open.length || inElse[inElse.length - 1]) throw new TemplateSyntaxError('{% else %} without an open {% if %}', line);
-      inElse[inElse.length - 1] = true;
-    } else if (tag === 'endif') {
-      if (!open.length) throw new TemplateSyntaxError('{% endif %} without an open {% if %}', line);
-      open.pop();
-      inElse = inElse.slice(0, -1);
-    } else {
-      throw new TemplateSyntaxError(`unknown tag {% ${tag} %}: only if, if not, else and endif exist`, line);
-    }
-  }
-  pushText(last, text.length);
-  if (open.length) throw new TemplateSyntaxError(`{% if ${open[open.length - 1].name} %} is never closed`, open[open.length - 1].line);
-  return root;
+/** Liquid with nothing but the `if` tag: no filters, no include/render/layout, no file system. */
+function restrictedLiquid(): Liquid {
+  const engine = new Liquid({
+    templates: {},
+    relativeReference: false,
+    dynamicPartials: false,
+    strictVariables: true,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    // An empty field is false, as in the templates written before Liquid.
+    jsTruthy: true,
+    parseLimit: MAX_TEMPLATE_CHARS,
+    renderLimit: RENDER_LIMIT_MS,
+    memoryLimit: MEMORY_LIMIT,
+  });
+  for (const tag of Object.keys(engine.tags)) if (tag !== 'if') delete engine.tags[tag];
+  for (const filter of Object.keys(engine.filters)) delete engine.filters[filter];
+  return engine;
 }
 
-/** Field names a template uses that do not exist. */
-export function unknownFields(nodes: Node[]): string[] {
-  const unknown = new Set<string>();
-  const visit = (list: Node[]) => {
-    for (const node of list) {
-      if (node.kind === 'text') continue;
-      if (!TEMPLATE_FIELD_NAMES.includes(node.name)) unknown.add(node.name);
-      if (node.kind === 'if') {
-        visit(node.then);
-        visit(node.otherwise);
-      }
-    }
-  };
-  visit(nodes);
-  return [...unknown];
-}
-
-function renderNodes(nodes: Node[], fields: TemplateFields): string {
-  // Own fields only: "constructor" or "toString" must not reach Object.prototype.
-  const value = (name: string) => (Object.hasOwn(fields, name) ? fields[name] : undefined);
-  return nodes
-    .map((node) => {
-      if (node.kind === 'text') return node.text;
-      if (node.kind === 'field') return value(node.name) ?? '';
-      const truthy = Boolean(value(node.name));
-      return renderNodes(truthy !== node.negate ? node.then : node.otherwise, fields);
-    })
-    .join('');
+export interface ParsedTemplate {
+  templates: Template[];
+  /** Fields used that do not exist, each with the line of its first use. */
+  unknownFields: { name: string; line: number }[];
 }
 
 /**
- * Renders a template for a release: lines a long value pushed past the width are word-wrapped
- * under their own indentation; line endings become CRLF.
+ * Parses a template in time linear in its length. Syntax errors (and expressions other than a bare
+ * field, `not`, `and`, `or`) throw a TemplateSyntaxError with their line; unknown fields are listed.
+ */
+export function parseTemplate(source: string): ParsedTemplate {
+  const lineAt = lineLocator(source);
+  let templates: Template[];
+  try {
+    const tokens = new Tokenizer(source, liquid.options.operators).readTopLevelTokens(liquid.options);
+    limitNesting(tokens, lineAt);
+    standaloneTagsTakeTheirLine(tokens);
+    templates = liquid.parser.parseTokens(new TokenQueue(tokens) as unknown as TopLevelToken[]);
+  } catch (err) {
+    throw syntaxErrorOf(err, lineAt);
+  }
+  const unknown = new Map<string, number>();
+  const useField = (token: Token) => {
+    const name = fieldNameOf(token);
+    if (name === undefined) return false;
+    if (!KNOWN_FIELDS.has(name) && !unknown.has(name)) unknown.set(name, lineAt(token.begin));
+    return true;
+  };
+  const checkOutput = (value: Value, at: number) => {
+    const [only, ...more] = value.initial.postfix;
+    if (!only || more.length || value.filters.length || !useField(only)) {
+      throw new TemplateSyntaxError('{{ }} holds one field name, nothing else (no properties, literals or filters)', lineAt(only?.begin ?? at));
+    }
+  };
+  const checkCondition = (value: Value, at: number) => {
+    const tokens = value.initial.postfix;
+    const bad = tokens.find((t) => !(TypeGuards.isOperatorToken(t) ? CONDITION_OPERATORS.has(t.operator) : useField(t)));
+    if (bad || tokens.length === 0) {
+      throw new TemplateSyntaxError('{% if %} tests field names only, joined by not, and, or', lineAt(bad?.begin ?? at));
+    }
+  };
+  const visit = (nodes: Template[]) => {
+    for (const node of nodes) {
+      if (node instanceof Output) checkOutput(node.value, node.token.begin);
+      else if (node instanceof IfTag) {
+        for (const branch of node.branches) {
+          checkCondition(branch.value, node.token.begin);
+          visit(branch.templates);
+        }
+        visit(node.elseTemplates ?? []);
+      }
+    }
+  };
+  visit(templates);
+  return { templates, unknownFields: [...unknown].map(([name, line]) => ({ name, line })) };
+}
+
+/**
+ * The token list as LiquidJS's parser consumes it (`shift()` until empty; the `if` tag reads the
+ * same list). Array#shift copies the rest of the array once the array is large, which made parsing
+ * quadratic in the number of tokens; this queue shifts in constant time.
+ */
+class TokenQueue {
+  private next = 0;
+  constructor(private readonly tokens: TopLevelToken[]) {}
+  get length(): number {
+    return this.tokens.length - this.next;
+  }
+  shift(): TopLevelToken | undefined {
+    return this.next < this.tokens.length ? this.tokens[this.next++] : undefined;
+  }
+}
+
+/** A bare field name (`title`), or undefined for anything else (`title.size`, `"x"`, `(1..9)`). */
+function fieldNameOf(token: Token): string | undefined {
+  if (!TypeGuards.isPropertyAccessToken(token) || token.variable !== undefined || token.props.length !== 1) return undefined;
+  const [prop] = token.props;
+  return prop.kind === TokenKind.Word ? prop.getText() : undefined;
+}
+
+function limitNesting(tokens: TopLevelToken[], lineAt: (offset: number) => number): void {
+  let depth = 0;
+  for (const token of tokens) {
+    if (!TypeGuards.isTagToken(token)) continue;
+    if (token.name === 'if' && ++depth > MAX_IF_DEPTH) throw new TemplateSyntaxError(`{% if %} blocks nested more than ${MAX_IF_DEPTH} deep`, lineAt(token.begin));
+    if (token.name === 'endif') depth = Math.max(0, depth - 1);
+  }
+}
+
+/**
+ * A line holding only a block tag disappears with its line break, so blocks leave no blank lines
+ * (the rule templates were written to before Liquid); tags sharing a line with text keep it all.
+ */
+function standaloneTagsTakeTheirLine(tokens: TopLevelToken[]): void {
+  const isBlank = (ch: string) => ch === ' ' || ch === '\t';
+  tokens.forEach((token, i) => {
+    if (token.kind !== TokenKind.Tag) return;
+    const before = tokens[i - 1];
+    const after = tokens[i + 1];
+    if ((before && !TypeGuards.isHTMLToken(before)) || (after && !TypeGuards.isHTMLToken(after))) return;
+    const { input } = token;
+    // Blanks back to the line start, and forward to the line end (through its \r\n or \n).
+    let start = token.begin;
+    while (before && start > before.begin && isBlank(input[start - 1])) start--;
+    let end = token.end;
+    while (after && end < after.end && isBlank(input[end])) end++;
+    if (input[end] === '\r' && input[end + 1] === '\n') end++;
+    const startsLine = start === 0 || input[start - 1] === '\n';
+    const endsLine = end === input.length || input[end] === '\n';
+    if (!startsLine || !endsLine) return;
+    if (before) before.trimRight = before.end - start;
+    if (after) after.trimLeft = Math.min(end + 1, after.end) - after.begin;
+  });
+}
+
+/** Line number of a character offset, by binary search over the line starts (no rescans). */
+function lineLocator(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  };
+}
+
+/** Liquid's errors in the words of our syntax, with the line they point at. */
+function syntaxErrorOf(err: unknown, lineAt: (offset: number) => number): unknown {
+  if (!(err instanceof LiquidError)) return err;
+  const line = err.token ? lineAt(err.token.begin) : 1;
+  const message = (err.originalError?.message ?? err.message).split('\n')[0].replace(/, line:\d+, col:\d+$/, '');
+  const rewrites: [RegExp, (m: RegExpExecArray) => string][] = [
+    [/^tag "?(.*?)"? not closed$/, (m) => `${m[1]} is never closed`],
+    [/^output "?(.*?)"? not closed$/, (m) => `${m[1]} is never closed: a {{ needs its }}`],
+    [/^tag "(else|elsif|endif)" not found$/, (m) => `{% ${m[1]} %} without an open {% if %}`],
+    [/^tag "(.*)" not found$/, (m) => `unknown tag {% ${m[1]} %}: only if, if not, elsif, else and endif exist`],
+    [/^undefined filter: (.*)$/, (m) => `unknown filter "${m[1]}": templates have no filters`],
+    [/^duplicated else$/, () => '{% else %} twice in one {% if %}'],
+    [/^Maximum call stack size exceeded$/, () => 'an expression nested too deeply'],
+  ];
+  for (const [pattern, say] of rewrites) {
+    const match = pattern.exec(message);
+    if (match) return new TemplateSyntaxError(say(match), line);
+  }
+  return new TemplateSyntaxError(message, line);
+}
+
+/** Parses a template that must use known fields only (rendering one that does not is an error). */
+function parseForRendering(source: string): Template[] {
+  const { templates, unknownFields } = parseTemplate(source);
+  if (unknownFields.length) throw new TemplateSyntaxError(`unknown field {{${unknownFields[0].name}}}`, unknownFields[0].line);
+  return templates;
+}
+
+/**
+ * Renders a template for a release, as it will be published: every character is what CP437 will
+ * hold (transliterated where it must be), so a line's length is its width on the published bytes;
+ * lines a long value pushed past the width are word-wrapped under their own indentation; line
+ * endings become CRLF.
  */
 export function renderNfoTemplate(source: string, facts: ReleaseFacts, width: number): string {
-  const text = renderNodes(parseTemplate(source), templateFieldsOf(facts));
-  const lines = text.split(/\r?\n/).flatMap((line) => {
-    if (line.length <= width) return [line.trimEnd()];
-    const indent = /^\s*/.exec(line)![0].slice(0, width / 2);
-    return wrap(line.trim(), width - indent.length).map((l) => `${indent}${l}`);
-  });
+  const templates = parseForRendering(source);
+  // Absent fields are empty strings: the bare names were checked, and strictVariables stays on.
+  const scope = Object.fromEntries(Object.entries(templateFieldsOf(facts)).map(([name, value]) => [name, value ?? '']));
+  let rendered: string;
+  try {
+    rendered = liquid.renderSync(templates, scope) as string;
+  } catch (err) {
+    throw syntaxErrorOf(err, lineLocator(source));
+  }
+  const lines = asPublished(rendered)
+    .split(/\r?\n/)
+    .flatMap((line) => {
+      if (line.length <= width) return [line.trimEnd()];
+      const indent = /^\s*/.exec(line)![0].slice(0, width / 2);
+      return wrap(line.trim(), width - indent.length).map((l) => `${indent}${l}`);
+    });
   return lines.join('\r\n').replace(/(\r\n)*$/, '\r\n');
 }
 
-/** Why a template cannot be saved: syntax, unknown fields, characters CP437 lacks, static lines too wide. */
+/** Why a template cannot be saved: size, syntax, unknown fields, characters CP437 lacks, static lines too wide. */
 export function templateProblems(source: string, width: number): string[] {
-  let nodes: Node[];
+  if (source.length > MAX_TEMPLATE_CHARS) return [`the template is ${source.length} characters long (at most ${MAX_TEMPLATE_CHARS})`];
+  let parsed: ParsedTemplate;
   try {
-    nodes = parseTemplate(source);
+    parsed = parseTemplate(source);
   } catch (err) {
     if (err instanceof TemplateSyntaxError) return [err.message];
     throw err;
   }
-  const problems = unknownFields(nodes).map((name) => `unknown field {{${name}}}; known fields: ${TEMPLATE_FIELD_NAMES.join(', ')}`);
+  const problems = parsed.unknownFields.map(({ name, line }) => `line ${line}: unknown field {{${name}}}; known fields: ${TEMPLATE_FIELD_NAMES.join(', ')}`);
   const outside = [...new Set([...source].filter((ch) => ch !== '\r' && ch !== '\n' && iconv.decode(iconv.encode(ch, 'cp437'), 'cp437') !== ch))];
   if (outside.length) problems.push(`characters CP437 does not have: ${outside.join(' ')}`);
   source.split(/\r?\n/).forEach((line, i) => {

@@ -1,5 +1,6 @@
 import { FORMAT_TAGS, SOURCE_TAGS } from './release-name';
 import type { ReleaseFacts } from './release-facts';
+import { publishedFacts } from './published-text';
 import { center, wrap } from './text-layout';
 
 export const NFO_WIDTH = 80;
@@ -26,9 +27,11 @@ function humanSize(bytes: number): string {
 
 /**
  * The release NFO: at most 80 columns, CRLF, box and block characters that exist in CP437.
- * Sections: release info (every field the rules ask for), description, group.
+ * Sections: release info (every field the rules ask for), description, group. Laid out on the
+ * texts as they will be published, so padding and wrapping count the columns CP437 will show.
  */
-export function renderNfo(facts: ReleaseFacts): string {
+export function renderNfo(given: ReleaseFacts): string {
+  const facts = publishedFacts(given);
   const banner = [
     ` ${'▄'.repeat(BOX_INNER + 4)}`,
     ` █${' '.repeat(BOX_INNER + 2)}█`,

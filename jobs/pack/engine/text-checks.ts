@@ -1,21 +1,50 @@
 import type { RuleLimits } from '../../../lib/domain/rule-limits';
+import { decodeCp437, encodeCp437 } from './cp437';
 
-const linesOf = (text: string) => text.replace(/(\r?\n)+$/, '').split(/\r?\n/);
+const LF = 0x0a;
+const CR = 0x0d;
 
-/** What is wrong with an NFO for the rule (empty when it conforms). */
-export function nfoProblems(text: string, limits: Pick<RuleLimits, 'nfoWidth'>): string[] {
-  return linesOf(text).flatMap((line, i) =>
-    line.length > limits.nfoWidth ? [`NFO line ${i + 1} is ${line.length} columns wide (at most ${limits.nfoWidth})`] : [],
+/** A text file as published (its CP437 bytes), or a text about to be, which is measured encoded. */
+export type Cp437Text = Buffer | string;
+
+const bytesOf = (text: Cp437Text) => (typeof text === 'string' ? encodeCp437(text) : text);
+
+/**
+ * The one measure of an NFO or FILE_ID.DIZ: the width in columns of each line of the final CP437
+ * bytes (one byte is one column; CR and LF end lines and take none), trailing line breaks dropped.
+ * The packer, the template check and the validator all measure with this, on the bytes that are
+ * (or would be) published, so a text that fails the check is never published.
+ */
+export function cp437LineWidths(text: Cp437Text): number[] {
+  const bytes = bytesOf(text);
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === LF || bytes[end - 1] === CR)) end--;
+  const widths: number[] = [];
+  let start = 0;
+  for (;;) {
+    const lf = bytes.indexOf(LF, start);
+    const stop = lf === -1 || lf >= end ? end : lf;
+    widths.push(stop - start - (stop > start && bytes[stop - 1] === CR ? 1 : 0));
+    if (stop === end) return widths;
+    start = stop + 1;
+  }
+}
+
+/** What is wrong with an NFO for the rule, measured on its CP437 bytes; empty when it conforms. */
+export function nfoProblems(text: Cp437Text, limits: Pick<RuleLimits, 'nfoWidth'>): string[] {
+  return cp437LineWidths(text).flatMap((width, i) =>
+    width > limits.nfoWidth ? [`NFO line ${i + 1} is ${width} columns wide (at most ${limits.nfoWidth})`] : [],
   );
 }
 
-/** What is wrong with a FILE_ID.DIZ for the rule (empty when it conforms). */
-export function dizProblems(text: string, limits: Pick<RuleLimits, 'dizWidth' | 'dizLines'>): string[] {
-  const lines = linesOf(text);
-  const problems = lines.flatMap((line, i) =>
-    line.length > limits.dizWidth ? [`DIZ line ${i + 1} is ${line.length} columns wide (at most ${limits.dizWidth})`] : [],
+/** What is wrong with a FILE_ID.DIZ for the rule, measured on its CP437 bytes; empty when it conforms. */
+export function dizProblems(text: Cp437Text, limits: Pick<RuleLimits, 'dizWidth' | 'dizLines'>): string[] {
+  const bytes = bytesOf(text);
+  const widths = cp437LineWidths(bytes);
+  const problems = widths.flatMap((width, i) =>
+    width > limits.dizWidth ? [`DIZ line ${i + 1} is ${width} columns wide (at most ${limits.dizWidth})`] : [],
   );
-  if (lines.length > limits.dizLines) problems.push(`the DIZ has ${lines.length} lines (at most ${limits.dizLines})`);
-  if (!/DISK: ?\[\d{2}\/\d{2}\]/.test(text)) problems.push('the DIZ does not show the disk counter DISK: [xx/NN]');
+  if (widths.length > limits.dizLines) problems.push(`the DIZ has ${widths.length} lines (at most ${limits.dizLines})`);
+  if (!/DISK: ?\[\d{2}\/\d{2}\]/.test(decodeCp437(bytes))) problems.push('the DIZ does not show the disk counter DISK: [xx/NN]');
   return problems;
 }
