@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
 import { releaseRoutes } from './routes/releases';
+import { releaseLifecycleRoutes } from './routes/release-lifecycle';
 import { uploadRoutes } from './routes/uploads';
 import { userRoutes } from './routes/users';
 import { AuthService } from './services/auth-service';
@@ -108,6 +109,7 @@ export function createApp(context: ApiContext): Express {
   app.use('/api/auth', authRoutes(context));
   app.use('/api/users', userRoutes(context));
   app.use('/api/uploads', uploadRoutes(context));
+  app.use('/api/releases', releaseLifecycleRoutes(context));
   app.use('/api/releases', releaseRoutes(context));
   app.use('/api/jobs', jobRoutes(context));
   app.use('/api/roles', roleRoutes(context));

@@ -1,4 +1,5 @@
-import { ConflictError } from '../../lib/errors';
+import { ConflictError, UnprocessableError } from '../../lib/errors';
+import { normalizeIsbn } from '../../jobs/metadata/isbn';
 import type { Logger } from '../../lib/logger';
 import { Release } from '../../db/models';
 import type { JobQueue } from '../../jobs/job-queue';
@@ -69,8 +70,11 @@ export class ReleaseReviewService {
   }
 
   /** Asks every catalogue again with the operator's query; nothing is stored until an edit picks a candidate. */
-  async rematch(actor: Actor, id: string, query: BookQuery): Promise<{ query: BookQuery; candidates: RematchCandidate[]; outcomes: unknown[] }> {
+  async rematch(actor: Actor, id: string, asked: { isbn: string } | { title: string; author?: string }): Promise<{ query: BookQuery; candidates: RematchCandidate[]; outcomes: unknown[] }> {
     await this.inReview(actor, id);
+    const isbn = 'isbn' in asked ? normalizeIsbn(asked.isbn) : undefined;
+    if ('isbn' in asked && !isbn) throw new UnprocessableError(`${asked.isbn} is not a valid ISBN`, 'INVALID_ISBN');
+    const query: BookQuery = isbn ? { isbn } : (asked as { title: string; author?: string });
     const outcomes = await this.previews.lookUpBooks(query);
     const candidates = outcomes.flatMap((o) => (o.status === 'found' ? [{ provider: o.provider, matches: matchesQuery(o.record, query), record: o.record }] : []));
     return { query, candidates, outcomes: outcomes.map(({ provider, status, ...rest }) => ({ provider, status, reason: 'reason' in rest ? rest.reason : undefined })) };
