@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startTestApp, TestApp } from '../test/support/test-app';
+
+/**
+ * API rate limits with budgets made small for the test: per user (token subject) and per
+ * address, reads, writes and uploads counted apart, in Redis shared by every API process.
+ */
+let app: TestApp;
+let other: TestApp;
+let addresses = 0;
+const newAddress = () => `203.0.113.${++addresses}`;
+const LIMITS = { RATE_LIMIT_PER_USER: 'read=4,write=3,upload=2', RATE_LIMIT_PER_IP: 'read=6,write=100,upload=100', RATE_LIMIT_WINDOW_SECONDS: '60' };
+
+beforeAll(async () => {
+  app = await startTestApp(LIMITS);
+  // A second API process of the same deployment: same database, keys and Redis prefix.
+  const shared = { DATABASE_URL: app.env.DATABASE_URL, QUEUE_PREFIX: app.env.QUEUE_PREFIX, JWT_SECRET_KEY: app.config.secrets.jwtSecret, SECRET_KEY: app.config.secrets.secretKey };
+  other = await startTestApp({ ...LIMITS, ...shared }, { migrate: false });
+});
+afterAll(async () => {
+  await other.close();
+  await app.close();
+});
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+function expectLimited(res: { status: number; body: { error?: { code: string; requestId?: string } }; headers: Record<string, string> }): void {
+  expect(res.status).toBe(429);
+  expect(res.body.error).toMatchObject({ code: 'RATE_LIMITED', requestId: expect.any(String) });
+  expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+}
+
+it('counts a user across addresses and API processes, and refuses past the read budget', async () => {
+  const { token } = await app.createUser('operator');
+  const statuses = [];
+  for (let i = 0; i < 4; i++) {
+    const server = i % 2 ? other : app;
+    statuses.push((await server.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress())).status);
+  }
+  expect(statuses).toEqual([200, 200, 200, 200]);
+  expectLimited(await other.http.get('/api/uploads').set(bearer(token)).set('X-Forwarded-For', newAddress()));
+  // Another user is not affected.
+  const { token: second } = await app.createUser('operator');
+  expect((await app.http.get('/api/releases').set(bearer(second)).set('X-Forwarded-For', newAddress())).status).toBe(200);
+});
+
+it('gives writes and uploads budgets of their own', async () => {
+  const { token } = await app.createUser('operator');
+  const from = newAddress();
+  for (let i = 0; i < 4; i++) expect((await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', from)).status).toBe(200);
+  expectLimited(await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', from));
+
+  // Reads are spent; writes still pass (validation answers 400, not 429) until their budget is spent.
+  for (let i = 0; i < 3; i++) expect((await app.http.post('/api/releases').set(bearer(token)).set('X-Forwarded-For', from).send({})).status).toBe(400);
+  expectLimited(await app.http.post('/api/releases').set(bearer(token)).set('X-Forwarded-For', from).send({}));
+
+  const book = path.join(app.dataDir, 'tiny.epub');
+  fs.writeFileSync(book, 'not really a book');
+  for (let i = 0; i < 2; i++) {
+    expect((await app.http.post('/api/uploads').set(bearer(token)).set('X-Forwarded-For', from).attach('file', book)).status).toBeLessThan(429);
+  }
+  expectLimited(await app.http.post('/api/uploads').set(bearer(token)).set('X-Forwarded-For', from).attach('file', book));
+});
+
+it('limits an address without a token, and tokens that do not verify count by address only', async () => {
+  const from = newAddress();
+  for (let i = 0; i < 6; i++) expect((await app.http.get('/api/releases').set('X-Forwarded-For', from).set(bearer('forged.token.value'))).status).toBe(401);
+  expectLimited(await app.http.get('/api/releases').set('X-Forwarded-For', from));
+  // The address budget holds for a valid user too.
+  const { token } = await app.createUser('operator');
+  expectLimited(await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', from));
+  expect((await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress())).status).toBe(200);
+});
+
+it('leaves /health unlimited', async () => {
+  for (let i = 0; i < 8; i++) expect([200, 503]).toContain((await app.http.get('/health')).status);
+});
