@@ -1,0 +1,95 @@
+import jwt from 'jsonwebtoken';
+import supertest from 'supertest';
+import { startTestApp, TEST_PASSWORD, TestApp } from '../test/support/test-app';
+import { JWT_ALGORITHM, JWT_ISSUER } from './services/auth-service';
+
+/** Token hygiene: revocation on logout, no caching of token answers, every token expires, bcrypt's 72 bytes. */
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.close());
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const me = (token: string) => app.http.get('/api/auth/me').set(bearer(token));
+
+describe('revocation', () => {
+  it('console logout revokes the session token, as a cookie and as a bearer token', async () => {
+    const { user } = await app.createUser('admin');
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const browser = () => supertest(app.server);
+    const login = await browser().post('/admin/login').set('Origin', base).type('form').send({ email: user.email, password: TEST_PASSWORD });
+    expect(login.status).toBe(303);
+    expect(login.headers['cache-control']).toBe('no-store');
+    const cookie = String(login.headers['set-cookie'][0]).split(';')[0];
+    const token = cookie.split('=')[1];
+    expect((await browser().get('/admin/').set('Cookie', cookie)).status).toBe(200);
+    expect((await me(token)).status).toBe(200);
+
+    expect((await browser().post('/admin/logout').set('Origin', base).set('Cookie', cookie)).status).toBe(303);
+    const afterCookie = await browser().get('/admin/').set('Cookie', cookie).set('Accept', 'application/json');
+    expect(afterCookie.status).toBe(401);
+    expect(afterCookie.body.error.code).toBe('TOKEN_REVOKED');
+    const afterBearer = await me(token);
+    expect(afterBearer.status).toBe(401);
+    expect(afterBearer.body.error.code).toBe('TOKEN_REVOKED');
+  });
+
+  it('API logout with the access token revokes it; other logins keep working', async () => {
+    const { user } = await app.createUser('operator');
+    const first = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;
+    const second = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;
+    expect(first.accessToken).not.toBe(second.accessToken);
+    expect((await app.http.post('/api/auth/logout').set(bearer(first.accessToken)).send({ refreshToken: first.refreshToken })).status).toBe(204);
+    expect((await me(first.accessToken)).body.error.code).toBe('TOKEN_REVOKED');
+    expect((await me(second.accessToken)).status).toBe(200);
+  });
+});
+
+describe('token answers', () => {
+  it('login and refresh answers carry Cache-Control: no-store', async () => {
+    const { user } = await app.createUser('operator');
+    const login = await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD });
+    expect(login.status).toBe(200);
+    expect(login.headers['cache-control']).toBe('no-store');
+    const refresh = await app.http.post('/api/auth/refresh').send({ refreshToken: login.body.refreshToken });
+    expect(refresh.status).toBe(200);
+    expect(refresh.headers['cache-control']).toBe('no-store');
+  });
+
+  it('refuses a correctly signed token without exp, or without jti', async () => {
+    const { user } = await app.createUser('operator');
+    const secret = app.config.secrets.jwtSecret;
+    const claims = { sub: String(user.id), role: 'operator', typ: 'access' };
+    const forever = jwt.sign(claims, secret, { algorithm: JWT_ALGORITHM, issuer: JWT_ISSUER, jwtid: 'no-expiry' });
+    const anonymous = jwt.sign(claims, secret, { algorithm: JWT_ALGORITHM, issuer: JWT_ISSUER, expiresIn: 600 });
+    for (const token of [forever, anonymous]) {
+      const res = await me(token);
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('INVALID_TOKEN');
+    }
+    // The same claims with both are fine: the refusal is about exp and jti only.
+    expect((await me(jwt.sign(claims, secret, { algorithm: JWT_ALGORITHM, issuer: JWT_ISSUER, expiresIn: 600, jwtid: 'x1' }))).status).toBe(200);
+  });
+});
+
+describe('passwords longer than bcrypt reads (72 bytes)', () => {
+  const seventyTwoBytes = 'ä'.repeat(36);
+  const seventyFourBytes = 'ä'.repeat(37);
+
+  it('are refused when set, naming the field; 72 bytes work', async () => {
+    const { token } = await app.createUser('admin');
+    const tooLong = await app.http.post('/api/users').set(bearer(token)).send({ email: 'long@example.test', password: seventyFourBytes });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.details.fields).toEqual([{ field: 'password', message: expect.stringContaining('72 bytes') }]);
+
+    const created = await app.http.post('/api/users').set(bearer(token)).send({ email: 'exact@example.test', password: seventyTwoBytes });
+    expect(created.status).toBe(201);
+    const reset = await app.http.post(`/api/users/${created.body.user.id}/password`).set(bearer(token)).send({ password: `${seventyTwoBytes}x` });
+    expect(reset.status).toBe(400);
+    expect(reset.body.error.details.fields[0].field).toBe('password');
+    // The stored password is still the 72-byte one, and a truncation of it is not.
+    expect((await app.http.post('/api/auth/login').send({ email: 'exact@example.test', password: seventyTwoBytes })).status).toBe(200);
+    expect((await app.http.post('/api/auth/login').send({ email: 'exact@example.test', password: seventyTwoBytes.slice(0, 35) })).status).toBe(401);
+  });
+});
