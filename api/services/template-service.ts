@@ -4,7 +4,7 @@ import { renderNfoTemplate, SAMPLE_FACTS, templateProblems } from '../../jobs/pa
 import type { ReleaseFacts } from '../../jobs/pack/engine/release-facts';
 import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { nfoProblems } from '../../jobs/pack/engine/text-checks';
-import { releaseFactsOf } from '../../jobs/pack/release-facts-of';
+import { namingStyleOf, releaseFactsOf } from '../../jobs/pack/release-facts-of';
 import { bookRecordOf, ruleOf } from '../../jobs/pack/release-rule';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
@@ -76,7 +76,7 @@ export class TemplateService {
     const upload = await Upload.query().findById(release.uploadId);
     const zips = (release.files ?? []).filter((f: ReleaseFile) => f.kind === 'zip');
     const facts: ReleaseFacts = {
-      ...releaseFactsOf(release, { ...record, title: record.title }, limits.dirnameMaxLength),
+      ...releaseFactsOf(release, { ...record, title: record.title }, limits.dirnameMaxLength, await namingStyleOf(release.groupId)),
       sizeBytes: upload?.size ?? 0,
       volumes: Math.max(1, zips.length),
       volumeSizeMb: release.options.volumeSizeMb ?? Math.min(...limits.volumeSizesMb),

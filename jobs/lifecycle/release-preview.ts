@@ -5,7 +5,7 @@ import { planRelease, ReleasePlan } from '../pack/engine/release-plan';
 import { renderNfoTemplate } from '../pack/engine/nfo-template';
 import { validateReleaseName } from '../pack/engine/release-name';
 import { VolumePlanError } from '../pack/engine/volume-plan';
-import { FactsSubject, releaseFactsOf } from '../pack/release-facts-of';
+import { FactsSubject, namingStyleOf, releaseFactsOf } from '../pack/release-facts-of';
 import { ruleOf } from '../pack/release-rule';
 import { isNfoOnly } from './follow-up-statement';
 import { DEFAULT_REVIEW_POLICY, ReviewReason, reviewReasonsOf } from './review-reasons';
@@ -42,7 +42,7 @@ export interface ReleasePreview {
 export async function previewRelease(subject: PreviewSubject, enriched: EnrichedBook, sizeBytes: number): Promise<ReleasePreview> {
   const { record, confidence } = enriched;
   const { limits } = await ruleOf(subject);
-  const facts = releaseFactsOf(subject, { ...record, title: record.title ?? '' }, limits.dirnameMaxLength);
+  const facts = releaseFactsOf(subject, { ...record, title: record.title ?? '' }, limits.dirnameMaxLength, await namingStyleOf(subject.groupId));
   const template = subject.nfoTemplateId ? await NfoTemplate.query().findById(subject.nfoTemplateId) : undefined;
   const checks: RuleCheck[] = [];
   const check = (name: string, problems: string[]) => checks.push(problems.length ? { check: name, passed: false, detail: problems.join('; ') } : { check: name, passed: true });

@@ -9,7 +9,7 @@ import { uploadPath } from '../storage-paths';
 import { packRelease, PackError } from './engine/pack-release';
 import { renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
-import { releaseFactsOf } from './release-facts-of';
+import { namingStyleOf, releaseFactsOf } from './release-facts-of';
 import { isNfoOnly } from '../lifecycle/follow-up-statement';
 import { bookRecordOf, ruleOf } from './release-rule';
 import { claimReleaseName, discardFailedRelease } from './release-ownership';
@@ -48,7 +48,7 @@ export const packJob = defineJob<PackPayload>({
     if (!title) throw new UnrecoverableError('no title known for this book: give one in overrides.title');
     const { limits } = await ruleOf(release);
     if (!limits.formats.includes(record.format)) throw new UnrecoverableError(`the rule does not allow ${record.format} books (${limits.formats.join(', ')})`);
-    const facts = releaseFactsOf(release, { ...record, title }, limits.dirnameMaxLength);
+    const facts = releaseFactsOf(release, { ...record, title }, limits.dirnameMaxLength, await namingStyleOf(release.groupId));
     const name = facts.name;
     const problems = validateReleaseName(name, { format: record.format, group, maxLength: limits.dirnameMaxLength });
     if (problems.length > 0 && !force) {

@@ -1,4 +1,4 @@
-import type { Release } from '../../db/models';
+import { Group, Release } from '../../db/models';
 import type { BookRecord } from '../metadata/book-record';
 import { toIsbn10 } from '../metadata/isbn';
 import { languageName } from '../metadata/language';
@@ -9,10 +9,18 @@ import { extraTagsOf, followUpStatement } from '../lifecycle/follow-up-statement
 
 export type NamedFacts = Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
 
-/** The release's name and NFO/DIZ facts from its merged book record (packing and template previews). */
 /** What of a release (or of a request not yet stored) its facts depend on. */
 export type FactsSubject = Pick<Release, 'options' | 'releaseDate' | 'followUpKind' | 'followsName' | 'followUpReason'>;
 
+/** The naming style stored on the release's group (the product's defaults without a group). */
+export async function namingStyleOf(groupId: number | null | undefined): Promise<Partial<NamingStyle>> {
+  const group = groupId ? await Group.query().findById(groupId) : undefined;
+  if (!group) return {};
+  const { authorSeparator, tagCase, ebookTag, publisherFirst } = group;
+  return { authorSeparator, tagCase, ebookTag, publisherFirst };
+}
+
+/** The release's name and NFO/DIZ facts from its merged book record (packing, previews, template previews). */
 export function releaseFactsOf(release: FactsSubject, record: BookRecord & { title: string }, maxNameLength?: number, style?: Partial<NamingStyle>): NamedFacts {
   const { group, source, proofUrl } = release.options;
   const statement = followUpStatement(release);
