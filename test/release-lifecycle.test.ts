@@ -1,0 +1,192 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { decodeCp437, encodeCp437 } from '../jobs/pack/engine/cp437';
+import { startReplayServer, ReplayServer } from './support/replay-server';
+import { startTestApp, TestApp } from './support/test-app';
+import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+
+/**
+ * The release lifecycle over HTTP with a real worker process: a preview is what is then packed,
+ * a release held in review is edited and approved, rematched against recorded provider answers,
+ * followed up by each kind of fix, and requested again after deletion.
+ */
+let app: TestApp;
+let replay: ReplayServer;
+let worker: ReturnType<typeof startWorker>;
+let operator: { token: string };
+let admin: { token: string };
+const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+const PROOF = 'https://books.example.test/earthsea';
+
+beforeAll(async () => {
+  replay = await startReplayServer();
+  app = await startTestApp({ GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'), OPENLIBRARY_BASE_URL: replay.baseUrl('openlibrary') });
+  operator = await app.createUser('operator');
+  admin = await app.createUser('admin');
+  worker = await startReadyWorker(app.env, app.context.queue);
+}, 90_000);
+afterAll(async () => {
+  await stopWorker(worker);
+  await app.close();
+  await replay.close();
+});
+
+async function uploaded(file: string): Promise<string> {
+  const res = await app.http.post('/api/uploads').set(as(operator)).attach('file', file);
+  const id = res.body.upload.id;
+  await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${id}`).set(as(operator))).body.upload.metadata);
+  return id;
+}
+
+async function settled(id: string, states = ['done', 'failed', 'review']) {
+  return waitFor(`release ${id} to settle`, async () => {
+    const release = (await app.http.get(`/api/releases/${id}`).set(as(operator))).body.release;
+    return states.includes(release.state) ? release : undefined;
+  }, 90_000);
+}
+
+const releaseDir = (name: string) => path.join(app.config.storage.releasesDir, name);
+const unzipEntry = (zip: string, entry: string) => execFileSync('unzip', ['-p', zip, entry]);
+const zipEntries = (zip: string) => execFileSync('unzip', ['-Z1', zip]).toString().trim().split('\n');
+const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('release lifecycle', () => {
+  let published: { id: string; name: string };
+
+  it('previews a release without writing anything, and packs exactly the previewed NFO, DIZ and zip names', async () => {
+    const book = path.join(app.dataDir, 'earthsea.epub');
+    await writeEpub(book, { isbn: '9780547928227', date: '2012-09-18', publisher: 'Houghton Mifflin Harcourt' });
+    const body = { uploadId: await uploaded(book), options: { group: 'ESP', volumeSizeMb: 5, proofUrl: PROOF } };
+    const before = await app.http.get('/api/releases').set(as(operator));
+
+    const res = await app.http.post('/api/releases/preview').set(as(operator)).send(body);
+    expect(res.status).toBe(200);
+    const { preview } = res.body;
+    expect((await app.http.get('/api/releases').set(as(operator))).body.pagination.total).toBe(before.body.pagination.total);
+    expect(fs.existsSync(releaseDir(preview.name))).toBe(false);
+    expect(preview.name).toBe('Ursula.K.Le.Guin.A.Wizard.of.Earthsea.2012.RETAiL.ePub.eBook-ESP');
+    expect(preview.reviewReasons).toEqual([]);
+    expect(preview.checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
+    expect(preview.metadata.fields.title).toEqual({ value: 'A Wizard of Earthsea', source: 'embedded', confidence: preview.metadata.confidence });
+    expect(preview.metadata.fields.isbn.source).toBe('embedded');
+    expect(preview.metadata.providers).toContainEqual(expect.objectContaining({ provider: 'googlebooks', status: 'found' }));
+    expect(preview.nfo.text).toContain(`Proof..........: ${PROOF}`);
+
+    const requested = await app.http.post('/api/releases').set(as(operator)).send(body);
+    expect(requested.status).toBe(202);
+    const release = await settled(requested.body.release.id);
+    expect(release).toMatchObject({ state: 'done', name: preview.name });
+    const dir = releaseDir(release.name);
+    expect(fs.readdirSync(dir).sort()).toEqual([...preview.volumes.files.map((f: { zip: string }) => f.zip), preview.nfo.fileName, 'file_id.diz'].sort());
+    expect(fs.readFileSync(path.join(dir, preview.nfo.fileName))).toEqual(encodeCp437(preview.nfo.text));
+    expect(fs.readFileSync(path.join(dir, 'file_id.diz'))).toEqual(encodeCp437(preview.volumes.files[0].diz));
+    for (const [i, file] of preview.volumes.files.entries()) {
+      const zip = path.join(dir, file.zip);
+      expect(unzipEntry(zip, 'FILE_ID.DIZ')).toEqual(encodeCp437(preview.volumes.files[i].diz));
+      expect(zipEntries(zip)).toContain(file.part);
+    }
+    expect(unzipEntry(path.join(dir, preview.volumes.files[0].zip), preview.nfo.fileName)).toEqual(encodeCp437(preview.nfo.text));
+    published = release;
+  });
+
+  let held: { id: string };
+
+  it('holds a RETAiL release without proof and year in review; approval is refused until an edit, then packs it', async () => {
+    const book = path.join(app.dataDir, 'undated.epub');
+    await writeEpub(book, { title: 'The Farthest Shore' });
+    const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId: await uploaded(book), options: { group: 'ESP' } });
+    const release = await settled(requested.body.release.id);
+    expect(release.state).toBe('review');
+    expect(release.reviewReasons).toEqual(['the publication year is unknown', 'a RETAiL release needs a proof URL (a store page) in its NFO']);
+    expect(fs.readdirSync(app.config.storage.releasesDir).filter((f) => f.includes('Farthest'))).toEqual([]);
+    held = release;
+
+    const refused = await app.http.post(`/api/releases/${release.id}/approve`).set(as(operator));
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('REVIEW_BLOCKED');
+
+    const bad = await app.http.patch(`/api/releases/${release.id}`).set(as(operator)).send({ volumeSizeMb: 7 });
+    expect(bad.status).toBe(422);
+    const edited = await app.http.patch(`/api/releases/${release.id}`).set(as(operator)).send({ year: 1972, proofUrl: PROOF, edition: 'Anniversary' });
+    expect(edited.status).toBe(200);
+    expect(edited.body.preview.name).toBe('Ursula.K.Le.Guin.The.Farthest.Shore.Anniversary.1972.RETAiL.ePub.eBook-ESP');
+    expect(edited.body.preview.reviewReasons).toEqual([]);
+    expect(edited.body.preview.metadata.fields.year).toEqual({ value: 1972, source: 'override', confidence: 1 });
+    expect(edited.body.release.state).toBe('review');
+  });
+
+  it('answers rematch with candidates from the recorded provider answers', async () => {
+    const res = await app.http.post(`/api/releases/${held.id}/rematch`).set(as(operator)).send({ isbn: '978-0-547-92822-7' });
+    expect(res.status).toBe(200);
+    expect(res.body.query).toEqual({ isbn: '9780547928227' });
+    expect(res.body.candidates).toEqual([expect.objectContaining({ provider: 'googlebooks', matches: true, record: expect.objectContaining({ title: 'The Hobbit', isbn13: '9780547928227' }) })]);
+    expect(res.body.outcomes).toContainEqual({ provider: 'openlibrary', status: 'not_found' });
+    const invalid = await app.http.post(`/api/releases/${held.id}/rematch`).set(as(operator)).send({ isbn: '9780547928220' });
+    expect(invalid.status).toBe(422);
+  });
+
+  it("lets only its owner or releases:MOD approve, and the approved release is packed", async () => {
+    const stranger = await app.createUser('operator');
+    expect((await app.http.post(`/api/releases/${held.id}/approve`).set(as(stranger))).status).toBe(404);
+    const approved = await app.http.post(`/api/releases/${held.id}/approve`).set(as(admin));
+    expect(approved.status).toBe(202);
+    const done = await settled(held.id, ['done', 'failed']);
+    expect(done).toMatchObject({ state: 'done', name: 'Ursula.K.Le.Guin.The.Farthest.Shore.Anniversary.1972.RETAiL.ePub.eBook-ESP', reviewReasons: null });
+    expect((await app.http.post(`/api/releases/${held.id}/approve`).set(as(admin))).body.error.code).toBe('NOT_IN_REVIEW');
+  });
+
+  it.each([
+    ['PROPER', 'the first release carried a truncated book', true],
+    ['REPACK', 'a zip of the first release was packed wrong', true],
+    ['READNFO', 'read the NFO for the changed series order', true],
+    ['NFOFiX', 'the NFO named the wrong publisher', false],
+    ['DiRFiX', 'the folder name missed the edition', false],
+  ])('publishes a %s as a new release linked to the one it fixes, stating it in the NFO', async (kind, reason, withBook) => {
+    const originalFiles = fs.readdirSync(releaseDir(published.name)).map((f) => [f, sha(path.join(releaseDir(published.name), f))]);
+    const changes = kind === 'DiRFiX' ? { edition: 'Revised' } : {};
+    const res = await app.http.post(`/api/releases/${published.id}/follow-ups`).set(as(operator)).send({ kind, reason, changes });
+    expect(res.status).toBe(202);
+    const release = await settled(res.body.release.id);
+    expect(release).toMatchObject({ state: 'done', followsId: published.id, followUpKind: kind });
+    expect(release.name).toContain(`.RETAiL.${kind}.ePub.eBook-ESP`);
+    const dir = releaseDir(release.name);
+    const nfoName = fs.readdirSync(dir).find((f) => f.endsWith('.nfo'))!;
+    const nfo = decodeCp437(fs.readFileSync(path.join(dir, nfoName)));
+    expect(nfo.replace(/[\s│]+/g, ' ')).toContain(`${kind} of ${published.name}. Reason: ${reason}`);
+    const zips = fs.readdirSync(dir).filter((f) => f.endsWith('.zip'));
+    const entries = zipEntries(path.join(dir, zips[0]));
+    if (withBook) expect(entries).toEqual(expect.arrayContaining(['FILE_ID.DIZ', nfoName, expect.stringMatching(/\.epub$/)]));
+    else expect({ zips: zips.length, entries }).toEqual({ zips: 1, entries: ['FILE_ID.DIZ', nfoName] });
+    // The published release is never rewritten.
+    expect(fs.readdirSync(releaseDir(published.name)).map((f) => [f, sha(path.join(releaseDir(published.name), f))])).toEqual(originalFiles);
+  });
+
+  it('refuses a follow-up of a release that is not published', async () => {
+    const book = path.join(app.dataDir, 'pending.epub');
+    await writeEpub(book, { title: 'Tehanu' });
+    const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId: await uploaded(book), options: { group: 'ESP' } });
+    await settled(requested.body.release.id);
+    const res = await app.http.post(`/api/releases/${requested.body.release.id}/follow-ups`).set(as(operator)).send({ kind: 'PROPER', reason: 'too early' });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('NOT_PUBLISHED');
+  });
+
+  it('packs a release requested again after its first one was deleted', async () => {
+    const book = path.join(app.dataDir, 'again.epub');
+    await writeEpub(book, { title: 'The Tombs of Atuan', date: '1971-01-01' });
+    const body = { uploadId: await uploaded(book), options: { group: 'ESP', proofUrl: PROOF } };
+    const first = await settled((await app.http.post('/api/releases').set(as(operator)).send(body)).body.release.id);
+    expect(first.state).toBe('done');
+    expect((await app.http.delete(`/api/releases/${first.id}`).set(as(operator))).status).toBe(204);
+    expect(fs.existsSync(releaseDir(first.name))).toBe(false);
+    const again = await app.http.post('/api/releases').set(as(operator)).send(body);
+    expect(again.status).toBe(202);
+    expect(again.body.release.id).not.toBe(first.id);
+    const second = await settled(again.body.release.id);
+    expect(second).toMatchObject({ state: 'done', name: first.name });
+    expect(fs.readdirSync(releaseDir(second.name)).length).toBe(3);
+  });
+});
