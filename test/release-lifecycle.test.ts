@@ -164,6 +164,25 @@ describe('release lifecycle', () => {
     expect(fs.readdirSync(releaseDir(published.name)).map((f) => [f, sha(path.join(releaseDir(published.name), f))])).toEqual(originalFiles);
   });
 
+  it("follows the group's settings: approval for every release, a confidence threshold, the retail proof check turned off", async () => {
+    const me = (await app.http.get('/api/auth/me').set(as(operator))).body.user;
+    const group = await app.http.post('/api/groups').set(as(admin)).send({
+      tag: 'CHK', name: 'Checked', memberIds: [me.id], approvalRequired: true, confidenceThreshold: 0.95, retailProofRequired: false,
+    });
+    expect(group.body.group).toMatchObject({ approvalRequired: true, confidenceThreshold: 0.95, retailProofRequired: false });
+    const book = path.join(app.dataDir, 'checked.epub');
+    await writeEpub(book, { title: 'The Other Wind', date: '2001-09-01' });
+    const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId: await uploaded(book), options: { group: 'CHK' } });
+    const release = await settled(requested.body.release.id);
+    expect(release.state).toBe('review');
+    expect(release.reviewReasons).toEqual([
+      "the metadata confidence 0.5 is below the group's threshold 0.95",
+      'the group approves every release before it is packed',
+    ]);
+    expect((await app.http.post(`/api/releases/${release.id}/approve`).set(as(operator))).status).toBe(202);
+    expect(await settled(release.id, ['done', 'failed'])).toMatchObject({ state: 'done', approvedBy: me.id });
+  });
+
   it('refuses a follow-up of a release that is not published', async () => {
     const book = path.join(app.dataDir, 'pending.epub');
     await writeEpub(book, { title: 'Tehanu' });

@@ -19,6 +19,9 @@ const createBody = z
     tagCase: z.enum(TAG_CASES).default('mixed'),
     ebookTag: z.enum(EBOOK_TAGS).default('eBook'),
     publisherFirst: z.boolean().default(false),
+    approvalRequired: z.boolean().default(false),
+    confidenceThreshold: z.number().min(0).max(1).default(0),
+    retailProofRequired: z.boolean().default(true),
   })
   .strict();
 const updateBody = z
@@ -34,6 +37,9 @@ const updateBody = z
     tagCase: z.enum(TAG_CASES),
     ebookTag: z.enum(EBOOK_TAGS),
     publisherFirst: z.boolean(),
+    approvalRequired: z.boolean(),
+    confidenceThreshold: z.number().min(0).max(1),
+    retailProofRequired: z.boolean(),
   })
   .partial()
   .strict();

@@ -4,6 +4,7 @@ import { Destination, Group, NfoTemplate, Rule, User } from '../../db/models';
 import type { NamingStyle } from '../../lib/domain/naming-style';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import { assertAllExist, replaceLinks } from './references';
+import type { ReviewPolicy } from '../../jobs/lifecycle/review-reasons';
 
 export interface GroupInput {
   tag: string;
@@ -16,7 +17,7 @@ export interface GroupInput {
 }
 
 /** A group's stored columns may include its naming style (lib/domain/naming-style.ts). */
-export type GroupInputWithStyle = GroupInput & Partial<NamingStyle>;
+export type GroupInputWithStyle = GroupInput & Partial<NamingStyle> & Partial<ReviewPolicy>;
 
 /** Groups are shown with who their members are and where they send releases, not whole rows. */
 const GRAPH = '[members(memberSummary), destinations(destinationSummary)]';
