@@ -9,7 +9,7 @@ export const IMAGE_ENTRY = /\.(jpe?g|png|gif|webp|avif|bmp|tiff?)$/i;
 export async function readCbzMetadata(zip: ZipReader): Promise<EmbeddedMetadata> {
   const pages = zip.names.filter((n) => IMAGE_ENTRY.test(n)).length;
   const infoName = zip.names.find((n) => n.toLowerCase() === 'comicinfo.xml');
-  const info = infoName ? child(parseXml((await zip.read(infoName, 1024 * 1024))!), 'ComicInfo') : undefined;
+  const info = infoName ? child(parseXml((await zip.read(infoName, 1024 * 1024))!, "the comic's ComicInfo.xml"), 'ComicInfo') : undefined;
   const field = (name: string) => cleanText(textOf(child(info, name)));
   const year = Number(field('Year'));
   return {

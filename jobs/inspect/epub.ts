@@ -13,13 +13,13 @@ const AUTHOR_ROLES = new Set(['aut', 'author']);
 export async function readEpubMetadata(zip: ZipReader): Promise<EmbeddedMetadata> {
   const container = await zip.read('META-INF/container.xml', 1024 * 1024);
   if (!container) throw new RejectedFileError('EPUB without META-INF/container.xml');
-  const rootfiles = asArray(child(child(parseXml(container).container, 'rootfiles'), 'rootfile'));
+  const rootfiles = asArray(child(child(parseXml(container, "the EPUB's container.xml").container, 'rootfiles'), 'rootfile'));
   const opfPath = rootfiles.map((r) => attrOf(r, 'full-path')).find(Boolean);
   if (!opfPath) throw new RejectedFileError('EPUB container.xml names no package document');
   const opf = await zip.read(opfPath, MAX_PACKAGE_DOCUMENT_BYTES).catch(() => undefined);
   if (!opf) throw new RejectedFileError(`EPUB package document ${path.posix.normalize(opfPath)} is missing`);
 
-  const pkg = child(parseXml(opf), 'package');
+  const pkg = child(parseXml(opf, "the EPUB's package document"), 'package');
   const metadata = child(pkg, 'metadata');
   if (!metadata) throw new RejectedFileError('EPUB package document has no metadata');
   const metas = asArray(child(metadata, 'meta'));

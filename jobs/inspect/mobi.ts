@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import { cleanText, EmbeddedMetadata, naturalName, stripHtml, uniqueNonEmpty, yearOf } from '../../lib/domain/embedded-metadata';
 import { normalizeIsbn } from '../metadata/isbn';
 import { normalizeLanguage } from '../metadata/language';
+import { refuseMobiDrm } from './drm';
 import { RejectedFileError } from './rejected-file-error';
 
 /** EXTH record types we read (MobileRead wiki's MOBI format page lists them). */
@@ -37,6 +38,7 @@ export async function readMobiMetadata(filePath: string): Promise<EmbeddedMetada
 
 function parseRecord0(record0: Buffer): EmbeddedMetadata {
   if (record0.length < 132 || record0.toString('latin1', 16, 20) !== 'MOBI') throw new RejectedFileError('MOBI header missing');
+  refuseMobiDrm(record0);
   const headerLength = record0.readUInt32BE(20);
   const encoding = record0.readUInt32BE(28) === 65001 ? 'utf8' : 'latin1';
   const version = record0.readUInt32BE(36);

@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yazl from 'yazl';
+import { DrmProtectedError } from './drm';
 import { readBook } from './read-book';
+import { RejectedFileError } from './rejected-file-error';
 import { writeEpub, writeMobi, writePdf } from './fixtures/books';
+import { XML_ATTACKS } from './fixtures/xml-attacks';
 
 let dir: string;
 beforeAll(() => {
@@ -125,4 +128,62 @@ describe('readBook', () => {
     fs.writeFileSync(file('broken.pdf'), '%PDF-1.4\n1 0 obj << garbage');
     await expect(readBook(file('broken.pdf'))).rejects.toThrow(/damaged PDF/);
   });
+
+  it('refuses package documents that declare entities, for good, in words a user understands', async () => {
+    for (const [name, doctype] of Object.entries(XML_ATTACKS)) {
+      for (const where of ['opf', 'container'] as const) {
+        await writeEpub(file(`${name}-${where}.epub`), { prologue: { [where]: doctype } });
+        const refusal = await readBook(file(`${name}-${where}.epub`)).catch((err: unknown) => err);
+        expect(refusal).toBeInstanceOf(RejectedFileError);
+        const document = where === 'opf' ? 'package document' : 'container.xml';
+        expect((refusal as Error).message).toBe(`the EPUB's ${document} declares entities, which eBooks never need`);
+      }
+    }
+    // A DOCTYPE that only names its DTD (OEB 1.x packages have one) declares nothing and is read.
+    await writeEpub(file('oeb.epub'), { prologue: { opf: '<!DOCTYPE package PUBLIC "+//ISBN 0-9673008-1-9//DTD OEB 1.0.1 Package//EN" "http://openebook.org/dtds/oeb-1.0.1/oebpkg101.dtd">\n' } });
+    expect(await readBook(file('oeb.epub'))).toMatchObject({ title: 'A Wizard of Earthsea' });
+  });
+
+  describe('refuses DRM-protected books, naming the protection', () => {
+    const encryptionXml = (algorithm: string, uri = 'OEBPS/ch1.xhtml') =>
+      `<?xml version="1.0"?><encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod Algorithm="${algorithm}"/><enc:CipherData><enc:CipherReference URI="${uri}"/></enc:CipherData></enc:EncryptedData></encryption>`;
+    const refusalOf = async (name: string) => {
+      const refusal = await readBook(file(name)).catch((err: unknown) => err);
+      expect(refusal).toBeInstanceOf(DrmProtectedError);
+      expect(refusal).toBeInstanceOf(RejectedFileError);
+      return (refusal as Error).message;
+    };
+
+    it('EPUB: Adobe rights.xml, Apple sinf.xml, encryption.xml beyond font obfuscation', async () => {
+      await writeEpub(file('adept.epub'), { extraFiles: { 'META-INF/rights.xml': '<rights xmlns="http://ns.adobe.com/adept"/>', 'META-INF/encryption.xml': encryptionXml('http://www.w3.org/2001/04/xmlenc#aes128-cbc') } });
+      expect(await refusalOf('adept.epub')).toBe('the book is DRM-protected (Adobe ADEPT, META-INF/rights.xml); the rules do not allow DRM-protected files');
+      await writeEpub(file('fairplay.epub'), { extraFiles: { 'META-INF/sinf.xml': '<fairplay:sinf xmlns:fairplay="http://itunes.apple.com/ns/epub"/>' } });
+      expect(await refusalOf('fairplay.epub')).toMatch(/\(Apple FairPlay, META-INF\/sinf\.xml\)/);
+      await writeEpub(file('aes.epub'), { extraFiles: { 'META-INF/encryption.xml': encryptionXml('http://www.w3.org/2001/04/xmlenc#aes256-cbc') } });
+      expect(await refusalOf('aes.epub')).toMatch(/\(META-INF\/encryption\.xml encrypts 1 file\(s\) with http:\/\/www\.w3\.org\/2001\/04\/xmlenc#aes256-cbc\)/);
+    });
+
+    it('EPUB: font obfuscation alone (IDPF or Adobe) is not DRM and the book is read', async () => {
+      for (const algorithm of ['http://www.idpf.org/2008/embedding', 'http://ns.adobe.com/pdf/enc#RC']) {
+        await writeEpub(file('fonts.epub'), { extraFiles: { 'META-INF/encryption.xml': encryptionXml(algorithm, 'OEBPS/fonts/a.otf') } });
+        expect(await readBook(file('fonts.epub'))).toMatchObject({ format: 'epub', title: 'A Wizard of Earthsea' });
+      }
+    });
+
+    it('MOBI/AZW: a non-zero encryption type in the header', async () => {
+      for (const type of [1, 2]) {
+        writeMobi(file('drm.azw'), { author: 'Hilary Mantel', title: 'Wolf Hall' }, type);
+        expect(await refusalOf('drm.azw')).toBe(`the book is DRM-protected (Mobipocket encryption type ${type} in the MOBI header); the rules do not allow DRM-protected files`);
+      }
+    });
+
+    it('PDF: an encryption dictionary, whether or not a password is needed to open it', async () => {
+      writePdf(file('restricted.pdf'), { title: 'The Hobbit', encrypt: { ownerPassword: 'owner' } });
+      expect(execFileSync('pdfinfo', [file('restricted.pdf')]).toString()).toMatch(/^Encrypted:\s+yes/m);
+      expect(await refusalOf('restricted.pdf')).toMatch(/^the book is DRM-protected \(PDF encryption dictionary: print:yes copy:no .*algorithm:RC4\)/);
+      writePdf(file('locked.pdf'), { title: 'The Hobbit', encrypt: { ownerPassword: 'owner', userPassword: 'secret' } });
+      expect(await refusalOf('locked.pdf')).toBe('the book is DRM-protected (PDF encryption with a password needed to open it); the rules do not allow DRM-protected files');
+    });
+  });
 });
+

@@ -1,22 +1,29 @@
 import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { readCbzMetadata } from './cbz';
 import { detectContainer, zipBookFormat } from './detect-format';
+import { refuseEpubDrm, refusePdfDrm } from './drm';
 import { readEpubMetadata } from './epub';
 import { readMobiMetadata } from './mobi';
 import { readPdfMetadata } from './pdf';
 import { openZip } from './zip-reader';
 
-/** Identifies a stored file by its bytes and reads what it says about itself. */
+/**
+ * Identifies a stored file by its bytes and reads what it says about itself; DRM-protected books
+ * are refused first (MOBI's check is in its header reader).
+ */
 export async function readBook(filePath: string): Promise<EmbeddedMetadata> {
   switch (await detectContainer(filePath)) {
     case 'pdf':
+      await refusePdfDrm(filePath);
       return readPdfMetadata(filePath);
     case 'palmdb':
       return readMobiMetadata(filePath);
     case 'zip': {
       const zip = await openZip(filePath);
       try {
-        return (await zipBookFormat(zip)) === 'epub' ? await readEpubMetadata(zip) : await readCbzMetadata(zip);
+        if ((await zipBookFormat(zip)) === 'cbz') return await readCbzMetadata(zip);
+        await refuseEpubDrm(zip);
+        return await readEpubMetadata(zip);
       } finally {
         zip.close();
       }

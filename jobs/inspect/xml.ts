@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { RejectedFileError } from './rejected-file-error';
 
 type XmlNode = Record<string, unknown>;
 
@@ -21,8 +22,31 @@ const parser = new XMLParser({
   isArray: (name) => REPEATED.has(name),
 });
 
-export function parseXml(buffer: Buffer): XmlNode {
-  return parser.parse(buffer.toString('utf8')) as XmlNode;
+/** A DOCTYPE with an internal subset (`<!DOCTYPE x [ ... ]>`), or an entity declared anywhere. */
+function declaresEntities(text: string): boolean {
+  if (text.includes('<!ENTITY')) return true;
+  const doctype = text.indexOf('<!DOCTYPE');
+  if (doctype === -1) return false;
+  const end = text.indexOf('>', doctype);
+  const subset = text.indexOf('[', doctype);
+  return subset !== -1 && (end === -1 || subset < end);
+}
+
+/**
+ * Parses one of a book's XML documents, named by `what` for the reason of a refusal ("the EPUB's
+ * package document"). Documents that declare entities are refused before parsing: package
+ * documents never need them, and they are how XML attacks work (external entities reading files,
+ * parameter entities, exponential or quadratic expansion). Bad XML is a bad file, refused for good
+ * in words a user understands; the parser's own message stays out of it.
+ */
+export function parseXml(buffer: Buffer, what: string): XmlNode {
+  const text = buffer.toString('utf8');
+  if (declaresEntities(text)) throw new RejectedFileError(`${what} declares entities, which eBooks never need`);
+  try {
+    return parser.parse(text) as XmlNode;
+  } catch {
+    throw new RejectedFileError(`${what} is not well-formed XML`);
+  }
 }
 
 /** Text content of an element parsed as a string or as { '#text': ... }. */
