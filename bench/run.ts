@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { benchLoginLoad } from './login-load';
 
 /**
  * `npm run bench`: packing and upload throughput and peak memory, each beside a reference tool
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
   for (const size of sizes) benchPacking(size);
   await benchUpload(Number(process.env.BENCH_UPLOAD_MB ?? 1000) * MB);
   await benchPipeline(Number(process.env.BENCH_FLOWS ?? 200));
+  await benchLoginLoad(rows);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  '));
   fs.rmSync(work, { recursive: true, force: true });
