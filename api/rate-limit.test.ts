@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../lib/config';
 import { startTestApp, TestApp } from '../test/support/test-app';
 
 /**
@@ -75,4 +76,12 @@ it('limits an address without a token, and tokens that do not verify count by ad
 
 it('leaves /health unlimited', async () => {
   for (let i = 0; i < 8; i++) expect([200, 503]).toContain((await app.http.get('/health')).status);
+});
+
+it('refuses malformed budgets at start, naming the setting', () => {
+  expect(() => loadConfig({ ...app.env, RATE_LIMIT_PER_USER: 'read=0,reads=5', RATE_LIMIT_PER_IP: 'upload=many' })).toThrow(
+    /RATE_LIMIT_PER_USER: "read=0"[\s\S]*RATE_LIMIT_PER_USER: "reads=5"[\s\S]*RATE_LIMIT_PER_IP: "upload=many"/,
+  );
+  // A partial setting keeps the other classes' defaults.
+  expect(loadConfig({ ...app.env, RATE_LIMIT_PER_USER: 'upload=7' }).limits.perUser).toEqual({ read: 3000, write: 600, upload: 7 });
 });

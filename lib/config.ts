@@ -181,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database = parseDatabaseUrl(raw, problems);
   const worker = parseWorker(raw, problems);
   const rateLimits = parseRateLimits(raw.PROVIDER_RATE_LIMITS, problems);
+  const limits = parseAbuseLimits(raw, problems);
   for (const [name, expression] of [
     ['SCHEDULE_MAINTENANCE', raw.SCHEDULE_MAINTENANCE],
     ['SCHEDULE_LOG_ROTATION', raw.SCHEDULE_LOG_ROTATION],
@@ -204,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accessTokenTtlSeconds: raw.JWT_ACCESS_TOKEN_EXPIRES,
       refreshTokenTtlSeconds: raw.JWT_REFRESH_TOKEN_EXPIRES,
     },
-    limits: parseAbuseLimits(raw, problems),
+    limits,
     storage: {
       dataDir,
       uploadDir: path.resolve(raw.UPLOAD_FOLDER ?? path.join(dataDir, 'uploads')),
