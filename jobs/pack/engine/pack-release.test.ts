@@ -105,22 +105,35 @@ describe('packRelease', () => {
     expect(execFileSync('unzip', ['-Z1', path.join(result.dir, result.files[0].fileName)]).toString()).toContain('eBook-ESP.epub\n');
   });
 
-  it('is deterministic, and a rerun over an already published release is accepted as the same', async () => {
+  it('is deterministic, and a rerun of the same release over its published folder is accepted as the same', async () => {
     const source = path.join(dir, 'det.epub');
     fs.writeFileSync(source, randomBytes(300_000));
     const first = await packRelease(input(source, path.join(dir, 'releases-c')));
     const second = await packRelease(input(source, path.join(dir, 'releases-d')));
     expect(second.files).toEqual(first.files);
-    const again = await packRelease(input(source, path.join(dir, 'releases-c')));
+    // Only the release that owns the name adopts its folder (the pack job says so on a rerun).
+    const again = await packRelease(input(source, path.join(dir, 'releases-c'), { adoptExisting: true }));
     expect(again.files).toEqual(first.files);
   });
 
-  it('refuses to overwrite a different release of the same name, and leaves nothing behind', async () => {
+  it('refuses a folder of the same name that another release owns, even with identical bytes, and leaves it untouched', async () => {
+    const releases = path.join(dir, 'releases-h');
+    const source = path.join(dir, 'same.epub');
+    fs.writeFileSync(source, randomBytes(1000));
+    const first = await packRelease(input(source, releases));
+    await expect(packRelease(input(source, releases))).rejects.toThrow(/a folder named .* already exists and belongs to another release/);
+    expect(fs.readdirSync(path.join(releases, '.incoming'))).toEqual([]);
+    const kept = fs.readdirSync(first.dir).sort();
+    expect(kept).toEqual(first.files.map((f) => f.fileName).sort());
+    for (const f of first.files) expect(sha(fs.readFileSync(path.join(first.dir, f.fileName)))).toBe(f.sha256);
+  });
+
+  it('refuses a rerun whose folder holds different bytes, and leaves nothing behind', async () => {
     const releases = path.join(dir, 'releases-e');
     fs.writeFileSync(path.join(dir, 'one.epub'), randomBytes(1000));
     fs.writeFileSync(path.join(dir, 'two.epub'), randomBytes(1000));
     await packRelease(input(path.join(dir, 'one.epub'), releases));
-    await expect(packRelease(input(path.join(dir, 'two.epub'), releases))).rejects.toThrow(/a different release named .* already exists/);
+    await expect(packRelease(input(path.join(dir, 'two.epub'), releases, { adoptExisting: true }))).rejects.toThrow(/a different release named .* already exists/);
     expect(fs.readdirSync(path.join(releases, '.incoming'))).toEqual([]);
   });
 
