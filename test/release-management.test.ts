@@ -33,6 +33,8 @@ let admin: { token: string };
 let operator: { token: string; user: { id: number } };
 let ruleId: number;
 const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+/** A RETAiL release names the store page that proves its edition (else it waits in review). */
+const PROOF = 'https://www.hmhbooks.com/shop/books/a-wizard-of-earthsea/9780547928227';
 
 beforeAll(async () => {
   replay = await startReplayServer();
@@ -53,11 +55,11 @@ afterAll(async () => {
 
 async function packed(file: string, options: Record<string, unknown>) {
   const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', file)).body.upload.id;
-  const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options: { group: 'PaGE', ...options } });
+  const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options: { group: 'PaGE', proofUrl: PROOF, ...options } });
   expect(requested.status).toBe(202);
   return waitFor('release to settle', async () => {
     const release = (await app.http.get(`/api/releases/${requested.body.release.id}`).set(as(operator))).body.release;
-    return ['done', 'failed'].includes(release.state) ? release : undefined;
+    return ['done', 'failed', 'review'].includes(release.state) ? release : undefined;
   }, 60_000);
 }
 
@@ -101,22 +103,26 @@ describe('releases against stored rules and templates', () => {
     expect(failed).toEqual({ layout: 'unexpected files: release.sfv', nfo: expect.stringMatching(/^NFO line \d+ is 95 columns wide \(at most 80\)$/) });
   });
 
-  it("fails a release the rule's limits refuse, saying which limit", async () => {
+  it("holds a release the rule's limits refuse in review, saying which limit, and approval cannot pack it", async () => {
     const narrow = await app.http.post('/api/rules').set(as(admin)).send({
       section: 'EBOOK', year: 2030, scene: 'Narrow', title: 'Narrow DIZ', body: 'FILE_ID.DIZ at most 20 columns.',
       limits: { nfoWidth: 80, dizWidth: 20, dizLines: 30, volumeSizesMb: [5], maxVolumes: 99, formats: ['epub'], dirnameMaxLength: 243 },
     });
     const book = path.join(app.dataDir, 'wide.epub');
-    await writeEpub(book, { title: 'Too Wide For The Rule' });
-    const failed = await packed(book, { ruleId: narrow.body.rule.id });
-    expect(failed.state).toBe('failed');
-    expect((failed as unknown as { error: string }).error).toMatch(/the release texts break the rule: DIZ line \d+ is \d+ columns wide \(at most 20\)/);
+    await writeEpub(book, { title: 'Too Wide For The Rule', date: '1971-11-01' });
+    const held = await packed(book, { ruleId: narrow.body.rule.id });
+    expect(held.state).toBe('review');
+    expect((held as unknown as { reviewReasons: string[] }).reviewReasons).toEqual([expect.stringMatching(/^texts: DIZ line \d+ is \d+ columns wide \(at most 20\)/)]);
+    const approve = await app.http.post(`/api/releases/${held.id}/approve`).set(as(operator));
+    expect(approve.status).toBe(409);
+    expect(approve.body.error.code).toBe('REVIEW_BLOCKED');
+    expect(fs.readdirSync(app.config.storage.releasesDir).filter((f) => f.includes('Too.Wide'))).toEqual([]);
   });
 
   it('lists releases with filters, sorting and pagination, and counts them in the stats', async () => {
     const list = (query: string) => app.http.get(`/api/releases?${query}`).set(as(admin)).then((r) => r.body);
     expect((await list('state=done')).releases.map((r: { id: string }) => r.id)).toEqual([release.id]);
-    expect((await list('state=failed&type=ebook')).pagination.total).toBe(1);
+    expect((await list('state=review&type=ebook')).pagination.total).toBe(1);
     expect((await list('group=PaGE')).pagination.total).toBe(2);
     expect((await list('group=NOPE')).pagination.total).toBe(0);
     expect((await list(`q=${release.name.slice(0, 10)}`)).releases).toHaveLength(1);
@@ -128,12 +134,14 @@ describe('releases against stored rules and templates', () => {
     expect((await app.http.get('/api/releases?state=done').set(as(await app.createUser('operator', 'nobody@example.test', [])))).body.releases).toEqual([]);
 
     const stats = (await app.http.get('/api/stats').set(as(admin))).body.stats;
-    expect(stats.releases.byState).toEqual({ done: 1, failed: 1 });
+    expect(stats.releases.byState).toEqual({ done: 1, review: 1 });
     expect(stats.releases.byType).toEqual({ EBOOK: 2 });
     expect(stats.releases.byGroup).toEqual({ PaGE: 2 });
     expect(stats.releases.perDay.at(-1)).toEqual({ day: new Date().toISOString().slice(0, 10), count: 2 });
-    expect(stats.jobs.pack).toMatchObject({ completed: 1, failed: 1 });
-    expect(stats.recentFailures[0]).toMatchObject({ queue: 'pack', jobName: 'pack', error: expect.stringMatching(/at most 20/) });
+    // The held release never reached the pack queue, and nothing failed.
+    expect(stats.jobs.pack).toMatchObject({ completed: 1, failed: 0 });
+    expect(stats.jobs.enrich).toMatchObject({ completed: 2, failed: 0 });
+    expect(stats.recentFailures).toEqual([]);
   });
 
   it('deletes a release with its folder, checksum file and rows, leaving nothing behind', async () => {
