@@ -1,6 +1,7 @@
 import { MAX_IF_DEPTH, MAX_TEMPLATE_CHARS, parseTemplate, renderNfoTemplate, SAMPLE_FACTS, templateProblems, TemplateSyntaxError } from './nfo-template';
 import { encodeCp437 } from './cp437';
 import { cp437LineWidths } from './text-checks';
+import { HOSTILE_TEMPLATES } from '../fixtures/hostile-templates';
 
 const render = (source: string, facts = SAMPLE_FACTS, width = 80) => renderNfoTemplate(source, facts, width);
 
@@ -130,24 +131,6 @@ describe('NFO template parsing time', () => {
     ...Array.from({ length: 14 }, () => ' ░▒▓ Unpack the zips, join the parts if there are several; no conversions. ▓▒░'),
   ].join('\n');
 
-  /** Inputs built to make a backtracking or rescanning parser blow up, at a given size. */
-  const ADVERSARIAL: Record<string, (size: number) => string> = {
-    '{% and spaces': (n) => `{%${' '.repeat(n - 2)}`,
-    'thousands of {%': (n) => '{%'.repeat(n / 2),
-    'thousands of {{': (n) => '{{'.repeat(n / 2),
-    'deep nesting, unclosed': (n) => '{% if title %}'.repeat(Math.floor(n / 14)),
-    'deep nesting, closed': (n) => `${'{% if title %}'.repeat(Math.floor(n / 25))}x${'{% endif %}'.repeat(Math.floor(n / 25))}`,
-    'thousands of {{name}} lines': (n) => '{{name}}\n'.repeat(Math.floor(n / 9)),
-    'thousands of standalone tag lines': (n) => '{% if title %}\n{{title}}\n{% endif %}\n'.repeat(Math.floor(n / 36)),
-    'unterminated {{': (n) => `{{ title${' '.repeat(n - 8)}`,
-    'unterminated quote': (n) => `{{ "${'a'.repeat(n - 4)}`,
-    'unterminated raw': (n) => `{% raw %}${'{%'.repeat(Math.floor(n / 2) - 5)}`,
-    'elses': (n) => `{% if title %}${'{% else %}'.repeat(Math.floor(n / 10) - 2)}`,
-    'stray endifs': (n) => '{% endif %}'.repeat(Math.floor(n / 11)),
-    'long condition': (n) => `{% if ${'title and '.repeat(Math.floor(n / 10) - 3)}title %}x{% endif %}`,
-    'unknown fields': (n) => '{{x}}'.repeat(n / 5),
-  };
-
   /** Parses; a refusal is fine, anything but a TemplateSyntaxError is a crash. */
   const attempt = (source: string) => {
     try {
@@ -177,7 +160,7 @@ describe('NFO template parsing time', () => {
     // doubling, so a slow parser fails early instead of blocking the run for minutes.
     const GENEROUS = 50;
     const sizes = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 100_000];
-    for (const [name, build] of Object.entries(ADVERSARIAL)) {
+    for (const [name, build] of Object.entries(HOSTILE_TEMPLATES)) {
       for (const size of sizes) {
         const source = build(size);
         const normal = normalOf(size);
