@@ -15,9 +15,10 @@ export async function resetPasswordOffline(config: Config, email: string): Promi
   const user = await User.query().findOne({ email: email.trim().toLowerCase() });
   if (!user) throw new NotFoundError(`User ${email}`);
   const password = generatePassword();
+  const wasDisabled = user.disabled; // patch() below updates the instance too
   await user.$query().patch({ passwordHash: await hashPassword(password, config.auth.bcryptRounds), disabled: false });
   await RefreshToken.query().patch({ revokedAt: new Date() }).where({ userId: user.id }).whereNull('revokedAt');
   // The generated first-run password no longer works; its file must not suggest otherwise.
   if (user.email === config.firstRun.adminEmail) forgetAdminPasswordFile(config.storage.dataDir);
-  return { password, wasDisabled: user.disabled };
+  return { password, wasDisabled };
 }

@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import jwt from 'jsonwebtoken';
+import { JWT_ISSUER } from '../api/services/auth-service';
+import { hashPassword, verifyPassword } from '../lib/password';
+import { bindModels, Group, RefreshToken, User } from '../db/models';
+import { startTestApp, TestApp } from './support/test-app';
+
+/**
+ * A fresh install's first minutes, through the real operator commands (dist/db/cli.js) on a
+ * migrated database: the seed, the password file, the offline reset; and the generated keys.
+ */
+const ROOT = path.resolve(__dirname, '..');
+const run = promisify(execFile);
+/** The key lib/config.ts used to sign every development token with, before keys were generated. */
+const OLD_CONSTANT_SECRET = 'development-only-insecure-secret-do-not-use-in-production';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.close());
+
+const passwordFile = () => path.join(app.dataDir, 'admin-password.txt');
+const admin = () => User.query().findOne({ email: 'admin@localhost' });
+
+async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'dist/db/cli.js'), ...args], { env: { ...app.env, ...extraEnv } });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, out: failed.stdout + failed.stderr };
+  }
+}
+
+describe('generated keys', () => {
+  it('no longer accepts a token signed with the constant the code used to hold', async () => {
+    const { user, token: genuine } = await app.createUser('admin', 'keys@example.test', []);
+    expect((await app.http.get('/api/auth/me').set('Authorization', `Bearer ${genuine}`)).status).toBe(200);
+    // The very same claims (subject, role, expiry, id, issuer) signed with the old constant.
+    const claims = jwt.decode(genuine) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: String(user.id), iss: JWT_ISSUER });
+    const forged = jwt.sign(claims, OLD_CONSTANT_SECRET, { algorithm: 'HS256' });
+    expect((await app.http.get('/api/auth/me').set('Authorization', `Bearer ${forged}`)).status).toBe(401);
+  });
+
+  it('signs with the key in DATA_DIR/secrets.json, the same one at every start', async () => {
+    const file = path.join(app.dataDir, 'secrets.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).jwtSecret).toBe(app.config.secrets.jwtSecret);
+    // A second process started on the same install (the CLI) finds the same key and changes nothing.
+    const before = fs.readFileSync(file, 'utf8');
+    expect((await cli(['migrate:status'])).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+});
+
+describe('seed', () => {
+  it('creates the admin with a generated password kept in data/admin-password.txt (0600), and the default group', async () => {
+    const { code, out } = await cli(['seed']);
+    expect(code).toBe(0);
+    expect(fs.statSync(passwordFile()).mode & 0o777).toBe(0o600);
+    const password = fs.readFileSync(passwordFile(), 'utf8').trim();
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(out).not.toContain(password);
+    expect(out).toContain('created admin admin@localhost');
+    expect(out).toContain('created group ESP with admin@localhost as member');
+
+    const created = (await admin())!;
+    expect(created).toMatchObject({ role: 'admin', disabled: false });
+    expect(await verifyPassword(password, created.passwordHash)).toBe(true);
+    const group = await Group.query().findOne({ tag: 'ESP' }).withGraphFetched('members');
+    expect(group!.members!.map((m) => m.email)).toContain('admin@localhost');
+
+    // The login the README uses works with it.
+    const login = await app.http.post('/api/auth/login').send({ email: 'admin@localhost', password });
+    expect(login.status).toBe(200);
+  });
+
+  it('changes nothing on the next start, and says ADMIN_PASSWORD is no longer read', async () => {
+    const before = fs.readFileSync(passwordFile(), 'utf8');
+    const hash = (await admin())!.passwordHash;
+    const { code, out } = await cli(['seed'], { ADMIN_PASSWORD: 'a brand new password' });
+    expect(code).toBe(0);
+    expect(out).toContain('admin admin@localhost already exists; ADMIN_PASSWORD is only read when it is created');
+    expect(out).not.toMatch(/^created/m);
+    expect(fs.readFileSync(passwordFile(), 'utf8')).toBe(before);
+    expect((await admin())!.passwordHash).toBe(hash);
+    expect(await Group.query().where({ tag: 'ESP' }).resultSize()).toBe(1);
+  });
+
+  it('removes the password file once the admin has chosen another password', async () => {
+    await (await admin())!.$query().patch({ passwordHash: await hashPassword('my own choice of password', 4) });
+    const { out } = await cli(['seed']);
+    expect(out).toContain('removed');
+    expect(fs.existsSync(passwordFile())).toBe(false);
+  });
+
+  it('creates the admin with ADMIN_PASSWORD and the group DEFAULT_GROUP on another install, writing no file', async () => {
+    const other = await startTestApp({ ADMIN_EMAIL: 'boss@example.test', DEFAULT_GROUP: 'XYZ' });
+    try {
+      const { stdout } = await run(process.execPath, [path.join(ROOT, 'dist/db/cli.js'), 'seed'], { env: { ...other.env, ADMIN_PASSWORD: 'chosen by the boss' } });
+      expect(stdout).toContain('created admin boss@example.test with the password from ADMIN_PASSWORD');
+      expect(fs.existsSync(path.join(other.dataDir, 'admin-password.txt'))).toBe(false);
+      expect((await other.http.post('/api/auth/login').send({ email: 'boss@example.test', password: 'chosen by the boss' })).status).toBe(200);
+      const group = await Group.query().findOne({ tag: 'XYZ' }).withGraphFetched('members');
+      expect(group!.members!.map((m) => m.email)).toEqual(['boss@example.test']);
+    } finally {
+      await other.close();
+      // startTestApp bound the models to the other install's database: back to this one.
+      bindModels(app.context.db);
+    }
+  });
+});
+
+describe('npm run admin -- reset-password', () => {
+  it('sets a new password offline, prints it once, enables the account and revokes its refresh tokens', async () => {
+    const login = await app.http.post('/api/auth/login').send({ email: 'admin@localhost', password: 'my own choice of password' });
+    expect(login.status).toBe(200);
+    await (await admin())!.$query().patch({ disabled: true });
+
+    const { code, out } = await cli(['reset-password', 'Admin@Localhost']);
+    expect(code).toBe(0);
+    const password = /new password for Admin@Localhost \(shown once; change it after login\): (\S+)/.exec(out)?.[1];
+    expect(password).toBeDefined();
+    expect(out).toContain('the account was disabled; it is enabled again');
+
+    const after = (await admin())!;
+    expect(after.disabled).toBe(false);
+    expect(await verifyPassword(password!, after.passwordHash)).toBe(true);
+    expect(await verifyPassword('my own choice of password', after.passwordHash)).toBe(false);
+    expect(await RefreshToken.query().where({ userId: after.id }).whereNull('revokedAt').resultSize()).toBe(0);
+    expect((await app.http.post('/api/auth/refresh').send({ refreshToken: login.body.refreshToken })).status).toBe(401);
+    expect((await app.http.post('/api/auth/login').send({ email: 'admin@localhost', password })).status).toBe(200);
+  });
+
+  it('removes a stale first-run password file when the first admin is reset', async () => {
+    fs.writeFileSync(passwordFile(), 'an old generated password\n', { mode: 0o600 });
+    expect((await cli(['reset-password', 'admin@localhost'])).code).toBe(0);
+    expect(fs.existsSync(passwordFile())).toBe(false);
+  });
+
+  it('names an unknown account and the usage, changing nothing', async () => {
+    const unknown = await cli(['reset-password', 'nobody@example.test']);
+    expect(unknown).toEqual({ code: 1, out: expect.stringContaining('User nobody@example.test not found') });
+    const missing = await cli(['reset-password']);
+    expect(missing).toEqual({ code: 2, out: expect.stringContaining('usage: npm run admin -- reset-password <email>') });
+  });
+});
