@@ -9,6 +9,7 @@ import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule } from '..
 import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
 import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
+import { missingCreator } from '../../jobs/metadata/creator-required';
 import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-options';
 import { paginate, PageQuery, Paginated } from '../pagination';
@@ -52,6 +53,8 @@ export class ReleaseService {
     if (options.force && !actor.can('releases', 'MOD')) throw new ForbiddenError('Forcing a release name that breaks the rules needs the releases:MOD permission');
     const upload = await this.uploads.getVisible(actor, uploadId);
     if (upload.status === 'rejected') throw new ConflictError(`Upload ${uploadId} was rejected: ${upload.error}`, 'UPLOAD_REJECTED');
+    const noCreator = missingCreator(upload.status === 'inspected' ? upload.metadata : undefined, options.overrides);
+    if (noCreator) throw new UnprocessableError(noCreator.message, 'CREATOR_MISSING', { fields: noCreator.fields });
 
     const requestKey = createHash('sha256').update(`${uploadId}\n${stableStringify(options)}`).digest('hex');
     const existing = await Release.query().findOne({ requestKey });

@@ -48,6 +48,18 @@ export function titlePageOf(lines: PrintedLine[]): { title?: string; authors: st
   return { title, authors };
 }
 
+/**
+ * The declared title, or the title page's when the declared one is missing or only its start
+ * ("STEAD3" declared, "STEAD3: Программирование модулей" printed).
+ */
+export function fullerTitle(declared: string | undefined, printed: string | undefined): string | undefined {
+  if (!declared || !printed) return declared ?? printed;
+  const key = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const extra = key(printed).startsWith(key(declared)) ? key(printed).slice(key(declared).length) : '';
+  // A date or number printed in the same type ("Publikationsdatum: 31.01.2024") is not part of the title.
+  return extra && !/\d/.test(extra) ? printed : declared;
+}
+
 /** "© 2013-2021 Osamu Aoki (青木 修)" -> ["Osamu Aoki"]: the copyright holder, when a person. */
 export function copyrightHolders(text: string): string[] {
   const match = /(?:©|\(c\)|copyright)\s*(?:(?:\d{4})(?:\s*[-–,]\s*\d{4})*\s*,?\s*)+(?:by\s+)?([^\n(<]{3,80})/i.exec(text);

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cleanText, EmbeddedMetadata, naturalName, uniqueNonEmpty, yearOf } from '../../lib/domain/embedded-metadata';
-import { splitAuthors } from '../metadata/authors';
+import { isPersonalName, splitAuthors } from '../metadata/authors';
 import { detectLanguage } from '../metadata/detect-language';
 import { findIsbns } from '../metadata/isbn';
 import { meaningful } from '../metadata/junk';
 import { normalizeLanguage } from '../metadata/language';
-import { copyrightHolders, printedLines, printedYear, titlePageOf } from './pdf-title-page';
+import { copyrightHolders, fullerTitle, printedLines, printedYear, titlePageOf } from './pdf-title-page';
 import { RejectedFileError } from './rejected-file-error';
 
 const run = promisify(execFile);
@@ -50,7 +50,9 @@ export async function readPdfMetadata(filePath: string): Promise<EmbeddedMetadat
       .map((a) => meaningful(a))
       .map((a) => (a ? naturalName(a) : undefined)),
   );
-  const authors = [declaredAuthors, titlePage.authors, copyrightHolders(firstPages)].find((list) => list.length > 0) ?? [];
+  // People named in the info dictionary, else on the title page, else whatever the dictionary names (an organisation), else the copyright holder.
+  const authors =
+    [declaredAuthors, titlePage.authors].find((list) => list.some(isPersonalName)) ?? [declaredAuthors, copyrightHolders(firstPages)].find((list) => list.length > 0) ?? [];
   const created = fields.get('CreationDate');
   const printed = printedYear(firstPages);
   const date = printed !== undefined && printed !== yearOf(created) ? String(printed) : created;
@@ -59,7 +61,7 @@ export async function readPdfMetadata(filePath: string): Promise<EmbeddedMetadat
   return {
     format: 'pdf',
     formatVersion: fields.get('PDF version'),
-    title: meaningful(fields.get('Title')) ?? meaningful(xmpValue(xmp, 'dc:title')) ?? titlePage.title,
+    title: fullerTitle(meaningful(fields.get('Title')) ?? meaningful(xmpValue(xmp, 'dc:title')), titlePage.title),
     authors,
     publisher: cleanText(xmpValue(xmp, 'dc:publisher')),
     date,

@@ -3,6 +3,7 @@ import { readCbzMetadata } from './cbz';
 import { detectContainer, zipBookFormat } from './detect-format';
 import { refuseEpubDrm, refusePdfDrm } from './drm';
 import { readEpubMetadata } from './epub';
+import { withTitlePageTitle } from './epub-title-page';
 import { readMobiMetadata } from './mobi';
 import { readPdfMetadata } from './pdf';
 import { openZip } from './zip-reader';
@@ -23,7 +24,7 @@ export async function readBook(filePath: string): Promise<EmbeddedMetadata> {
       try {
         if ((await zipBookFormat(zip)) === 'cbz') return await readCbzMetadata(zip);
         await refuseEpubDrm(zip);
-        return await readEpubMetadata(zip);
+        return await withTitlePageTitle(await readEpubMetadata(zip), zip);
       } finally {
         zip.close();
       }

@@ -19,9 +19,12 @@ export function splitAuthors(list: string): string[] {
 }
 
 /** Whether a name looks like a person's: two or more words (or a CJK name), no organisation word, not all lower case. */
+/** Words of titles and subtitles, never of a name ("An Interactive Plotting Program"). */
+const TITLE_WORD = /\b(?:the|an|of|for|to|with|on|from|program|programming|guide|handbook|introduction|reference)\b/i;
+
 export function isPersonalName(name: string): boolean {
   const trimmed = name.trim();
-  if (ORGANISATION.test(trimmed)) return false;
+  if (ORGANISATION.test(trimmed) || TITLE_WORD.test(trimmed)) return false;
   if (/^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\s]{2,}$/u.test(trimmed)) return true;
   const words = trimmed.split(/\s+/).length;
   return words >= 2 && words <= 5 && trimmed !== trimmed.toLowerCase() && !/[.!?:]$/.test(trimmed);

@@ -21,6 +21,7 @@ const SCRIPT_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc\
 const KATAKANA_WORD = /^[\u30a1-\u30fa\u30fc]+$/;
 const INFLECTING = new Set(['動詞', '形容詞', '助動詞']);
 const UKRAINIAN_LETTERS = /[ієїґІЄЇҐ]/;
+const CHINESE_WORDS = new Intl.Segmenter('zh', { granularity: 'word' });
 const russian = cyrillicToTranslit({ preset: 'ru' });
 const ukrainian = cyrillicToTranslit({ preset: 'uk' });
 
@@ -63,10 +64,12 @@ function romanizeRun(run: string, script: Script, ukrainianText: boolean): strin
     case 'greek':
       return greekToLatin(run);
     case 'cyrillic':
-      return (ukrainianText ? ukrainian : russian).transform(run);
+      // BGN/PCGN for Russian: ы and й are y (Косых -> Kosykh, Юрий -> Yuriy); the preset writes i.
+      return ukrainianText ? ukrainian.transform(run) : russian.transform(run.replace(/[ыЫйЙ]/g, (c) => (c === c.toLowerCase() ? 'y' : 'Y')));
     case 'han':
-      return segment(run, { toneType: 'none', format: OutputFormat.AllSegment })
-        .map((s: { result: string }) => s.result.replace(/\s+/g, ''))
+      // Words from ICU's dictionary segmenter (pinyin-pro's own segment() reads character by character).
+      return [...CHINESE_WORDS.segment(run)]
+        .map(({ segment: word }) => segment(word, { toneType: 'none', format: OutputFormat.AllSegment }).map((s: { result: string }) => s.result.replace(/\s+/g, '')).join(''))
         .join(' ');
     case 'japanese':
       return japaneseWords(run).join(' ');
