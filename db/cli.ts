@@ -70,8 +70,11 @@ const BANNER_WAIT_MS = Number(process.env.START_TIMEOUT_SECONDS || 180) * 1000;
 
 async function printBannerWhenReady(config: Config): Promise<void> {
   const deadline = Date.now() + BANNER_WAIT_MS;
+  // Started beside PM2 by start.sh: once PM2 has exited (this process is handed to another
+  // parent), there is nothing left to announce.
+  const parent = process.ppid;
   let last = 'no answer yet';
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && process.ppid === parent) {
     try {
       const res = await fetch(config.scheduler.healthUrl, { signal: AbortSignal.timeout(2000) });
       const body = (await res.json()) as { status?: string };
@@ -85,6 +88,7 @@ async function printBannerWhenReady(config: Config): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+  if (process.ppid !== parent) return;
   throw new Error(`not ready after ${BANNER_WAIT_MS / 1000} s (${config.scheduler.healthUrl}: ${last}); see the logs above and in data/logs`);
 }
 

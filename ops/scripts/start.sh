@@ -8,15 +8,7 @@ bash ops/scripts/setup.sh
 node dist/db/cli.js migrate:latest
 node dist/db/cli.js seed
 
-npx --no-install pm2-runtime start ecosystem.config.js &
-pm2=$!
+# The banner waits in the background for /health; PM2 takes this shell's place in the foreground,
+# so Ctrl+C and TERM reach it directly and it stops every process cleanly.
 node dist/db/cli.js banner &
-banner=$!
-# Ctrl+C reaches pm2-runtime directly (same process group); TERM from elsewhere is passed on.
-trap 'kill -TERM "$pm2" 2>/dev/null || true' TERM
-trap 'kill "$banner" 2>/dev/null || true' EXIT
-status=0
-wait "$pm2" || status=$?
-# A TERM trapped while waiting interrupts `wait`; wait again for PM2's own clean stop.
-if kill -0 "$pm2" 2>/dev/null; then wait "$pm2" || status=$?; fi
-exit "$status"
+exec node_modules/.bin/pm2-runtime start ecosystem.config.js
