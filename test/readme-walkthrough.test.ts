@@ -1,10 +1,10 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { createTestEnv, TestEnv } from './support/test-env';
+import { freePort } from './support/transfer-servers';
 import { exited } from './support/worker-process';
 
 /**
@@ -22,14 +22,6 @@ let install: string;
 let env: NodeJS.ProcessEnv;
 let port: number;
 const processes: (ChildProcess & { output: string })[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port: free } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return free;
-}
 
 function startProcess(script: string) {
   const child = spawn(process.execPath, [path.join(ROOT, script)], { env, cwd: install, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { output: string };
