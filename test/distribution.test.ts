@@ -58,17 +58,19 @@ afterAll(async () => {
 
 async function packedRelease(title: string, paddingBytes: number, destinationNames: string[]) {
   const book = path.join(app.dataDir, `${title}.epub`);
-  await writeEpub(book, { title, paddingBytes });
+  await writeEpub(book, { title, paddingBytes, date: '2019-05-02' });
   const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', book)).body.upload.id;
   const requested = await app.http
     .post('/api/releases')
     .set(as(operator))
-    .send({ uploadId, options: { group: 'ESP', volumeSizeMb: 5, destinationIds: destinationNames.map((n) => destinations[n]) } });
+    .send({ uploadId, options: { group: 'ESP', volumeSizeMb: 5, proofUrl: `https://books.example.test/${encodeURIComponent(title)}`, destinationIds: destinationNames.map((n) => destinations[n]) } });
   expect(requested.status).toBe(202);
-  return waitFor('release to be packed', async () => {
-    const release = (await app.http.get(`/api/releases/${requested.body.release.id}`).set(as(operator))).body.release;
-    return release.state === 'done' ? release : undefined;
+  const release = await waitFor('release to be packed', async () => {
+    const current = (await app.http.get(`/api/releases/${requested.body.release.id}`).set(as(operator))).body.release;
+    return ['done', 'failed', 'review'].includes(current.state) ? current : undefined;
   }, 60_000);
+  expect(release).toMatchObject({ state: 'done', reviewReasons: null, error: null });
+  return release;
 }
 
 async function delivered(releaseId: string, destinationName: string, timeoutMs = 90_000) {
