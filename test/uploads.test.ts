@@ -130,10 +130,12 @@ describe('releases API', () => {
     const again = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { source: 'RETAIL', group: 'ESP' } });
     expect(again.body.release.id).toBe(id);
 
-    const job = await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(admin));
+    // The flow is enrich <- inspect; the pack job is enqueued only once enrichment lets it go.
+    const job = await app.http.get(`/api/jobs/${QueueName.Enrich}/${JobName.Enrich}-${id}`).set(bearer(admin));
     expect(job.status).toBe(200);
-    expect(job.body.job).toMatchObject({ name: 'pack', state: 'waiting-children', data: { releaseId: id } });
-    expect((await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(operator))).status).toBe(403);
+    expect(job.body.job).toMatchObject({ name: 'enrich', state: 'waiting-children', data: { releaseId: id } });
+    expect((await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(admin))).status).toBe(404);
+    expect((await app.http.get(`/api/jobs/${QueueName.Enrich}/${JobName.Enrich}-${id}`).set(bearer(operator))).status).toBe(403);
     expect((await app.http.get(`/api/jobs/video/x`).set(bearer(admin))).status).toBe(400);
 
     // A queued release cannot be deleted, only cancelled.
@@ -141,7 +143,7 @@ describe('releases API', () => {
     const cancelled = await app.http.post(`/api/releases/${id}/cancel`).set(bearer(operator));
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.release.state).toBe('cancelled');
-    expect((await app.http.get(`/api/jobs/${QueueName.Pack}/${JobName.Pack}-${id}`).set(bearer(admin))).status).toBe(404);
+    expect((await app.http.get(`/api/jobs/${QueueName.Enrich}/${JobName.Enrich}-${id}`).set(bearer(admin))).status).toBe(404);
     const twice = await app.http.post(`/api/releases/${id}/cancel`).set(bearer(operator));
     expect(twice.status).toBe(409);
     expect(twice.body.error.code).toBe('NOT_CANCELLABLE');
