@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobRun, ReleaseFile } from '../db/models';
+import { WORKER_LOST } from '../jobs/run-job';
 import { startTestApp, TestApp } from './support/test-app';
 import { exited, startWorker, waitFor } from './support/worker-process';
 
@@ -37,7 +38,16 @@ async function requestRelease(uploadId: string, title: string): Promise<string> 
   const res = await app.http
     .post('/api/releases')
     .set('Authorization', `Bearer ${operator.token}`)
-    .send({ uploadId, options: { group: 'ESP', volumeSizeMb: 50, overrides: { title, authors: ['Test Author'], year: 2020 } } });
+    .send({
+      uploadId,
+      options: {
+        group: 'ESP',
+        volumeSizeMb: 50,
+        proofUrl: 'https://comics.example.test/test-author',
+        // A bare comic archive carries no facts: the operator gives them, so nothing waits in review.
+        overrides: { title, authors: ['Test Author'], year: 2020, language: 'en' },
+      },
+    });
   expect(res.status).toBe(202);
   return res.body.release.id;
 }
@@ -73,7 +83,8 @@ describe('worker crash and shutdown', () => {
       // Only finished releases are visible; the killed attempt's work folder is hidden under .incoming.
       expect(fs.readdirSync(app.config.storage.releasesDir).filter((f) => !f.startsWith('.'))).toEqual([release.name]);
       const packRuns = await JobRun.query().where({ releaseId, jobName: 'pack' }).orderBy('id');
-      expect(packRuns.map((r) => r.state)).toEqual(['active', 'completed']);
+      // The killed attempt's run is closed by the rerun, saying why; the rerun completed.
+      expect(packRuns.map((r) => [r.state, r.error])).toEqual([['failed', WORKER_LOST], ['completed', null]]);
     } finally {
       second.kill('SIGTERM');
       await exited(second);
