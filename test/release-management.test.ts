@@ -65,6 +65,7 @@ async function packed(file: string, options: Record<string, unknown>) {
 
 describe('releases against stored rules and templates', () => {
   let release: { id: string; name: string; state: string; metadata: { tieIns: { provider: string; status: string }[] } };
+  let narrowRuleHold: { id: string };
 
   it("packs with the group's rule and template, and looks the tie-in up with the OMDb key stored in the configuration", async () => {
     await app.http.put('/api/configurations/providers.omdbKey').set(as(admin)).send({ value: 'k' });
@@ -111,6 +112,7 @@ describe('releases against stored rules and templates', () => {
     const book = path.join(app.dataDir, 'wide.epub');
     await writeEpub(book, { title: 'Too Wide For The Rule', date: '1971-11-01' });
     const held = await packed(book, { ruleId: narrow.body.rule.id });
+    narrowRuleHold = held;
     expect(held.state).toBe('review');
     expect((held as unknown as { reviewReasons: string[] }).reviewReasons).toEqual([expect.stringMatching(/^texts: DIZ line \d+ is \d+ columns wide \(at most 20\)/)]);
     const approve = await app.http.post(`/api/releases/${held.id}/approve`).set(as(operator));
@@ -142,6 +144,30 @@ describe('releases against stored rules and templates', () => {
     expect(stats.jobs.pack).toMatchObject({ completed: 1, failed: 0 });
     expect(stats.jobs.enrich).toMatchObject({ completed: 2, failed: 0 });
     expect(stats.recentFailures).toEqual([]);
+  });
+
+  it('cancels a release held in review (approving it after is refused) and deletes it; deletes one still in review outright', async () => {
+    const book = path.join(app.dataDir, 'undated.epub');
+    await writeEpub(book, { title: 'The Tombs of Atuan' });
+    const held = await packed(book, {});
+    expect(held).toMatchObject({ state: 'review', reviewReasons: ['the publication year is unknown'] });
+
+    const cancelled = await app.http.post(`/api/releases/${held.id}/cancel`).set(as(operator));
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.release).toMatchObject({ id: held.id, state: 'cancelled' });
+    const approve = await app.http.post(`/api/releases/${held.id}/approve`).set(as(operator));
+    expect(approve.status).toBe(409);
+    expect(approve.body.error.code).toBe('NOT_IN_REVIEW');
+    expect((await app.http.post(`/api/releases/${held.id}/cancel`).set(as(operator))).body.error.code).toBe('NOT_CANCELLABLE');
+    expect((await app.http.delete(`/api/releases/${held.id}`).set(as(operator))).status).toBe(204);
+    expect(await Release.query().findById(held.id)).toBeUndefined();
+
+    // Deleting straight from review: nothing was published, the row goes.
+    expect((await Release.query().findById(narrowRuleHold.id))?.state).toBe('review');
+    expect((await app.http.delete(`/api/releases/${narrowRuleHold.id}`).set(as(operator))).status).toBe(204);
+    expect((await app.http.get(`/api/releases/${narrowRuleHold.id}`).set(as(operator))).status).toBe(404);
+    // A published release cannot be cancelled.
+    expect((await app.http.post(`/api/releases/${release.id}/cancel`).set(as(operator))).body.error).toMatchObject({ code: 'NOT_CANCELLABLE' });
   });
 
   it('deletes a release with its folder, checksum file and rows, leaving nothing behind', async () => {

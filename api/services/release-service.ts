@@ -34,8 +34,8 @@ export interface ReleaseFilters {
   sort: 'createdAt' | '-createdAt' | 'name' | '-name' | 'state' | '-state' | 'updatedAt' | '-updatedAt';
 }
 
-/** Release states a release can be deleted in: nothing of it is running. */
-const SETTLED = ['done', 'failed', 'cancelled'];
+/** Release states a release can be deleted in: nothing of it is running (a release in review waits for a person). */
+const SETTLED = ['done', 'failed', 'cancelled', 'review'];
 
 /** Release requests: idempotent creation against a group and a rule, visibility, listing, cancel and deletion. */
 export class ReleaseService {
@@ -179,7 +179,8 @@ export class ReleaseService {
 
   async cancel(actor: Actor, id: string): Promise<Release> {
     const release = await this.getVisible(actor, id);
-    if (release.state !== 'queued') throw new ConflictError(`Release is ${release.state}; only a queued release can be cancelled`, 'NOT_CANCELLABLE');
+    if (release.state === 'review') return this.cancelHeld(release);
+    if (release.state !== 'queued') throw new ConflictError(`Release is ${release.state}; only a queued release or one in review can be cancelled`, 'NOT_CANCELLABLE');
     let removed: boolean;
     try {
       removed = await this.queue.cancelReleaseFlow(id);
@@ -190,6 +191,16 @@ export class ReleaseService {
     }
     if (!removed) throw new ConflictError('The release has started; it can no longer be cancelled', 'NOT_CANCELLABLE');
     return release.$query().patchAndFetch({ state: 'cancelled', finishedAt: new Date() });
+  }
+
+  /**
+   * A release in review has no job left in Redis (its flow ended at enrichment), so cancelling it
+   * is one guarded update: an approval that got there first wins.
+   */
+  private async cancelHeld(release: Release): Promise<Release> {
+    const cancelled = await Release.query().patch({ state: 'cancelled', finishedAt: new Date() }).where({ id: release.id, state: 'review' });
+    if (!cancelled) throw new ConflictError('The release has left review (it was approved); it can no longer be cancelled', 'NOT_CANCELLABLE');
+    return release.$query();
   }
 
   /**
@@ -217,7 +228,9 @@ export class ReleaseService {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       }
-      await Release.query().deleteById(id);
+      // Guarded: a release approved (or otherwise started) since it was read is not deleted.
+      const deleted = await Release.query().delete().where({ id }).whereIn('state', SETTLED);
+      if (!deleted) throw new ConflictError('The release has started meanwhile; cancel it or wait until it has finished', 'RELEASE_BUSY');
     } catch (err) {
       for (const [from, to] of moved.reverse()) await fsp.rename(to, from);
       await fsp.rmdir(trash);
