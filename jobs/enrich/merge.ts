@@ -32,7 +32,7 @@ export function matchesQuery(record: ProviderRecord, query: BookQuery): boolean 
 }
 
 function catalogueLayer(record: ProviderRecord, titleAndAuthors: boolean) {
-  const { title, subtitle, authors, publisher, year, language, isbn13, pages, description } = record;
+  const { title, subtitle, authors, publisher, year, originalYear, language, isbn13, pages, description } = record;
   return {
     name: record.provider,
     values: {
@@ -40,6 +40,7 @@ function catalogueLayer(record: ProviderRecord, titleAndAuthors: boolean) {
       publisher,
       publishDate: /^\d{4}(-\d{2}(-\d{2})?)?$/.test(record.publishedDate ?? '') ? record.publishedDate : undefined,
       year,
+      originalYear,
       language,
       isbn: isbn13,
       pages,

@@ -105,7 +105,16 @@ describe('readBook', () => {
       'p001.jpg': 'jpeg',
       'p002.jpg': 'jpeg',
     });
-    expect(await readBook(file('comic.cbz'))).toMatchObject({ format: 'cbz', title: 'Issue One', authors: ['Brian K. Vaughan'], year: 2012, pages: 2 });
+    expect(await readBook(file('comic.cbz'))).toMatchObject({
+      format: 'cbz',
+      title: 'Saga',
+      subtitle: 'Issue One',
+      seriesIndex: '1',
+      kind: 'comic',
+      authors: ['Brian K. Vaughan'],
+      year: 2012,
+      pages: 2,
+    });
   });
 
   it('judges by bytes, not names, and says what a rejected file is', async () => {

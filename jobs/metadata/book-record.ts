@@ -1,4 +1,5 @@
 import type { BookFormat, EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
+import type { BookKind } from '../../lib/domain/naming-style';
 import type { MetadataOverrides } from '../../lib/domain/release-options';
 import { normalizeIsbn } from './isbn';
 import { normalizeLanguage } from './language';
@@ -17,6 +18,13 @@ export interface BookRecord {
   edition?: string;
   description?: string;
   pages?: number;
+  /** Magazine, comic or manga as the file declares it; a plain book when absent. */
+  kind?: BookKind;
+  /** The issue or volume number (a series index). */
+  issue?: string;
+  /** The first edition's year and publisher, which a SCAN is named with (rule 5.0). */
+  originalYear?: number;
+  originalPublisher?: string;
   /** Where each field's value came from. */
   sources: Partial<Record<keyof Omit<BookRecord, 'sources' | 'format'>, string>>;
 }
@@ -37,8 +45,11 @@ export function mergeLayers(format: BookFormat, layers: Layer[]): BookRecord {
 }
 
 export function embeddedLayer(metadata: EmbeddedMetadata): Layer {
-  const { title, subtitle, authors, publisher, date, year, language, isbn, description, pages } = metadata;
-  return { name: 'embedded', values: { title, subtitle, authors, publisher, publishDate: date?.slice(0, 10), year, language, isbn, description, pages } };
+  const { title, subtitle, authors, publisher, date, year, language, isbn, description, pages, kind, seriesIndex } = metadata;
+  return {
+    name: 'embedded',
+    values: { title, subtitle, authors, publisher, publishDate: date?.slice(0, 10), year, language, isbn, description, pages, kind, issue: seriesIndex },
+  };
 }
 
 export function overridesLayer(overrides: MetadataOverrides): Layer {

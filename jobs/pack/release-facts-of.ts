@@ -4,7 +4,9 @@ import { toIsbn10 } from '../metadata/isbn';
 import { languageName } from '../metadata/language';
 import { buildReleaseName } from './engine/release-name';
 import type { ReleaseFacts } from './engine/release-facts';
-import type { NamingStyle } from '../../lib/domain/naming-style';
+import type { BookKind, NamingStyle } from '../../lib/domain/naming-style';
+import type { ReleaseKind, ReleaseOptions } from '../../lib/domain/release-options';
+import { issueTag } from './engine/release-name';
 import { extraTagsOf, followUpStatement } from '../lifecycle/follow-up-statement';
 
 export type NamedFacts = Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
@@ -24,10 +26,14 @@ export async function namingStyleOf(groupId: number | null | undefined): Promise
 export function releaseFactsOf(release: FactsSubject, record: BookRecord & { title: string }, maxNameLength?: number, style?: Partial<NamingStyle>): NamedFacts {
   const { group, source, proofUrl } = release.options;
   const statement = followUpStatement(release);
-  const year = record.year ?? Number(release.releaseDate.slice(0, 4));
+  // Rule 5.0: a scan is named with the original edition's year and publisher, a digital release with its own.
+  const scan = source === 'SCAN';
+  const year = (scan ? record.originalYear : undefined) ?? record.year ?? Number(release.releaseDate.slice(0, 4));
+  const publisher = (scan ? record.originalPublisher : undefined) ?? record.publisher;
+  const { kind, issue } = kindOf(release.options, record);
   const name = buildReleaseName({
     authors: record.authors,
-    publisher: record.publisher,
+    publisher,
     title: record.title,
     edition: record.edition,
     year,
@@ -35,6 +41,8 @@ export function releaseFactsOf(release: FactsSubject, record: BookRecord & { tit
     source,
     format: record.format,
     group,
+    kind,
+    issue,
     extraTags: extraTagsOf(release),
     style,
     maxLength: maxNameLength,
@@ -44,7 +52,8 @@ export function releaseFactsOf(release: FactsSubject, record: BookRecord & { tit
     title: record.title,
     subtitle: record.subtitle,
     authors: record.authors,
-    publisher: record.publisher,
+    publisher,
+    issue: issueTag(issue),
     publishDate: record.publishDate,
     year,
     releaseDate: release.releaseDate,
@@ -57,4 +66,12 @@ export function releaseFactsOf(release: FactsSubject, record: BookRecord & { tit
     proofUrl,
     group,
   };
+}
+
+const KIND_OF_REQUEST: Record<ReleaseKind, BookKind> = { EBOOK: 'book', MAGAZINE: 'magazine', COMIC: 'comic', MANGA: 'manga' };
+
+/** The kind asked for, else the one the file declares; an issue number only for magazines, comics and manga. */
+function kindOf(options: Pick<ReleaseOptions, 'kind' | 'issue'>, record: Pick<BookRecord, 'kind' | 'issue'>): { kind: BookKind; issue?: string } {
+  const kind = options.kind ? KIND_OF_REQUEST[options.kind] : (record.kind ?? 'book');
+  return { kind, issue: kind === 'book' ? undefined : (options.issue ?? record.issue) };
 }

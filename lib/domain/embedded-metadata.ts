@@ -1,3 +1,5 @@
+import type { BookKind } from './naming-style';
+
 /** What an eBook file says about itself, normalised across formats. */
 export const BOOK_FORMATS = ['epub', 'pdf', 'mobi', 'azw3', 'prc', 'cbz'] as const;
 export type BookFormat = (typeof BOOK_FORMATS)[number];
@@ -21,6 +23,8 @@ export interface EmbeddedMetadata {
   identifiers: { type: string; value: string }[];
   series?: string;
   seriesIndex?: string;
+  /** A magazine, comic or manga as the file declares it (ComicInfo.xml); a plain book when absent. */
+  kind?: Exclude<BookKind, 'book'>;
   description?: string;
   pages?: number;
 }

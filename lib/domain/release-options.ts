@@ -12,6 +12,11 @@ export const UNSUPPORTED_TYPES: Record<Exclude<ReleaseType, 'EBOOK'>, string> = 
   GAME: 'GAME releases need ISO/RAR packing and their own naming rules, which are not built yet',
 };
 export const SOURCES = ['RETAIL', 'SCAN', 'HYBRID'] as const;
+/** What kind of eBook release (rules 5.1-5.3); guessed from the book's metadata when not given. */
+export const RELEASE_KINDS = ['EBOOK', 'MAGAZINE', 'COMIC', 'MANGA'] as const;
+export type ReleaseKind = (typeof RELEASE_KINDS)[number];
+/** An issue or volume number: "3", "03", "No. 3", "NR03". */
+export const issueSchema = z.string().trim().max(20).regex(/\d/, 'an issue or volume number such as 3 or NR03');
 export type Source = (typeof SOURCES)[number];
 
 /** Follow-up releases the rules define; each fixes an earlier release and says why in its NFO. */
@@ -36,6 +41,9 @@ export const metadataOverridesSchema = z
     edition: z.string().trim().min(1).max(60),
     description: z.string().trim().max(4000),
     publishDate: z.string().trim().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'YYYY, YYYY-MM or YYYY-MM-DD'),
+    /** The first edition's year and publisher, which a SCAN is named with (rule 5.0). */
+    originalYear: z.number().int().min(1400).max(2100),
+    originalPublisher: z.string().trim().min(1).max(200),
   })
   .partial()
   .strict();
@@ -66,6 +74,8 @@ export const releaseOptionsSchema = z
       .toUpperCase()
       .pipe(z.enum(RELEASE_TYPES))
       .default('EBOOK'),
+    kind: z.string().trim().toUpperCase().pipe(z.enum(RELEASE_KINDS)).optional(),
+    issue: issueSchema.optional(),
     /** Checked against the rule's allowed sizes when the release is requested. */
     volumeSizeMb: z.number().int().positive().optional(),
     ruleId: z.number().int().positive().optional(),

@@ -85,6 +85,7 @@ export class OpenLibraryProvider implements BookProvider {
       publisher: cleanText(doc.publisher?.[0]),
       publishedDate: doc.first_publish_year ? String(doc.first_publish_year) : undefined,
       year: doc.first_publish_year,
+      originalYear: doc.first_publish_year,
       language: normalizeLanguage(doc.language?.[0]),
       isbn13,
       isbn10: isbn13 ? toIsbn10(isbn13) : undefined,

@@ -10,6 +10,8 @@ export interface ProviderRecord {
   /** As given: "2001", "2001-05", "2001-05-03", "October 1, 1988". */
   publishedDate?: string;
   year?: number;
+  /** The work's first publication year where the catalogue knows it (a SCAN's year, rule 5.0). */
+  originalYear?: number;
   /** ISO 639-1. */
   language?: string;
   isbn13?: string;

@@ -47,6 +47,7 @@ export function renderNfo(given: ReleaseFacts): string {
   const info = [
     ...field('Title', facts.title),
     ...field('Subtitle', facts.subtitle),
+    ...field('Issue', facts.issue),
     ...field('Author', facts.authors.join(', ')),
     ...field('Publisher', facts.publisher),
     ...field('Publish date', facts.publishDate ?? String(facts.year)),

@@ -6,6 +6,8 @@ export interface ReleaseFacts {
   name: string;
   title: string;
   subtitle?: string;
+  /** A magazine's, comic's or manga's issue or volume: `NR03`. */
+  issue?: string;
   authors: string[];
   publisher?: string;
   /** The book's publication date as known (YYYY, YYYY-MM or YYYY-MM-DD). */
