@@ -21,6 +21,7 @@ export function publishedFacts(facts: ReleaseFacts): ReleaseFacts {
     authors: facts.authors.map(asPublished),
     publisher: optional(facts.publisher),
     languageName: asPublished(facts.languageName),
+    issue: optional(facts.issue),
     isbn: optional(facts.isbn),
     description: optional(facts.description),
     proofUrl: optional(facts.proofUrl),
