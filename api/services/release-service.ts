@@ -5,7 +5,7 @@ import type { Config } from '../../lib/config';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { stableStringify } from '../../lib/stable-json';
-import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule } from '../../db/models';
+import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule, Upload } from '../../db/models';
 import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
 import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
@@ -15,6 +15,7 @@ import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-opti
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { GroupService } from './group-service';
+import { refuseOutrankedSource } from './dupe-policy';
 import { assertAllExist } from './references';
 import type { UploadService } from './upload-service';
 
@@ -61,7 +62,7 @@ export class ReleaseService {
     if (existing) return { release: existing, created: false };
 
     const resolved = await this.resolveOptions(actor, options);
-    await this.refuseDupe(upload.sha256, resolved, options);
+    await this.refuseDupe(upload, resolved, options);
     const id = randomUUID();
     let release: Release;
     try {
@@ -108,8 +109,15 @@ export class ReleaseService {
    * the same group and rule with the same naming options would get the name of a release that is
    * live or published, so it is refused naming that release. (Two such requests racing past this
    * check are caught when the second claims the name at pack time: it fails, touching nothing.)
+   * The dupe order (dupe-policy.ts) is checked first: a SCAN or HYBRiD of a book with a better
+   * release is refused naming that one, even when a worse release of the same name exists too.
    */
-  private async refuseDupe(sha256: string, resolved: { groupId: number; ruleId: number | null }, options: ReleaseOptions): Promise<void> {
+  private async refuseDupe(upload: Pick<Upload, 'sha256' | 'metadata'>, resolved: { groupId: number; ruleId: number | null }, options: ReleaseOptions): Promise<void> {
+    await refuseOutrankedSource(upload, options);
+    await this.refuseSameName(upload.sha256, resolved, options);
+  }
+
+  private async refuseSameName(sha256: string, resolved: { groupId: number; ruleId: number | null }, options: ReleaseOptions): Promise<void> {
     const candidates = await Release.query()
       .select('releases.*')
       .join('uploads', 'uploads.id', 'releases.uploadId')

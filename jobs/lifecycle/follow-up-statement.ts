@@ -1,5 +1,6 @@
 import type { Release } from '../../db/models';
 import { NFO_ONLY_KINDS } from '../../lib/domain/release-options';
+import { INTERNAL_TAG, isInternal } from '../../lib/domain/internal-release';
 
 /** Whether the release publishes only an NFO (NFOFiX, DiRFiX): it packs no book. */
 export function isNfoOnly(release: Pick<Release, 'followUpKind'>): boolean {
@@ -15,7 +16,9 @@ export function followUpStatement(release: Pick<Release, 'followUpKind' | 'follo
   return `${release.followUpKind} of ${release.followsName ?? 'an earlier release'}. Reason: ${release.followUpReason ?? 'not given'}`;
 }
 
-/** The name tags a release carries between SOURCE and FORMAT: the requested ones, then its follow-up kind. */
+/** The name tags a release carries between SOURCE and FORMAT: the requested ones, iNTERNAL, then its follow-up kind. */
 export function extraTagsOf(release: Pick<Release, 'options' | 'followUpKind'>): string[] {
-  return [...(release.options.extraTags ?? []), ...(release.followUpKind ? [release.followUpKind] : [])];
+  const requested = release.options.extraTags ?? [];
+  const internal = release.options.internal && !isInternal({ extraTags: requested }) ? [INTERNAL_TAG] : [];
+  return [...requested, ...internal, ...(release.followUpKind ? [release.followUpKind] : [])];
 }

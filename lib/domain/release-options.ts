@@ -86,6 +86,8 @@ export const releaseOptionsSchema = z
     tieIn: tieInSchema.optional(),
     proofUrl: proofUrlSchema.optional(),
     extraTags: z.array(extraTagSchema).max(5).optional(),
+    /** An iNTERNAL release (the tag goes into its name): the dupe order does not apply to it. */
+    internal: z.boolean().optional(),
     /** Pack even when the release name breaks a rule (admins only). */
     force: z.boolean().default(false),
   })
