@@ -5,6 +5,7 @@ import * as m003 from './003_release_management';
 import * as m004 from './004_release_name_owner';
 import * as m005 from './005_group_naming_style';
 import * as m006 from './006_release_lifecycle';
+import * as m007 from './007_release_zip_prefixes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_release_name_owner': m004,
   '005_group_naming_style': m005,
   '006_release_lifecycle': m006,
+  '007_release_zip_prefixes': m007,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,7 +1,8 @@
 import { Group, NfoTemplate, Release } from '../../db/models';
 import type { BookRecord } from '../metadata/book-record';
 import type { EnrichedBook } from '../enrich/merge';
-import { planRelease, ReleasePlan } from '../pack/engine/release-plan';
+import { planReleaseNamed, ReleasePlan } from '../pack/engine/release-plan';
+import { freeZipVariant, zipYearOf } from '../pack/zip-prefixes';
 import { renderNfoTemplate } from '../pack/engine/nfo-template';
 import { validateReleaseName } from '../pack/engine/release-name';
 import { VolumePlanError } from '../pack/engine/volume-plan';
@@ -11,7 +12,7 @@ import { isNfoOnly } from './follow-up-statement';
 import { DEFAULT_REVIEW_POLICY, ReviewReason, reviewReasonsOf } from './review-reasons';
 
 /** A release as planned, or a request not yet stored: what its preview depends on. */
-export type PreviewSubject = FactsSubject & Pick<Release, 'ruleId' | 'nfoTemplateId' | 'groupId'>;
+export type PreviewSubject = FactsSubject & Pick<Release, 'ruleId' | 'nfoTemplateId' | 'groupId'> & { id?: string };
 
 export interface RuleCheck {
   check: string;
@@ -53,13 +54,17 @@ export async function previewRelease(subject: PreviewSubject, enriched: Enriched
   check('dirname-rules', nameProblems.map((p) => p.message));
   let plan: ReleasePlan | undefined;
   try {
-    plan = planRelease({
-      sizeBytes: isNfoOnly(subject) ? 0 : sizeBytes,
-      facts,
-      limits,
-      volumeSizeMb: subject.options.volumeSizeMb,
-      renderNfo: template ? (f) => renderNfoTemplate(template.body, f, limits.nfoWidth) : undefined,
-    });
+    plan = await planReleaseNamed(
+      {
+        sizeBytes: isNfoOnly(subject) ? 0 : sizeBytes,
+        facts,
+        limits,
+        volumeSizeMb: subject.options.volumeSizeMb,
+        renderNfo: template ? (f) => renderNfoTemplate(template.body, f, limits.nfoWidth) : undefined,
+      },
+      // The zip names the pack job would claim now (their prefixes unique within the year).
+      (prefixOf) => freeZipVariant(subject.id, zipYearOf(subject), prefixOf),
+    );
     check('volume-plan', []);
     check('texts', plan.textProblems);
   } catch (err) {

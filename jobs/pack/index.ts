@@ -14,6 +14,7 @@ import { isNfoOnly } from '../lifecycle/follow-up-statement';
 import { bookRecordOf, ruleOf } from './release-rule';
 import { claimReleaseName, discardFailedRelease } from './release-ownership';
 import { VolumePlanError } from './engine/volume-plan';
+import { claimZipVariant, releaseZipPrefix, zipYearOf } from './zip-prefixes';
 
 export const packPayload = z.object({ releaseId: z.string().uuid() }).strict();
 export type PackPayload = z.infer<typeof packPayload>;
@@ -71,6 +72,7 @@ export const packJob = defineJob<PackPayload>({
         renderNfo: template ? (f) => renderNfoTemplate(template.body, f, limits.nfoWidth) : undefined,
         facts,
         adoptExisting,
+        chooseZipVariant: (prefixOf) => claimZipVariant(releaseId, zipYearOf(release), prefixOf),
         onProgress: (fraction) => {
           if (fraction - reported < PROGRESS_STEP && fraction < 1) return;
           reported = fraction;
@@ -98,6 +100,7 @@ export const packJob = defineJob<PackPayload>({
   async onFinalFailure({ releaseId }, reason, { config }) {
     await failRelease(releaseId, 'pack', reason);
     await discardFailedRelease(config, releaseId);
+    await releaseZipPrefix(releaseId);
   },
 });
 

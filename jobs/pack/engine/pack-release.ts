@@ -10,7 +10,7 @@ import { ChecksumStream } from '../../../lib/checksum-stream';
 import { encodeCp437 } from './cp437';
 import type { RuleLimits } from '../../../lib/domain/rule-limits';
 import type { ReleaseFacts } from './release-facts';
-import { planRelease } from './release-plan';
+import { ChooseZipVariant, planReleaseNamed } from './release-plan';
 import { crcHex, renderSfv } from './sfv';
 
 export const INCOMING_DIR = '.incoming';
@@ -34,6 +34,8 @@ export interface PackInput {
   renderNfo?: (facts: ReleaseFacts) => string;
   /** A rerun of the release that already owns this name: an identical published folder is its own. */
   adoptExisting?: boolean;
+  /** Picks the zip name variant from each variant's prefix (unique within the year); the classic names when not given. */
+  chooseZipVariant?: ChooseZipVariant;
 }
 
 export interface PackedFile {
@@ -66,7 +68,10 @@ export class PackError extends Error {}
 export async function packRelease(input: PackInput): Promise<PackResult> {
   const size = input.sourcePath ? (await fsp.stat(input.sourcePath)).size : 0;
   const name = input.facts.name;
-  const planned = planRelease({ sizeBytes: size, facts: input.facts, limits: input.limits, volumeSizeMb: input.volumeSizeMb, renderNfo: input.renderNfo });
+  const planned = await planReleaseNamed(
+    { sizeBytes: size, facts: input.facts, limits: input.limits, volumeSizeMb: input.volumeSizeMb, renderNfo: input.renderNfo },
+    input.chooseZipVariant,
+  );
   if (planned.textProblems.length) throw new PackError(`the release texts break the rule: ${planned.textProblems.join('; ')}`);
   const { facts, zipNames, nfoName, dizTexts, partNames, volumes: plan } = planned;
   const nfo = encodeCp437(planned.nfoText);

@@ -16,6 +16,8 @@ export interface PlanInput {
   volumeSizeMb?: number;
   limits?: RuleLimits;
   renderNfo?: (facts: ReleaseFacts) => string;
+  /** Which of the release's zip name variants to use (volume-names.ts); the classic one when not given. */
+  zipVariant?: number;
 }
 
 /** Everything a release folder will hold, decided before a byte is written (the packer and the preview share it). */
@@ -49,7 +51,7 @@ export function planRelease(input: PlanInput): ReleasePlan {
   const facts: ReleaseFacts = { ...input.facts, sizeBytes: size, volumes: volumes.volumes, volumeSizeMb: volumes.volumeSizeMb };
   const nfoText = renderNfo(facts);
   const dizTexts = Array.from({ length: volumes.volumes }, (_, i) => renderDiz(facts, i + 1));
-  const { zips, nfo } = volumeFileNames({ group: facts.group, title: facts.title, year: facts.year, format: facts.format, volumes: volumes.volumes });
+  const { zips, nfo } = zipNamesOf(facts, input.zipVariant ?? 0);
   const bookName = bookFileName(facts.name, facts.format, volumes.volumes);
   return {
     name: facts.name,
@@ -62,4 +64,19 @@ export function planRelease(input: PlanInput): ReleasePlan {
     partNames: size > 0 ? zips.map((_, i) => partFileName(bookName, i + 1, volumes.volumes)) : [],
     textProblems: [...nfoProblems(nfoText, limits), ...dizProblems(dizTexts[dizTexts.length - 1], limits)],
   };
+}
+
+/** Chooses a zip name variant from each variant's prefix (the pack claims one, a preview looks one up). */
+export type ChooseZipVariant = (prefixOf: (variant: number) => string) => Promise<number>;
+
+/** planRelease with the zip names of the variant `choose` picks (the classic ones without it). */
+export async function planReleaseNamed(input: Omit<PlanInput, 'zipVariant'>, choose?: ChooseZipVariant): Promise<ReleasePlan> {
+  const classic = planRelease(input);
+  const zipVariant = choose ? await choose((variant) => zipNamesOf(classic.facts, variant).prefix) : 0;
+  return zipVariant ? planRelease({ ...input, zipVariant }) : classic;
+}
+
+/** The zip and NFO names of a planned release in one of its variants. */
+export function zipNamesOf(facts: ReleaseFacts, variant: number) {
+  return volumeFileNames({ group: facts.group, title: facts.title, year: facts.year, format: facts.format, volumes: facts.volumes, variant });
 }

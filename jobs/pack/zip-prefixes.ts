@@ -1,0 +1,56 @@
+import { Release } from '../../db/models';
+import { ZIP_VARIANTS } from './engine/volume-names';
+
+/**
+ * Rule 3.0: zip names unique within the year. Each release records the prefix its zip names start
+ * with (release_zip_prefixes, one row per release); a release takes the first variant of its names
+ * whose prefix no other release of the year holds. Its own row never counts against it, so a
+ * rerun (or the preview of a stored release) finds the same variant again.
+ */
+const TABLE = 'release_zip_prefixes';
+const CLAIM_ATTEMPTS = 5;
+
+export type PrefixOf = (variant: number) => string;
+
+/** The variant a release would get now (reads only; `releaseId` undefined for a request not yet stored). */
+export async function freeZipVariant(releaseId: string | undefined, year: number, prefixOf: PrefixOf): Promise<number> {
+  const rows: { prefix: string }[] = await Release.knex()(TABLE)
+    .where({ year })
+    .modify((q) => (releaseId ? q.whereNot({ releaseId }) : q))
+    .select('prefix');
+  const taken = new Set(rows.map((r) => r.prefix));
+  for (let variant = 0; variant < ZIP_VARIANTS; variant++) if (!taken.has(prefixOf(variant))) return variant;
+  throw new Error(`all ${ZIP_VARIANTS} zip name variants of ${prefixOf(0)} are taken in ${year}`);
+}
+
+/**
+ * Records the release's prefix and returns its variant. Two releases claiming the same prefix at
+ * once: the unique (year, prefix) key lets one win, the other looks again.
+ */
+export async function claimZipVariant(releaseId: string, year: number, prefixOf: PrefixOf): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const variant = await freeZipVariant(releaseId, year, prefixOf);
+    const row = { releaseId, year, prefix: prefixOf(variant) };
+    try {
+      await Release.transaction(async (trx) => {
+        const own = await trx(TABLE).where({ releaseId }).first();
+        if (own?.year === row.year && own.prefix === row.prefix) return;
+        await trx(TABLE).where({ releaseId }).delete();
+        await trx(TABLE).insert(row);
+      });
+      return variant;
+    } catch (err) {
+      if (attempt >= CLAIM_ATTEMPTS || !/unique|duplicate|deadlock/i.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+/** Gives a release's prefix back (a release that failed for good publishes no zips). */
+export async function releaseZipPrefix(releaseId: string): Promise<void> {
+  await Release.knex()(TABLE).where({ releaseId }).delete();
+}
+
+/** The year zip names must be unique within: the release's own (release date) year. */
+export function zipYearOf(release: { releaseDate: string }): number {
+  return Number(release.releaseDate.slice(0, 4));
+}
