@@ -1,5 +1,6 @@
 import busboy from 'busboy';
 import type { Request } from 'express';
+import type { Readable } from 'node:stream';
 import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../lib/errors';
 import { discard, ReceivedFile, receiveToPartial } from '../lib/file-store';
 
@@ -11,10 +12,17 @@ export interface MultipartFile extends ReceivedFile {
   originalName: string;
 }
 
+const ignoreError = () => {};
+
 /**
  * Streams the single file of a multipart/form-data request (field `file`) to disk, never holding
  * it in memory. Oversize requests are refused from Content-Length before reading, or as soon as
  * the limit is crossed while streaming.
+ *
+ * Every stream involved (request, parser, each part) has an error listener from the moment it
+ * exists, so a truncated body or a vanished client can only end in a rejection. The promise
+ * settles after the received file is written completely or removed: a failed request leaves no
+ * partial file and no open descriptor behind.
  */
 export function receiveMultipartFile(req: Request, dir: string, maxBytes: number): Promise<MultipartFile> {
   if (!req.is('multipart/form-data')) {
@@ -33,17 +41,29 @@ export function receiveMultipartFile(req: Request, dir: string, maxBytes: number
       return reject(new ValidationError('Malformed multipart request'));
     }
     let receiving: Promise<MultipartFile> | undefined;
-    let settled = false;
+    let failure: AppError | undefined;
+    let received = false;
+
     const fail = (err: unknown) => {
-      if (settled) return;
-      settled = true;
+      if (failure || received) return;
+      failure = err instanceof AppError ? err : new ValidationError('Malformed multipart request');
       // Stop reading; the route answers with Connection: close so the rest is never consumed.
       req.unpipe(parser);
-      reject(err instanceof AppError ? err : new ValidationError('Malformed multipart request'));
+      // Destroys the part being read, which ends its write pipeline and removes the partial file.
+      parser.destroy();
+      const rejectWithFailure = () => reject(failure);
+      if (!receiving) return rejectWithFailure();
+      receiving.then((file) => discard(file.tempPath), ignoreError).then(rejectWithFailure, rejectWithFailure);
     };
 
-    parser.on('file', (field, stream, info) => {
-      if (field !== 'file' || receiving) {
+    req.on('error', fail);
+    req.on('close', () => {
+      if (!req.complete) fail(new AppError(400, 'REQUEST_ABORTED', 'The upload was aborted by the client'));
+    });
+    parser.on('error', fail);
+    parser.on('file', (field: string, stream: Readable, info: busboy.FileInfo) => {
+      stream.on('error', ignoreError);
+      if (field !== 'file' || receiving || failure) {
         stream.resume();
         return;
       }
@@ -51,20 +71,15 @@ export function receiveMultipartFile(req: Request, dir: string, maxBytes: number
       receiving = receiveToPartial(stream, dir, maxBytes).then((file) => ({ ...file, originalName }));
       receiving.catch(fail);
     });
-    parser.on('error', fail);
     parser.on('close', () => {
-      if (settled) return;
+      if (failure) return;
       if (!receiving) return fail(new ValidationError('No file in the request: send it in a field named "file"'));
-      receiving.then(
-        (file) => {
-          if (settled) return void discard(file.tempPath);
-          settled = true;
-          resolve(file);
-        },
-        fail,
-      );
+      receiving.then((file) => {
+        if (failure) return;
+        received = true;
+        resolve(file);
+      }, fail);
     });
-    req.on('aborted', () => fail(new AppError(400, 'REQUEST_ABORTED', 'The upload was aborted by the client')));
     req.pipe(parser);
   });
 }

@@ -19,13 +19,24 @@ export interface ReceivedFile {
  * failure. Callers publish it with `publish` (a rename, so readers never see half a file).
  */
 export async function receiveToPartial(source: Readable, dir: string, maxBytes: number): Promise<ReceivedFile> {
+  // Until the pipeline below owns the source, its error must not go unhandled (the pipeline
+  // still sees it: a destroyed source makes it fail).
+  source.on('error', () => {});
   const partialDir = path.join(dir, PARTIAL_DIR);
-  await fsp.mkdir(partialDir, { recursive: true });
+  try {
+    await fsp.mkdir(partialDir, { recursive: true });
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
   const tempPath = path.join(partialDir, randomUUID());
   const meter = new ChecksumStream(maxBytes);
+  const out = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640 });
   try {
-    await pipeline(source, meter, fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640 }));
+    await pipeline(source, meter, out);
   } catch (err) {
+    // The file may still be opening: remove it only once its descriptor is closed.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await fsp.rm(tempPath, { force: true });
     throw err;
   }

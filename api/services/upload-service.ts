@@ -24,14 +24,16 @@ export class UploadService {
   ) {}
 
   async register(user: User, file: ReceivedFile & { originalName: string }): Promise<RegisteredUpload> {
-    const existing = await Upload.query().findOne({ userId: user.id, sha256: file.sha256 });
-    if (existing) {
-      await discard(file.tempPath);
-      return { upload: existing, duplicate: true };
-    }
     const id = randomUUID();
     const finalPath = uploadPath(this.config, id);
-    await publish(file.tempPath, finalPath);
+    try {
+      const existing = await Upload.query().findOne({ userId: user.id, sha256: file.sha256 });
+      if (existing) return { upload: existing, duplicate: true };
+      await publish(file.tempPath, finalPath);
+    } finally {
+      // Whatever happened, the received file is either published or gone.
+      await discard(file.tempPath);
+    }
     let upload: Upload;
     try {
       upload = await Upload.query().insertAndFetch({

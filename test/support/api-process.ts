@@ -1,0 +1,59 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { exited, waitFor } from './worker-process';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface ApiProcess {
+  child: ChildProcess;
+  port: number;
+  /** Everything the process wrote to stdout and stderr. */
+  output: string[];
+  /** Open file descriptors of the process, from /proc. */
+  openFds(): number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The real API process (api/main.ts, compiled on the fly by @swc-node/register so it always runs
+ * the current sources) with the test's environment, ready once /health answers.
+ */
+export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'api/main.ts')], {
+    cwd: ROOT,
+    env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout.on('data', (d) => output.push(String(d)));
+  child.stderr.on('data', (d) => output.push(String(d)));
+  await waitFor(
+    'the API process to answer /health',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`API process exited: ${output.join('')}`);
+      return fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status < 500, () => false);
+    },
+    60_000,
+  );
+  return {
+    child,
+    port,
+    output,
+    openFds: () => fs.readdirSync(`/proc/${child.pid}/fd`).length,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}
