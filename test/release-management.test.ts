@@ -88,7 +88,7 @@ describe('releases against stored rules and templates', () => {
     expect(res.status).toBe(200);
     expect(res.body.validation).toMatchObject({ releaseId: release.id, rule: { id: ruleId, section: 'EBOOK', year: 2022 }, passed: true });
     expect(res.body.validation.checks.map((c: { check: string }) => c.check)).toEqual([
-      'dirname-length', 'dirname-rules', 'format', 'layout', 'zip-names', 'volume-count', 'volume-size', 'nfo', 'diz', 'zip-contents',
+      'dirname-length', 'dirname-rules', 'format', 'layout', 'zip-names', 'volume-count', 'volume-size', 'nfo', 'nfo-creator', 'diz', 'zip-contents',
     ]);
 
     const dir = path.join(app.config.storage.releasesDir, release.name);

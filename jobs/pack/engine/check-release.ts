@@ -5,7 +5,7 @@ import type { BookFormat } from '../../../lib/domain/embedded-metadata';
 import { decodeCp437 } from './cp437';
 import { validateReleaseName } from './release-name';
 import type { RuleLimits } from '../../../lib/domain/rule-limits';
-import { dizProblems, nfoProblems } from './text-checks';
+import { dizProblems, nfoCreatorProblems, nfoProblems } from './text-checks';
 
 export interface RuleCheck {
   check: string;
@@ -65,6 +65,7 @@ export async function checkPublishedRelease(release: PublishedRelease, limits: R
     // Measured on the published bytes themselves, as the packer measured them before writing.
     const nfo = await fsp.readFile(path.join(release.dir, nfos[0]));
     add('nfo', nfoProblems(nfo, limits), `at most ${limits.nfoWidth} columns`);
+    add('nfo-creator', nfoCreatorProblems(nfo), 'states the author or publisher');
   }
   if (dizs.length === 1) {
     const diz = await fsp.readFile(path.join(release.dir, dizs[0]));

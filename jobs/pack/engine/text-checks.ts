@@ -48,3 +48,12 @@ export function dizProblems(text: Cp437Text, limits: Pick<RuleLimits, 'dizWidth'
   if (!/DISK: ?\[\d{2}\/\d{2}\]/.test(decodeCp437(bytes))) problems.push('the DIZ does not show the disk counter DISK: [xx/NN]');
   return problems;
 }
+
+/** A labelled Author or Publisher line with a value ("Author....: X", "│ PUBLISHER : X", "Authors: X"). */
+const CREATOR_LINE = /(?:^|[^A-Za-z])(?:authors?|publishers?)\b[ .:_·-]*:[ .]*[^\s│║█▌▐]/im;
+
+/** The rules want the NFO to state the author or publisher; empty when a labelled line gives one. */
+export function nfoCreatorProblems(text: Cp437Text): string[] {
+  const decoded = typeof text === 'string' ? text : decodeCp437(text);
+  return CREATOR_LINE.test(decoded) ? [] : ['the NFO has no Author or Publisher line'];
+}
