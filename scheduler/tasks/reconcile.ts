@@ -54,10 +54,15 @@ export async function reconcile(config: Config, queue: JobQueue, options: Reconc
   };
 }
 
-/** A release still in flight whose jobs are all gone, or whose flow has failed, is failed with the reason. */
+/**
+ * A release in flight (not settled, not waiting in review) whose step jobs are all gone, or one of
+ * whose step jobs has failed, is failed with the reason. (The flow is enrich <- inspect; the pack
+ * job is enqueued by enrich, so "all gone" means none of the three exists.)
+ */
 async function failStrandedReleases(queue: JobQueue, createdBefore: Date): Promise<{ id: string; reason: string }[]> {
   const failed: { id: string; reason: string }[] = [];
-  const inFlight = await Release.query().whereNotIn('state', [...SETTLED_STATES]).where('createdAt', '<', createdBefore);
+  // A release in review waits for a person with no job in Redis: nothing is stranded there.
+  const inFlight = await Release.query().whereNotIn('state', [...SETTLED_STATES, 'review']).where('createdAt', '<', createdBefore);
   for (const release of inFlight) {
     const views = await Promise.all(STEPS.map(([, queueName, name]) => queue.getJobView(queueName, jobIds.releaseStep(name, release.id))));
     const failedStep = STEPS.findIndex((_, i) => views[i]?.state === 'failed');
