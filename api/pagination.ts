@@ -1,12 +1,15 @@
 import type { QueryBuilder, Model, Page } from 'objection';
 import { z } from 'zod';
+import { intText } from '../lib/strict-numbers';
 
 export const MAX_PAGE_SIZE = 100;
+/** Far beyond any real list, and small enough that the row offset stays an exact integer everywhere. */
+export const MAX_PAGE = 1_000_000;
 
 /** `?page=&pageSize=` on every list, 1-based. */
 export const pageQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+  page: intText(1, MAX_PAGE).default('1'),
+  pageSize: intText(1, MAX_PAGE_SIZE).default('20'),
 });
 export type PageQuery = z.infer<typeof pageQuery>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idText } from './strict-numbers';
 
 export interface RuntimeSetting {
   category: 'providers' | 'pack';
@@ -10,8 +11,10 @@ export interface RuntimeSetting {
   description: string;
 }
 
-const apiKey = z.string().trim().min(1).max(500);
-const id = z.coerce.number().int().positive().transform(String);
+// Keys travel in HTTP headers and query strings: printable ASCII only, no blanks or control characters.
+const apiKey = z.string().trim().min(1).max(500).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without blanks');
+// An id as a JSON number or digits; `1e308`, `1.5` or `0x1` are refused, not stored.
+const id = z.union([z.number(), z.string()]).pipe(z.coerce.string().pipe(idText)).transform(String);
 
 /** Every setting an admin can change at run time; anything else is refused. */
 export const RUNTIME_SETTINGS = {

@@ -26,8 +26,8 @@ export function configurationRoutes({ services, authenticate }: ApiContext): Rou
     })
     .put(requirePermission('configurations', 'WRITE'), async (req, res) => {
       const key = keyOf(req.params);
-      const { value } = parseInput(setBody, req.body);
-      const valid = parseInput(z.object({ value: RUNTIME_SETTINGS[key].schema }), { value }).value;
+      const { value } = parseInput(setBody, req.body, key);
+      const valid = parseInput(z.object({ value: RUNTIME_SETTINGS[key].schema }), { value }, key).value;
       res.json({ configuration: await services.settings.set(key, valid, actorOf(req).user.id) });
     })
     .delete(requirePermission('configurations', 'DELETE'), async (req, res) => {

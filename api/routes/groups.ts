@@ -1,18 +1,20 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { idNumber, intNumber } from '../../lib/strict-numbers';
 import type { ApiContext } from '../context';
 import { AUTHOR_SEPARATORS, EBOOK_TAGS, TAG_CASES } from '../../lib/domain/naming-style';
 import { crudRoutes } from './crud';
 
-const ids = z.array(z.number().int().positive()).max(500);
-const nullableId = z.number().int().positive().nullable();
+const ids = z.array(idNumber).max(500);
+const nullableId = idNumber.nullable();
+const volumeSizeMb = intNumber(1, 10_000).nullable();
 const createBody = z
   .object({
     tag: z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, '2 to 20 letters or digits (the scene group tag)'),
     name: z.string().trim().min(1).max(100),
     nfoTemplateId: nullableId.default(null),
     ruleId: nullableId.default(null),
-    volumeSizeMb: z.number().int().positive().nullable().default(null),
+    volumeSizeMb: volumeSizeMb.default(null),
     memberIds: ids.default([]),
     destinationIds: ids.default([]),
     authorSeparator: z.enum(AUTHOR_SEPARATORS).default('.'),
@@ -30,7 +32,7 @@ const updateBody = z
     name: createBody.shape.name,
     nfoTemplateId: nullableId,
     ruleId: nullableId,
-    volumeSizeMb: z.number().int().positive().nullable(),
+    volumeSizeMb,
     memberIds: ids,
     destinationIds: ids,
     authorSeparator: z.enum(AUTHOR_SEPARATORS),

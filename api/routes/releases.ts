@@ -5,20 +5,20 @@ import { RELEASE_TYPES, releaseOptionsSchema } from '../../lib/domain/release-op
 import { methodNotAllowed } from '../middleware/errors';
 import { actorOf, requirePermission } from '../middleware/authorize';
 import { pageQuery } from '../pagination';
-import { uuidParam } from '../params';
+import { isoDateText, uuidParam } from '../params';
+import { idText } from '../../lib/strict-numbers';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
 const requestBody = z.object({ uploadId: z.string().uuid(), options: releaseOptionsSchema }).strict();
-const distributionParams = z.object({ id: z.string().uuid(), destinationId: z.coerce.number().int().positive() });
-const day = z.coerce.date();
+const distributionParams = z.object({ id: z.string().uuid(), destinationId: idText });
 const listQuery = pageQuery.extend({
   type: z.string().toUpperCase().pipe(z.enum(RELEASE_TYPES)).optional(),
   state: z.enum(RELEASE_STATES).optional(),
   group: z.string().trim().max(20).optional(),
-  userId: z.coerce.number().int().positive().optional(),
-  from: day.optional(),
-  to: day.optional(),
+  userId: idText.optional(),
+  from: isoDateText.optional(),
+  to: isoDateText.optional(),
   q: z.string().trim().min(1).max(200).optional(),
   sort: z.enum(['createdAt', '-createdAt', 'name', '-name', 'state', '-state', 'updatedAt', '-updatedAt']).default('-createdAt'),
 });

@@ -8,17 +8,20 @@ import { methodNotAllowed } from '../middleware/errors';
 import { requirePermission } from '../middleware/authorize';
 import { receiveMultipartFile } from '../multipart';
 import { parseInput } from '../validate';
+import { intNumber, intText } from '../../lib/strict-numbers';
 import type { ApiContext } from '../context';
 import { crudRoutes } from './crud';
 
 const MAX_RULES_FILE_BYTES = 256 * 1024;
 const section = z.string().trim().toUpperCase().pipe(z.enum(RELEASE_TYPES));
-const year = z.coerce.number().int().min(1990).max(2100);
+const YEARS = [1990, 2100] as const;
+const year = intNumber(...YEARS);
+const yearText = intText(...YEARS);
 const scene = z.string().trim().min(1).max(60);
 const createBody = z
   .object({ section, year, scene, title: z.string().trim().min(1).max(200), body: z.string().max(MAX_RULES_FILE_BYTES), limits: ruleLimitsSchema })
   .strict();
-const importQuery = z.object({ section: section.optional(), year: year.optional(), scene: scene.optional(), title: z.string().trim().min(1).max(200).optional() });
+const importQuery = z.object({ section: section.optional(), year: yearText.optional(), scene: scene.optional(), title: z.string().trim().min(1).max(200).optional() });
 
 export function ruleRoutes({ config, services, authenticate }: ApiContext): Router {
   return crudRoutes({
@@ -26,7 +29,7 @@ export function ruleRoutes({ config, services, authenticate }: ApiContext): Rout
     one: 'rule',
     many: 'rules',
     service: services.rules,
-    filters: z.object({ section: section.optional(), year: year.optional() }),
+    filters: z.object({ section: section.optional(), year: yearText.optional() }),
     create: createBody,
     update: createBody.partial().strict(),
     authenticate,
