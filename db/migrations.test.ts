@@ -1,4 +1,6 @@
-import { createDatabase, migrateLatest } from './knex';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createDatabase, Database, migrateLatest } from './knex';
 import { createTestEnv, TestEnv } from '../test/support/test-env';
 
 /** The error message a statement fails with, or 'succeeded'. */
@@ -13,7 +15,25 @@ async function outcome(statement: PromiseLike<unknown>): Promise<string> {
 
 const TABLES = ['users', 'refresh_tokens', 'uploads', 'releases', 'release_files', 'job_runs'];
 const MANAGEMENT_TABLES = ['roles', 'role_permissions', 'rules', 'nfo_templates', 'destinations', 'groups', 'group_members', 'group_destinations', 'release_distributions', 'settings'];
-const ALL = ['001_users_and_tokens', '002_pipeline', '003_release_management'];
+/** Every migration file on disk, in order: each must be listed in db/migrations/index.ts. */
+const ON_DISK = fs
+  .readdirSync(path.join(__dirname, 'migrations'))
+  .filter((file) => /^\d{3}_.+\.ts$/.test(file) && !file.endsWith('.test.ts'))
+  .map((file) => file.replace(/\.ts$/, ''))
+  .sort();
+
+/** Every table but knex's own with its columns, to compare a schema before and after a down/up round trip. */
+async function schemaOf(db: Database): Promise<Record<string, string[]>> {
+  const rows: { name: string }[] =
+    db.client.config.client === 'mysql2'
+      ? (await db.raw('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()'))[0]
+      : await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  const schema: Record<string, string[]> = {};
+  for (const { name } of rows.filter((row) => !row.name.startsWith('knex_'))) {
+    schema[name] = Object.keys(await db(name).columnInfo()).sort();
+  }
+  return schema;
+}
 
 describe.each(['sqlite', 'mysql'] as const)('migrations on %s', (dialect) => {
   let testEnv: TestEnv;
@@ -22,25 +42,30 @@ describe.each(['sqlite', 'mysql'] as const)('migrations on %s', (dialect) => {
   });
   afterAll(() => testEnv.cleanup());
 
-  it('run up to the latest, down to nothing, and up again', async () => {
+  it('run up to the latest, down one at a time to nothing, and up again to the same schema', async () => {
     const db = createDatabase(testEnv.config.database);
     try {
-      expect(await migrateLatest(db)).toEqual(ALL);
+      expect(ON_DISK.length).toBeGreaterThanOrEqual(7);
+      expect(await migrateLatest(db)).toEqual(ON_DISK);
       for (const table of [...TABLES, ...MANAGEMENT_TABLES]) expect(await db.schema.hasTable(table)).toBe(true);
-      expect(await db.schema.hasColumn('releases', 'group_id')).toBe(true);
       expect((await db('roles').orderBy('name').select('name')).map((r) => r.name)).toEqual(['admin', 'operator']);
       expect(await migrateLatest(db)).toEqual([]);
+      const latest = await schemaOf(db);
 
-      await db.migrate.down();
-      for (const table of MANAGEMENT_TABLES) expect(await db.schema.hasTable(table)).toBe(false);
-      expect(await db.schema.hasColumn('releases', 'group_id')).toBe(false);
-      await db.migrate.down();
-      expect(await db.schema.hasTable('releases')).toBe(false);
-      expect(await db.schema.hasTable('users')).toBe(true);
-      await db.migrate.down();
-      for (const table of TABLES) expect(await db.schema.hasTable(table)).toBe(false);
+      // Each down undoes exactly one migration, newest first.
+      for (let done = ON_DISK.length; done > 0; done--) {
+        const [completed] = await db.migrate.list();
+        expect(completed.map((m: { name: string }) => m.name)).toEqual(ON_DISK.slice(0, done));
+        await db.migrate.down();
+        if (ON_DISK[done - 1] === '003_release_management') {
+          for (const table of MANAGEMENT_TABLES) expect(await db.schema.hasTable(table)).toBe(false);
+          expect(await db.schema.hasColumn('releases', 'group_id')).toBe(false);
+        }
+      }
+      expect(await schemaOf(db)).toEqual({});
 
-      expect(await migrateLatest(db)).toHaveLength(ALL.length);
+      expect(await migrateLatest(db)).toEqual(ON_DISK);
+      expect(await schemaOf(db)).toEqual(latest);
       const user = { email: 'a@b.c', passwordHash: 'x', role: 'admin', disabled: false, createdAt: new Date(), updatedAt: new Date() };
       await db('users').insert(user);
       expect(await outcome(db('users').insert({ ...user, passwordHash: 'y' }))).toMatch(/unique|duplicate/i);
