@@ -15,6 +15,8 @@ command -v curl >/dev/null || need_apt+=(curl)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 [ -e /usr/bin/epubcheck ] || need_apt+=(epubcheck)
 [ -x /usr/bin/time ] || need_apt+=(time)
+# The durable-publish test watches a packing process's fsync and rename calls.
+command -v strace >/dev/null || need_apt+=(strace)
 # Headless browser for the console tests (driven by playwright-core; no browser download).
 command -v chromium >/dev/null || need_apt+=(chromium)
 # Distribution tests run real FTP/FTPS and SFTP servers.
