@@ -7,8 +7,8 @@ import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
 // The email is only a lookup key here (the seeded admin may be admin@localhost).
-const loginBody = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
-const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
+export const loginBody = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
+export const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
 
 /** Answers carrying tokens must not be stored by browsers or proxies. */
 function sendTokens(res: Response, body: object): void {

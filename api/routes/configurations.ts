@@ -7,7 +7,7 @@ import { actorOf, requirePermission } from '../middleware/authorize';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
-const setBody = z.object({ value: z.union([z.string(), z.number()]) }).strict();
+export const setBody = z.object({ value: z.union([z.string(), z.number()]) }).strict();
 
 /** Runtime settings (configurations:*): secrets are write-only, environment values win and say so. */
 export function configurationRoutes({ services, authenticate }: ApiContext): Router {

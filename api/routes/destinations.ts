@@ -22,11 +22,13 @@ const fields = {
   hostFingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'SHA256:<base64> as ssh-keygen -lf prints it').nullable(),
   enabled: z.boolean(),
 };
-const createBody = z
+export const createBody = z
   .object({ ...fields, port: fields.port.optional(), authType: fields.authType.default('password'), tlsVerify: fields.tlsVerify.default(true), hostFingerprint: fields.hostFingerprint.default(null), enabled: fields.enabled.default(true) })
   .strict()
   .transform((d) => ({ ...d, port: d.port ?? DEFAULT_PORTS[d.protocol] }));
-const updateBody = z.object(fields).partial().strict();
+export const updateBody = z.object(fields).partial().strict();
+
+export const listFilters = z.object({ protocol: z.enum(PROTOCOLS).optional() });
 
 export function destinationRoutes({ services, authenticate }: ApiContext): Router {
   return crudRoutes({
@@ -34,7 +36,7 @@ export function destinationRoutes({ services, authenticate }: ApiContext): Route
     one: 'destination',
     many: 'destinations',
     service: services.destinations,
-    filters: z.object({ protocol: z.enum(PROTOCOLS).optional() }),
+    filters: listFilters,
     create: createBody,
     update: updateBody,
     authenticate,

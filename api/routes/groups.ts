@@ -8,7 +8,7 @@ import { crudRoutes } from './crud';
 const ids = z.array(idNumber).max(500);
 const nullableId = idNumber.nullable();
 const volumeSizeMb = intNumber(1, 10_000).nullable();
-const createBody = z
+export const createBody = z
   .object({
     tag: z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, '2 to 20 letters or digits (the scene group tag)'),
     name: z.string().trim().min(1).max(100),
@@ -26,7 +26,7 @@ const createBody = z
     retailProofRequired: z.boolean().default(true),
   })
   .strict();
-const updateBody = z
+export const updateBody = z
   .object({
     tag: createBody.shape.tag,
     name: createBody.shape.name,
@@ -46,13 +46,15 @@ const updateBody = z
   .partial()
   .strict();
 
+export const listFilters = z.object({ q: z.string().trim().min(1).max(100).optional() });
+
 export function groupRoutes({ services, authenticate }: ApiContext): Router {
   return crudRoutes({
     resource: 'groups',
     one: 'group',
     many: 'groups',
     service: services.groups,
-    filters: z.object({ q: z.string().trim().min(1).max(100).optional() }),
+    filters: listFilters,
     create: createBody,
     update: updateBody,
     authenticate,

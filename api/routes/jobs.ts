@@ -7,7 +7,7 @@ import { requirePermission } from '../middleware/authorize';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
-const params = z.object({ queue: z.nativeEnum(QueueName), id: z.string().min(1).max(191) });
+export const params = z.object({ queue: z.nativeEnum(QueueName), id: z.string().min(1).max(191) });
 
 /** Raw BullMQ job state, for operators debugging the pipeline (queues:READ). */
 export function jobRoutes({ queue, authenticate }: ApiContext): Router {

@@ -11,7 +11,7 @@ import { ReleasePreviewService } from '../services/release-preview-service';
 import { ReleaseReviewService } from '../services/release-review-service';
 
 const requestBody = z.object({ uploadId: z.string().uuid(), options: releaseOptionsSchema }).strict();
-const rematchBody = z.union([
+export const rematchBody = z.union([
   z.object({ isbn: z.string().trim().regex(/^[0-9Xx -]{10,17}$/, 'an ISBN-10 or ISBN-13') }).strict(),
   z.object({ title: z.string().trim().min(1).max(300), author: z.string().trim().min(1).max(200).optional() }).strict(),
 ]);

@@ -10,9 +10,9 @@ import { idText } from '../../lib/strict-numbers';
 import { parseInput } from '../validate';
 import type { ApiContext } from '../context';
 
-const requestBody = z.object({ uploadId: z.string().uuid(), options: releaseOptionsSchema }).strict();
-const distributionParams = z.object({ id: z.string().uuid(), destinationId: idText });
-const listQuery = pageQuery.extend({
+export const requestBody = z.object({ uploadId: z.string().uuid(), options: releaseOptionsSchema }).strict();
+export const distributionParams = z.object({ id: z.string().uuid(), destinationId: idText });
+export const listQuery = pageQuery.extend({
   type: z.string().toUpperCase().pipe(z.enum(RELEASE_TYPES)).optional(),
   state: z.enum(RELEASE_STATES).optional(),
   group: z.string().trim().max(20).optional(),

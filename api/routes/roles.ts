@@ -5,7 +5,7 @@ import type { ApiContext } from '../context';
 import { crudRoutes, noFilters } from './crud';
 
 const permission = z.string().refine((p): p is Permission => (ALL_PERMISSIONS as readonly string[]).includes(p), 'a permission such as releases:READ');
-const createBody = z
+export const createBody = z
   .object({
     // users.role holds the name: at most 20 characters.
     name: z.string().trim().regex(/^[a-z][a-z0-9_-]{1,19}$/, '2 to 20 lower-case letters, digits, - or _'),
@@ -13,7 +13,7 @@ const createBody = z
     permissions: z.array(permission).max(ALL_PERMISSIONS.length),
   })
   .strict();
-const updateBody = createBody.omit({ name: true }).partial().strict();
+export const updateBody = createBody.omit({ name: true }).partial().strict();
 
 export function roleRoutes({ services, authenticate }: ApiContext): Router {
   return crudRoutes({ resource: 'roles', one: 'role', many: 'roles', service: services.roles, filters: noFilters, create: createBody, update: updateBody, authenticate });

@@ -18,10 +18,12 @@ const YEARS = [1990, 2100] as const;
 const year = intNumber(...YEARS);
 const yearText = intText(...YEARS);
 const scene = z.string().trim().min(1).max(60);
-const createBody = z
+export const createBody = z
   .object({ section, year, scene, title: z.string().trim().min(1).max(200), body: z.string().max(MAX_RULES_FILE_BYTES), limits: ruleLimitsSchema })
   .strict();
-const importQuery = z.object({ section: section.optional(), year: yearText.optional(), scene: scene.optional(), title: z.string().trim().min(1).max(200).optional() });
+export const importQuery = z.object({ section: section.optional(), year: yearText.optional(), scene: scene.optional(), title: z.string().trim().min(1).max(200).optional() });
+
+export const listFilters = z.object({ section: section.optional(), year: yearText.optional() });
 
 export function ruleRoutes({ config, services, authenticate }: ApiContext): Router {
   return crudRoutes({
@@ -29,7 +31,7 @@ export function ruleRoutes({ config, services, authenticate }: ApiContext): Rout
     one: 'rule',
     many: 'rules',
     service: services.rules,
-    filters: z.object({ section: section.optional(), year: yearText.optional() }),
+    filters: listFilters,
     create: createBody,
     update: createBody.partial().strict(),
     authenticate,

@@ -9,9 +9,11 @@ import { MAX_TEMPLATE_CHARS } from '../../jobs/pack/engine/nfo-template';
 import { crudRoutes } from './crud';
 
 const body = z.string().min(1).max(MAX_TEMPLATE_CHARS);
-const createBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().trim().max(255).default(''), body }).strict();
-const previewBody = z.object({ releaseId: z.string().uuid().optional() }).strict();
-const draftBody = previewBody.extend({ body }).strict();
+export const createBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().trim().max(255).default(''), body }).strict();
+export const previewBody = z.object({ releaseId: z.string().uuid().optional() }).strict();
+export const draftBody = previewBody.extend({ body }).strict();
+
+export const listFilters = z.object({ q: z.string().trim().min(1).max(100).optional() });
 
 export function templateRoutes({ services, authenticate }: ApiContext): Router {
   return crudRoutes({
@@ -19,7 +21,7 @@ export function templateRoutes({ services, authenticate }: ApiContext): Router {
     one: 'template',
     many: 'templates',
     service: services.templates,
-    filters: z.object({ q: z.string().trim().min(1).max(100).optional() }),
+    filters: listFilters,
     create: createBody,
     update: createBody.partial().strict(),
     authenticate,

@@ -13,12 +13,12 @@ const password = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .refine(passwordFitsBcrypt, `must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`);
-const createBody = z.object({ email: z.string().trim().email().max(254), password, role: roleName.default('operator') });
-const updateBody = z
+export const createBody = z.object({ email: z.string().trim().email().max(254), password, role: roleName.default('operator') });
+export const updateBody = z
   .object({ role: roleName.optional(), disabled: z.boolean().optional() })
   .strict()
   .refine((v) => v.role !== undefined || v.disabled !== undefined, 'give role or disabled');
-const passwordBody = z.object({ password });
+export const passwordBody = z.object({ password });
 
 /** Account management, behind the users:* permissions (and the grant rules of UserService). */
 export function userRoutes({ services, authenticate }: ApiContext): Router {
