@@ -21,9 +21,13 @@ else
   echo "== docker compose config: skipped, no compose client on this machine (the file is parsed as YAML by the tests) =="
 fi
 
+keys_before="$(mktemp)"
+trap 'rm -f "$keys_before"' EXIT
+node ops/scripts/check-test-keys.js --snapshot "$keys_before"
+
 echo "== jest on SQLite (with coverage) =="
 TEST_DB=sqlite npx jest --coverage "$@"
 echo "== jest on MySQL/MariaDB =="
 TEST_DB=mysql TEST_MYSQL_URL="$mysql_url" npx jest "$@"
 echo "== Redis left clean by the tests =="
-node ops/scripts/check-test-keys.js
+node ops/scripts/check-test-keys.js --since "$keys_before"
