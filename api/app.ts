@@ -38,6 +38,13 @@ import { statsRoutes } from './routes/stats';
 import { templateRoutes } from './routes/templates';
 import type { ApiContext } from './context';
 import { consoleRoutes } from '../console/routes';
+import { webAppRoutes } from '../console/app-static';
+import { downloadRoutes } from './routes/downloads';
+import { eventRoutes, publishReleaseChanges } from './routes/events';
+import { sessionRoutes } from './routes/session';
+import { sameOriginForCookieChanges } from './middleware/same-origin';
+import { sessionCookieToken } from './middleware/session-cookie';
+import { ReleaseEventHub } from './services/release-events';
 
 export interface AppDependencies {
   config: Config;
@@ -61,7 +68,9 @@ export function buildApiContext({ config, logger, db, redis, queue }: AppDepende
     db,
     redis,
     queue,
-    authenticate: createAuthenticator(config, auth.denylist),
+    // The bearer header (API clients) or the web app's session cookie.
+    authenticate: createAuthenticator(config, auth.denylist, [sessionCookieToken]),
+    events: new ReleaseEventHub(config, redis, logger),
     services: {
       auth,
       users: new UserService(config, auth),
@@ -106,9 +115,14 @@ export function createApp(context: ApiContext): Express {
 
   app.use('/health', healthRoutes(context));
   app.use('/api', apiRateLimit(context));
+  app.use('/api', sameOriginForCookieChanges);
+  app.use('/api/session', sessionRoutes(context));
+  app.use('/api/events', eventRoutes(context));
   app.use('/api/auth', authRoutes(context));
   app.use('/api/users', userRoutes(context));
   app.use('/api/uploads', uploadRoutes(context));
+  app.use('/api/releases', publishReleaseChanges(context));
+  app.use('/api/releases', downloadRoutes(context));
   app.use('/api/releases', releaseLifecycleRoutes(context));
   app.use('/api/releases', releaseRoutes(context));
   app.use('/api/jobs', jobRoutes(context));
@@ -120,6 +134,7 @@ export function createApp(context: ApiContext): Express {
   app.use('/api/configurations', configurationRoutes(context));
   app.use('/api/stats', statsRoutes(context));
   app.use('/admin', consoleRoutes(context));
+  app.use(webAppRoutes());
 
   app.use(notFound);
   app.use(errorHandler(context.logger));

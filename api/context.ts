@@ -17,6 +17,7 @@ import type { StatsService } from './services/stats-service';
 import type { TemplateService } from './services/template-service';
 import type { ValidationService } from './services/validation-service';
 import type { SettingsRepository } from '../db/settings-repository';
+import type { ReleaseEventHub } from './services/release-events';
 
 /** What the API's routes are given: the config, the outside systems, and the domain services. */
 export interface ApiContext {
@@ -26,6 +27,8 @@ export interface ApiContext {
   redis: Redis;
   queue: JobQueue;
   authenticate: RequestHandler;
+  /** Live release events (GET /api/events); shut down before the server closes. */
+  events: ReleaseEventHub;
   services: {
     auth: AuthService;
     users: UserService;

@@ -17,13 +17,16 @@ async function main(): Promise<void> {
   const redis = createRedis(config, 'producer');
   redis.on('error', (err) => logger.warn('redis error', { error: err.message }));
   const queue = new JobQueue(config, redis, logger);
-  const app = createApp(buildApiContext({ config, logger, db, redis, queue }));
+  const context = buildApiContext({ config, logger, db, redis, queue });
+  const app = createApp(context);
   const server = app.listen(config.http.port, config.http.host, () => {
     logger.info(startupLine(config, apiExposure(config)));
   });
 
   const stop = (signal: string) => {
     logger.info('api stopping', { signal });
+    // Live event streams never end by themselves: end them so the server can close.
+    void context.events.shutdown();
     server.close(async () => {
       await queue.close();
       redis.disconnect();

@@ -2,12 +2,13 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import cookieParser from 'cookie-parser';
-import express, { NextFunction, Request, Response, Router } from 'express';
+import express, { Request, Router } from 'express';
 import type { ApiContext } from '../api/context';
 import { createAuthenticator } from '../api/middleware/authenticate';
 import { requirePermission } from '../api/middleware/authorize';
+import { sameOriginForChanges } from '../api/middleware/same-origin';
 import { Actor } from '../api/services/actor';
-import { AppError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../lib/errors';
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../lib/errors';
 import { ALL_QUEUES } from '../lib/domain/queue-names';
 import { dashboardData } from './dashboard-data';
 import { dashboardPage, loginPage } from './views';
@@ -87,23 +88,4 @@ export function consoleRoutes(context: ApiContext): Router {
   createBullBoard({ queues: ALL_QUEUES.map((name) => new BullMQAdapter(queue.queue(name))), serverAdapter: board });
   router.use('/queues', board.getRouter());
   return router;
-}
-
-function sameOriginForChanges(req: Request, _res: Response, next: NextFunction): void {
-  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
-  const origin = req.get('origin');
-  const site = req.get('sec-fetch-site');
-  const host = req.get('host');
-  // With Referrer-Policy: no-referrer browsers send "Origin: null" on form posts; Sec-Fetch-Site still tells.
-  const sameOrigin = origin && origin !== 'null' ? safeHost(origin) === host : site === 'same-origin';
-  if (!sameOrigin) return next(new AppError(403, 'CSRF_REJECTED', 'Cross-site request refused'));
-  next();
-}
-
-function safeHost(origin: string): string | undefined {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return undefined;
-  }
 }

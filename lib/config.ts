@@ -67,6 +67,14 @@ const rawSchema = z.object({
   MAX_UPLOAD_SIZE: intFrom('MAX_UPLOAD_SIZE', 1, 50 * 1024 ** 3).default('1073741824'),
   UPLOAD_FOLDER: optionalString,
   RELEASES_FOLDER: optionalString,
+  // Object storage (lib/storage): local folders (the default) or an S3-compatible bucket; keys only from the environment.
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'S3_ENDPOINT must be an http(s) URL'),
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().trim().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   OPENLIBRARY_API_KEY: optionalString,
   GOOGLE_BOOKS_API_KEY: optionalString,
   OMDB_API_KEY: optionalString,
@@ -130,6 +138,10 @@ export interface Config {
   auth: { bcryptRounds: number; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
   limits: AbuseLimits;
   storage: { dataDir: string; uploadDir: string; releasesDir: string; maxUploadBytes: number };
+  /** Where uploads and releases live when not in the local folders above (lib/storage). */
+  objectStorage:
+    | { kind: 'local' }
+    | { kind: 's3'; endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean };
   providers: {
     baseUrls: { openlibrary: string; googlebooks: string; omdb: string; tmdb: string; tvdb: string };
     timeoutMs: number;
@@ -190,6 +202,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!cron.validate(expression)) problems.push(`${name}: "${expression}" is not a cron expression`);
   }
 
+  if (raw.STORAGE === 's3' && !raw.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE=s3');
+  if (raw.STORAGE === 's3' && !raw.S3_ACCESS_KEY_ID !== !raw.S3_SECRET_ACCESS_KEY) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: give both or neither');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(raw.DATA_DIR);
@@ -212,6 +226,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       releasesDir: path.resolve(raw.RELEASES_FOLDER ?? path.join(dataDir, 'releases')),
       maxUploadBytes: raw.MAX_UPLOAD_SIZE,
     },
+    objectStorage:
+      raw.STORAGE === 's3'
+        ? {
+            kind: 's3',
+            endpoint: raw.S3_ENDPOINT,
+            bucket: raw.S3_BUCKET!,
+            region: raw.S3_REGION,
+            accessKeyId: raw.S3_ACCESS_KEY_ID,
+            secretAccessKey: raw.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: raw.S3_FORCE_PATH_STYLE === 'true',
+          }
+        : { kind: 'local' },
     providers: {
       baseUrls: {
         openlibrary: raw.OPENLIBRARY_BASE_URL.replace(/\/$/, ''),

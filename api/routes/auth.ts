@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { methodNotAllowed } from '../middleware/errors';
 import { bearerToken, userOf } from '../middleware/authenticate';
 import { parseInput } from '../validate';
+import { Actor } from '../services/actor';
 import type { ApiContext } from '../context';
 
 // The email is only a lookup key here (the seeded admin may be admin@localhost).
@@ -50,8 +51,9 @@ export function authRoutes({ services, authenticate }: ApiContext): Router {
 
   router
     .route('/me')
-    .get(authenticate, (req, res) => {
-      res.json({ user: userOf(req) });
+    .get(authenticate, async (req, res) => {
+      const user = userOf(req);
+      res.json({ user, permissions: [...(await Actor.of(user)).permissions].sort() });
     })
     .all(methodNotAllowed);
 

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { Router } from 'express';
+
+/** Where `npm run build` puts the web app: dist/app, found from the sources and from dist/console alike. */
+export function webAppDir(): string | undefined {
+  return [path.resolve(__dirname, '../dist/app'), path.resolve(__dirname, '../app')].find((dir) => fs.existsSync(path.join(dir, 'index.html')));
+}
+
+/** Paths that belong to the server, never to the web app's own routes. */
+const SERVER_PATHS = /^\/(api|admin|health)(\/|$)/;
+
+/**
+ * The operator web app (console/app, built by Vite) on the API's own origin, so its fetches carry
+ * the session cookie and the same-origin guard applies: hashed assets cached for good, and
+ * index.html for every page path the app routes itself. Without a build it serves nothing.
+ */
+export function webAppRoutes(dir = webAppDir()): Router {
+  const router = Router();
+  if (!dir) return router;
+  router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+  router.use(express.static(dir, { index: false }));
+  router.get(/.*/, (req, res, next) => {
+    if (SERVER_PATHS.test(req.path) || !req.accepts('html')) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(path.join(dir, 'index.html'));
+  });
+  return router;
+}
