@@ -9,6 +9,7 @@ import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule, Upload } 
 import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
 import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
+import { removeStoredRelease } from '../../jobs/stored-files';
 import { missingCreator } from '../../jobs/metadata/creator-required';
 import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-options';
@@ -245,6 +246,8 @@ export class ReleaseService {
       throw err;
     }
     await fsp.rm(trash, { recursive: true, force: true });
+    // Object store: the row no longer holds the name, so nothing can read these files any more.
+    if (release.name) await removeStoredRelease(this.config, release.name);
     this.logger.info('release deleted', { releaseId: id, name: release.name, userId: actor.user.id });
   }
 }

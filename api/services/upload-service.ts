@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../../lib/config';
 import { NotFoundError } from '../../lib/errors';
-import { discard, publish, ReceivedFile } from '../../lib/file-store';
+import { discard, ReceivedFile } from '../../lib/file-store';
 import type { Logger } from '../../lib/logger';
 import { Upload, User } from '../../db/models';
 import type { JobQueue } from '../../jobs/job-queue';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
-import { uploadPath } from '../../jobs/storage-paths';
+import { removeUpload, storeUpload } from '../../jobs/stored-files';
 
 export interface RegisteredUpload {
   upload: Upload;
@@ -25,11 +25,10 @@ export class UploadService {
 
   async register(user: User, file: ReceivedFile & { originalName: string }): Promise<RegisteredUpload> {
     const id = randomUUID();
-    const finalPath = uploadPath(this.config, id);
     try {
       const existing = await Upload.query().findOne({ userId: user.id, sha256: file.sha256 });
       if (existing) return { upload: existing, duplicate: true };
-      await publish(file.tempPath, finalPath);
+      await storeUpload(this.config, file.tempPath, id);
     } finally {
       // Whatever happened, the received file is either published or gone.
       await discard(file.tempPath);
@@ -46,7 +45,7 @@ export class UploadService {
         status: 'stored',
       });
     } catch (err) {
-      await discard(finalPath);
+      await removeUpload(this.config, id);
       // The same user uploaded the same bytes concurrently: answer with the row that won.
       const winner = await Upload.query().findOne({ userId: user.id, sha256: file.sha256 });
       if (winner) return { upload: winner, duplicate: true };
@@ -57,7 +56,7 @@ export class UploadService {
     } catch (err) {
       // Without its job the upload would sit uninspected: undo, so the client can simply retry.
       await Upload.query().deleteById(id);
-      await discard(finalPath);
+      await removeUpload(this.config, id);
       throw err;
     }
     this.logger.info('upload stored', { uploadId: id, userId: user.id, size: file.size });

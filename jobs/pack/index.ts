@@ -5,8 +5,8 @@ import type { JobQueue } from '../job-queue';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { enterStep, failRelease, reportProgress } from '../release-state';
-import { uploadPath } from '../storage-paths';
-import { packRelease, PackError } from './engine/pack-release';
+import { packStored } from '../stored-files';
+import { PackError } from './engine/pack-release';
 import { renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
 import { namingStyleOf, releaseFactsOf } from './release-facts-of';
@@ -63,10 +63,9 @@ export const packJob = defineJob<PackPayload>({
     // late one can never overwrite "done" (and a failed write is logged, not an unhandled rejection).
     let progressWrites: Promise<unknown> = Promise.resolve();
     try {
-      const result = await packRelease({
-        sourcePath: isNfoOnly(release) ? undefined : uploadPath(config, upload.id),
+      const result = await packStored(config, {
+        uploadId: isNfoOnly(release) ? undefined : upload.id,
         expectedSha256: upload.sha256,
-        releasesDir: config.storage.releasesDir,
         volumeSizeMb,
         limits,
         renderNfo: template ? (f) => renderNfoTemplate(template.body, f, limits.nfoWidth) : undefined,

@@ -6,6 +6,7 @@ import { Release } from '../../db/models';
 import { releaseNameOfStaging } from './engine/pack-release';
 import { SETTLED_STATES } from '../release-state';
 import { publishedPaths, stagingRoot } from '../storage-paths';
+import { removeStoredRelease } from '../stored-files';
 
 /**
  * A release name (its folder and SFV) belongs to exactly one release row: the unique `name`
@@ -33,7 +34,7 @@ export async function claimReleaseName(releaseId: string, currentName: string | 
  * its name back, so the name is free for a later request. Only files of the name this row holds
  * are touched. Safe to run twice.
  */
-export async function discardFailedRelease(config: Pick<Config, 'storage'>, releaseId: string): Promise<void> {
+export async function discardFailedRelease(config: Pick<Config, 'storage' | 'objectStorage'>, releaseId: string): Promise<void> {
   const release = await Release.query().findById(releaseId);
   if (!release?.name || release.state === 'done' || !SETTLED_STATES.includes(release.state)) return;
   const name = release.name;
@@ -42,5 +43,6 @@ export async function discardFailedRelease(config: Pick<Config, 'storage'>, rele
   const { dir, sfv } = publishedPaths(config, name);
   const leftovers = [...entries.filter((e) => releaseNameOfStaging(e) === name).map((e) => path.join(staging, e)), dir, sfv];
   for (const target of leftovers) await fsp.rm(target, { recursive: true, force: true });
+  await removeStoredRelease(config, name);
   await Release.query().patch({ name: null }).where({ id: releaseId, name });
 }

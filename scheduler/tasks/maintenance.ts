@@ -4,7 +4,7 @@ import type { Config } from '../../lib/config';
 import { discard, PARTIAL_DIR } from '../../lib/file-store';
 import { JobRun, RefreshToken, Release, Upload } from '../../db/models';
 import { INCOMING_DIR } from '../../jobs/pack/engine/pack-release';
-import { uploadPath } from '../../jobs/storage-paths';
+import { removeUpload } from '../../jobs/stored-files';
 
 export interface MaintenanceReport {
   uploadsRemoved: number;
@@ -28,7 +28,7 @@ export async function runMaintenance(config: Config, now = new Date()): Promise<
     .whereNotExists(Release.query().whereColumn('releases.uploadId', 'uploads.id'));
   for (const upload of stale) {
     await upload.$query().delete();
-    await discard(uploadPath(config, upload.id));
+    await removeUpload(config, upload.id);
   }
 
   const tempCutoff = now.getTime() - retention.tempHours * 3_600_000;

@@ -6,6 +6,7 @@ import { JobRun, Release } from '../../db/models';
 import { jobIds, JobQueue } from '../../jobs/job-queue';
 import { CHECKSUMS_DIR, releaseNameOfStaging } from '../../jobs/pack/engine/pack-release';
 import { discardFailedRelease } from '../../jobs/pack/release-ownership';
+import { removeUncommittedReleases } from '../../jobs/stored-files';
 import { ReconcileReport, REPORT_LIST_LIMIT } from '../../jobs/reconcile-report';
 import { failRelease, ReleaseStep, SETTLED_STATES } from '../../jobs/release-state';
 import { closeLostRuns, readableFailure } from '../../jobs/run-job';
@@ -123,6 +124,8 @@ async function removeDeadStaging(config: Config, queue: JobQueue): Promise<strin
     await fsp.rm(path.join(checksums, entry), { force: true });
     removed.push(path.join(CHECKSUMS_DIR, entry));
   }
+  // Object store: attempts no manifest names, unless a live pack job may still be writing them.
+  removed.push(...(await removeUncommittedReleases(config, live, config.worker.lockDurationMs * 2)));
   return removed;
 }
 

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Config } from '../lib/config';
+import { discard, publish } from '../lib/file-store';
+import { ByteRange, ObjectNotFoundError, ObjectStore, objectStoreOf, ReleaseConflictError, ReleaseStore } from '../lib/storage';
+import { packRelease, PackError, PackInput, PackResult } from './pack/engine/pack-release';
+import { publishedPaths, uploadPath } from './storage-paths';
+
+/**
+ * Where uploads and releases are kept, for the jobs and services that read or write them: the
+ * local folders (UPLOAD_FOLDER, RELEASES_FOLDER: today's layout, published by rename) or, with
+ * STORAGE=s3, the object store (uploads under `uploads/<id>`, releases published by manifest).
+ */
+type StorageConfig = Pick<Config, 'storage' | 'objectStorage'>;
+
+/** One client per process and configuration (the SDK pools its connections). */
+const stores = new WeakMap<object, { objects: ObjectStore; releases: ReleaseStore }>();
+
+/** The object store and its release publisher when STORAGE=s3; undefined for the local folders. */
+export function remoteStorage(config: StorageConfig): { objects: ObjectStore; releases: ReleaseStore } | undefined {
+  if (config.objectStorage.kind !== 's3') return undefined;
+  let found = stores.get(config.objectStorage);
+  if (!found) {
+    const objects = objectStoreOf(config);
+    found = { objects, releases: new ReleaseStore(objects) };
+    stores.set(config.objectStorage, found);
+  }
+  return found;
+}
+
+const uploadKey = (uploadId: string) => `uploads/${uploadId}`;
+
+/** Stores a received file (a partial file on this host) as the upload `uploadId`; the partial file is consumed. */
+export async function storeUpload(config: StorageConfig, tempPath: string, uploadId: string): Promise<void> {
+  const remote = remoteStorage(config);
+  if (!remote) return publish(tempPath, uploadPath(config, uploadId));
+  try {
+    await remote.objects.put(uploadKey(uploadId), fs.createReadStream(tempPath));
+  } finally {
+    await discard(tempPath);
+  }
+}
+
+export async function removeUpload(config: StorageConfig, uploadId: string): Promise<void> {
+  const remote = remoteStorage(config);
+  if (remote) await remote.objects.delete(uploadKey(uploadId));
+  else await discard(uploadPath(config, uploadId));
+}
+
+/**
+ * Runs `use` on the upload as a local file: the stored file itself, or a private temporary copy
+ * streamed from the object store (the readers and the packer seek in it), removed afterwards.
+ */
+export async function withUploadFile<T>(config: StorageConfig, uploadId: string, use: (filePath: string) => Promise<T>): Promise<T> {
+  const remote = remoteStorage(config);
+  if (!remote) return use(uploadPath(config, uploadId));
+  return withScratch(async (scratch) => {
+    const copy = path.join(scratch, 'book');
+    await pipeline(await remote.objects.get(uploadKey(uploadId)), fs.createWriteStream(copy, { flags: 'wx', mode: 0o600 }));
+    return use(copy);
+  });
+}
+
+async function withScratch<T>(use: (dir: string) => Promise<T>): Promise<T> {
+  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'esp-scratch-'));
+  try {
+    return await use(scratch);
+  } finally {
+    await fsp.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Packs a release where releases are kept. Local folders: the engine packs and publishes in
+ * RELEASES_FOLDER as always. Object store: the engine packs into a private scratch folder (the
+ * book streamed there from the store first), then every file and the SFV are uploaded under a
+ * staging prefix and committed by writing the manifest last; the scratch folder always goes.
+ * The engine itself is untouched: the price is local scratch space of about twice the book.
+ */
+export async function packStored(config: StorageConfig, input: Omit<PackInput, 'sourcePath' | 'releasesDir'> & { uploadId?: string }): Promise<PackResult> {
+  const { uploadId, ...rest } = input;
+  const remote = remoteStorage(config);
+  if (!remote) return packRelease({ ...rest, sourcePath: uploadId ? uploadPath(config, uploadId) : undefined, releasesDir: config.storage.releasesDir });
+  const pack = (sourcePath: string | undefined) =>
+    withScratch(async (scratch) => {
+      // Each attempt packs afresh in its own scratch folder; adoption happens at commit, by manifest.
+      const result = await packRelease({ ...rest, sourcePath, releasesDir: path.join(scratch, 'releases'), adoptExisting: false });
+      const draft = remote.releases.begin(result.name);
+      try {
+        for (const file of result.files) await draft.put(file.fileName, file.kind, fs.createReadStream(path.join(result.dir, file.fileName)));
+        await draft.put(`${result.name}.sfv`, 'sfv', fs.createReadStream(result.sfvPath));
+        await draft.commit(input.adoptExisting ?? false);
+      } catch (err) {
+        await draft.abort().catch(() => undefined);
+        throw err instanceof ReleaseConflictError ? new PackError(err.message) : err;
+      }
+      return result;
+    });
+  return uploadId ? withUploadFile(config, uploadId, pack) : pack(undefined);
+}
+
+/** Streams one file of a published release (or a byte range of it); ObjectNotFoundError when there is none. */
+export async function openReleaseFile(config: StorageConfig, name: string, fileName: string, range?: ByteRange): Promise<Readable> {
+  const remote = remoteStorage(config);
+  if (remote) return remote.releases.open(name, fileName, range);
+  const file = path.join(publishedPaths(config, name).dir, fileName);
+  if (path.dirname(file) !== publishedPaths(config, name).dir) throw new ObjectNotFoundError(`${name}/${fileName}`);
+  const handle = await fsp.open(file, 'r').catch(() => {
+    throw new ObjectNotFoundError(`${name}/${fileName}`);
+  });
+  return handle.createReadStream({ start: range?.start, end: range?.end });
+}
+
+/** Object store: removes a release's published files and every attempt of that name (after its row let go of it). */
+export async function removeStoredRelease(config: StorageConfig, name: string): Promise<void> {
+  await remoteStorage(config)?.releases.remove(name);
+}
+
+/**
+ * Object store: removes staging attempts no manifest names, except those of `liveNames` (a pack
+ * job is writing them) and those written within `graceMs` (a pack may be between two files).
+ */
+export async function removeUncommittedReleases(config: StorageConfig, liveNames: Set<string>, graceMs: number): Promise<string[]> {
+  const remote = remoteStorage(config);
+  if (!remote) return [];
+  const removed: string[] = [];
+  for (const attempt of await remote.releases.uncommitted()) {
+    if (liveNames.has(attempt.name) || Date.now() - attempt.lastWrite.getTime() < graceMs) continue;
+    await remote.releases.removeAttempt(attempt.name, attempt.attempt);
+    removed.push(attempt.prefix);
+  }
+  return removed;
+}
