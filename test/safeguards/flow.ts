@@ -18,12 +18,16 @@ export async function uploadedId(app: TestApp, who: Caller, file: string): Promi
   return res.body.upload.id;
 }
 
-/** Polls a release over HTTP until it is done, failed or cancelled. */
-export async function settledRelease(app: TestApp, who: Caller, releaseId: string, timeoutMs = 90_000) {
+/** Polls a release over HTTP until it is done, failed, cancelled or held for review. */
+export async function settledRelease(app: TestApp, who: Caller, releaseId: string, timeoutMs = 50_000) {
+  const current = async () => (await app.http.get(`/api/releases/${releaseId}`).set(as(who))).body.release;
   return waitFor(`release ${releaseId} to settle`, async () => {
-    const release = (await app.http.get(`/api/releases/${releaseId}`).set(as(who))).body.release;
-    return ['done', 'failed', 'cancelled'].includes(release?.state) ? release : undefined;
-  }, timeoutMs);
+    const release = await current();
+    return ['done', 'failed', 'cancelled', 'review'].includes(release?.state) ? release : undefined;
+  }, timeoutMs, async () => {
+    const { state, step, progress, error } = (await current()) ?? {};
+    return { state, step, progress, error };
+  });
 }
 
 /** Uploads a file, requests a release with these options, and waits until it settles. */
