@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Release, ReleaseDistribution, ReleaseFile } from '../../db/models';
+import { writeEpub } from '../../jobs/inspect/fixtures/books';
+import { startTestApp, TestApp } from '../support/test-app';
+import { startReadyWorker, startWorker, stopWorker } from '../support/worker-process';
+import { as, Caller, releaseOf } from './flow';
+
+/**
+ * Deleting a release never leaves one side without the other: it is refused while a destination
+ * is being uploaded to, and when its rows cannot be deleted its files are moved back.
+ */
+let app: TestApp;
+let worker: ReturnType<typeof startWorker>;
+let admin: Caller;
+let operator: Caller;
+let release: { id: string; name: string };
+let destinationId: number;
+
+const folder = () => path.join(app.config.storage.releasesDir, release.name);
+const sfv = () => path.join(app.config.storage.releasesDir, '.checksums', `${release.name}.sfv`);
+const snapshot = () => fs.readdirSync(folder()).sort().map((f) => [f, fs.readFileSync(path.join(folder(), f)).length]);
+const remove = () => app.http.delete(`/api/releases/${release.id}`).set(as(operator));
+
+beforeAll(async () => {
+  app = await startTestApp();
+  admin = await app.createUser('admin');
+  operator = await app.createUser('operator');
+  worker = await startReadyWorker(app.env, app.context.queue);
+  const book = path.join(app.dataDir, 'keep.epub');
+  await writeEpub(book, { title: 'Keep Me Whole', date: '2020-01-01' });
+  release = await releaseOf(app, operator, book, { group: 'ESP', source: 'SCAN' });
+  expect(release).toMatchObject({ state: 'done' });
+  const dest = await app.http.post('/api/destinations').set(as(admin)).send({ name: 'nowhere', protocol: 'ftp', host: '127.0.0.1', port: 9, username: 'u', secret: 'p', remotePath: '/r' });
+  expect(dest.status).toBe(201);
+  destinationId = dest.body.destination.id;
+}, 90_000);
+afterAll(async () => {
+  await stopWorker(worker);
+  await app.close();
+});
+
+describe('deleting a release', () => {
+  it('is refused with 409 RELEASE_BUSY while a destination is being uploaded to, and keeps everything', async () => {
+    // A worker mid-upload holds the distribution in state "uploading".
+    await ReleaseDistribution.query().insert({ releaseId: release.id, destinationId, state: 'uploading', progress: 40, bytesSent: 0, attempts: 1 });
+    const before = snapshot();
+    const res = await remove();
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'RELEASE_BUSY' });
+    expect(snapshot()).toEqual(before);
+    expect(fs.existsSync(sfv())).toBe(true);
+    expect(await Release.query().findById(release.id)).toBeDefined();
+    await ReleaseDistribution.query().patch({ state: 'failed' }).where({ releaseId: release.id });
+  });
+
+  it('moves the files back when the rows cannot be deleted', async () => {
+    // A row elsewhere that still refers to the release (no cascade) makes its deletion fail.
+    const knex = Release.knex();
+    await knex.schema.createTable('release_holds', (t) => {
+      t.increments('id');
+      t.string('release_id', 36).notNullable().references('id').inTable('releases');
+    });
+    await knex('release_holds').insert({ release_id: release.id });
+    const before = snapshot();
+    const sfvBefore = fs.readFileSync(sfv());
+
+    const res = await remove();
+    expect(res.status).not.toBe(204);
+    expect(res.body.error).toMatchObject({ code: expect.any(String), requestId: expect.any(String) });
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
+    expect(snapshot()).toEqual(before);
+    expect(fs.readFileSync(sfv()).equals(sfvBefore)).toBe(true);
+    expect(await Release.query().findById(release.id)).toBeDefined();
+    expect(await ReleaseFile.query().where({ releaseId: release.id })).toHaveLength(before.length);
+    expect((await app.http.get(`/api/releases/${release.id}`).set(as(operator))).status).toBe(200);
+
+    await knex.schema.dropTable('release_holds');
+  });
+
+  it('then deletes it whole once nothing holds it', async () => {
+    expect((await remove()).status).toBe(204);
+    expect(fs.existsSync(folder())).toBe(false);
+    expect(fs.existsSync(sfv())).toBe(false);
+    expect(await Release.query().findById(release.id)).toBeUndefined();
+    const trash = path.join(app.config.storage.releasesDir, '.trash');
+    expect(fs.existsSync(trash) ? fs.readdirSync(trash) : []).toEqual([]);
+  });
+});
