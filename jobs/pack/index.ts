@@ -65,7 +65,8 @@ export const packJob = defineJob<PackPayload>({
     try {
       const result = await packStored(config, {
         uploadId: isNfoOnly(release) ? undefined : upload.id,
-        expectedSha256: upload.sha256,
+        // Hashed and recorded when the upload was stored; trusted rather than hashed again (a whole SHA-256 pass).
+        knownSha256: upload.sha256,
         volumeSizeMb,
         limits,
         renderNfo: template ? (f) => renderNfoTemplate(template.body, f, limits.nfoWidth) : undefined,

@@ -1,22 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yazl from 'yazl';
 import { ChecksumStream } from '../../../lib/checksum-stream';
 import { encodeCp437 } from './cp437';
 import type { RuleLimits } from '../../../lib/domain/rule-limits';
 import type { ReleaseFacts } from './release-facts';
 import { ChooseZipVariant, planReleaseNamed } from './release-plan';
+import { planStoredZip } from './stored-zip';
+import { ShortBookError, ZipVolumeWriter } from './zip-volume-writer';
 import { crcHex, renderSfv } from './sfv';
 
 export const INCOMING_DIR = '.incoming';
 export const CHECKSUMS_DIR = '.checksums';
 export const DIZ_NAME = 'file_id.diz';
-const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface PackInput {
   /** The book; without one the release is NFO-only (NFOFiX, DiRFiX): one zip of the DIZ and the NFO. */
@@ -27,6 +26,11 @@ export interface PackInput {
   releasesDir: string;
   /** When given, the source must hash to this (the upload's recorded SHA-256). */
   expectedSha256?: string;
+  /**
+   * The source's SHA-256 as computed and recorded when it was stored (the upload), trusted instead
+   * of hashing the whole book again; `source.sha256` reports it. Ignored when `expectedSha256` is given.
+   */
+  knownSha256?: string;
   onProgress?: (fraction: number) => void;
   /** The rule the release must meet; the 2022 eBook rules when not given. */
   limits?: RuleLimits;
@@ -81,41 +85,23 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
   await fsp.mkdir(incoming, { recursive: true });
   const workDir = path.join(incoming, stagingName(name));
   await fsp.mkdir(workDir);
-  const reader = input.sourcePath ? chunksOf(input.sourcePath) : undefined;
+  let volumes: ZipVolumeWriter | undefined;
   try {
+    const knownSha256 = input.expectedSha256 ? undefined : input.knownSha256;
+    volumes = await ZipVolumeWriter.open(input.sourcePath, size, knownSha256 === undefined);
     const files: PackedFile[] = [];
-    const source = new ChecksumStream();
     let written = 0;
     for (let volume = 1; volume <= plan.volumes; volume++) {
-      const zip = new yazl.ZipFile();
-      const entry = { mtime, mode: 0o100644, compress: false, forceDosTimestamp: true };
-      zip.addBuffer(encodeCp437(dizTexts[volume - 1]), 'FILE_ID.DIZ', entry);
-      if (volume === 1) zip.addBuffer(nfo, nfoName, entry);
       const partBytes = Math.min(plan.partBytes, size - written);
-      const part = reader && new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
-      if (part) zip.addReadStream(part, partNames[volume - 1], { ...entry, size: partBytes });
-      zip.end();
-      const zipPath = path.join(workDir, zipNames[volume - 1]);
-      const zipChecksum = new ChecksumStream();
-      // Feeding and writing run together; either failing stops the other (a full disk must end the
-      // feed that waits for 'drain', a short book the write), and both promises are always awaited.
-      const abort = new AbortController();
-      const stopOnFailure = (err: unknown) => {
-        abort.abort(err);
-        throw err;
-      };
-      const [fed] = await Promise.all([
-        reader && part
-          ? feed(reader, part, partBytes, source, (done) => input.onProgress?.((written + done) / Math.max(size, 1)), abort.signal).catch(stopOnFailure)
-          : 0,
-        pipeline(zip.outputStream, zipChecksum, fs.createWriteStream(zipPath, { flags: 'wx' }), { signal: abort.signal }).catch(stopOnFailure),
-      ]);
-      written += fed;
-      files.push(packedFile(zipNames[volume - 1], 'zip', zipChecksum));
+      const texts = [{ name: 'FILE_ID.DIZ', data: encodeCp437(dizTexts[volume - 1]) }, ...(volume === 1 ? [{ name: nfoName, data: nfo }] : [])];
+      const layout = planStoredZip(texts, input.sourcePath ? { name: partNames[volume - 1], size: partBytes } : undefined, mtime);
+      const zip = await volumes.write(path.join(workDir, zipNames[volume - 1]), layout, partBytes, (done) => input.onProgress?.((written + done) / Math.max(size, 1)));
+      written += partBytes;
+      files.push({ fileName: zipNames[volume - 1], kind: 'zip', size: zip.size, sha256: zip.sha256, crc32: crcHex(zip.crc32) });
     }
-    const sourceSum = source.result();
+    const sourceSum = await volumes.source();
     if (sourceSum.size !== size) throw new PackError(`the book changed while packing (${sourceSum.size} of ${size} bytes read)`);
-    if (reader && input.expectedSha256 && sourceSum.sha256 !== input.expectedSha256) {
+    if (input.sourcePath && input.expectedSha256 && sourceSum.sha256 !== input.expectedSha256) {
       throw new PackError('the stored book no longer matches its recorded SHA-256');
     }
     files.push(await writeText(workDir, nfoName, 'nfo', nfo));
@@ -132,12 +118,13 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
       files,
       volumes: plan.volumes,
       volumeSizeMb: plan.volumeSizeMb,
-      source: { size, sha256: sourceSum.sha256, crc32: crcHex(sourceSum.crc32) },
+      source: { size, sha256: knownSha256 ?? (sourceSum.sha256 as string), crc32: crcHex(sourceSum.crc32) },
     };
   } catch (err) {
+    if (err instanceof ShortBookError) throw new PackError(err.message);
     throw asPackFailure(err);
   } finally {
-    reader?.close();
+    await volumes?.close();
     // A leftover here is the reconciler's to remove; it must not hide the packing error.
     await fsp.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }
@@ -160,54 +147,6 @@ function asPackFailure(err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new DiskFullError(`the releases disk is full (${(err as Error).message})`);
   return err;
-}
-
-/** Reads the source once, in chunks; `take` hands out exactly n bytes across chunk boundaries. */
-function chunksOf(filePath: string) {
-  const stream = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES });
-  const iterator = stream[Symbol.asyncIterator]();
-  let leftover: Buffer | undefined;
-  return {
-    close: () => stream.destroy(),
-    async take(max: number): Promise<Buffer | undefined> {
-      let chunk = leftover;
-      leftover = undefined;
-      if (!chunk) {
-        const next = await iterator.next();
-        if (next.done) return undefined;
-        chunk = next.value as Buffer;
-      }
-      if (chunk.length > max) {
-        leftover = chunk.subarray(max);
-        chunk = chunk.subarray(0, max);
-      }
-      return chunk;
-    },
-  };
-}
-
-/** Moves `bytes` bytes from the source into one volume's entry, honouring back-pressure. */
-async function feed(
-  reader: ReturnType<typeof chunksOf>,
-  part: PassThrough,
-  bytes: number,
-  source: ChecksumStream,
-  progress: (done: number) => void,
-  signal: AbortSignal,
-): Promise<number> {
-  let done = 0;
-  while (done < bytes) {
-    signal.throwIfAborted();
-    const chunk = await reader.take(bytes - done);
-    if (!chunk) break;
-    source.update(chunk);
-    done += chunk.length;
-    if (!part.write(chunk)) await once(part, 'drain', { signal });
-    progress(done);
-  }
-  part.end();
-  if (done !== bytes) throw new PackError(`the book is shorter than expected (${done} of ${bytes} bytes in a volume)`);
-  return done;
 }
 
 function packedFile(fileName: string, kind: PackedFile['kind'], checksum: ChecksumStream): PackedFile {

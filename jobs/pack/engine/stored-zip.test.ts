@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import fc from 'fast-check';
+import yazl from 'yazl';
+import { crc32Combine } from './crc32-combine';
+import { packRelease } from './pack-release';
+import { planStoredZip } from './stored-zip';
+import { ZipVolumeWriter } from './zip-volume-writer';
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-stored-zip-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const mtime = new Date(2026, 10, 24);
+
+/** What the packer wrote with yazl before: the reference the direct writer must equal byte for byte. */
+async function yazlZip(files: { name: string; data: Buffer }[], payload: { name: string; data: Buffer }): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  const entry = { mtime, mode: 0o100644, compress: false, forceDosTimestamp: true };
+  for (const f of files) zip.addBuffer(f.data, f.name, entry);
+  const { PassThrough } = await import('node:stream');
+  const stream = new PassThrough();
+  zip.addReadStream(stream, payload.name, { ...entry, size: payload.data.length });
+  stream.end(payload.data);
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('crc32Combine', () => {
+  it('gives the CRC-32 of a concatenation from the pieces', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), (a, b) => {
+        expect(crc32Combine(zlib.crc32(a), zlib.crc32(b), b.length)).toBe(zlib.crc32(Buffer.concat([a, b])));
+      }),
+    );
+  });
+});
+
+describe('ZipVolumeWriter with planStoredZip', () => {
+  it.each([
+    ['a small book hashed on this thread', 300_000],
+    ['a large book hashed in worker threads', 17 * 1024 * 1024 + 5],
+  ])('writes the same bytes as yazl, with the right checksums, for %s', async (_label, bytes) => {
+    const book = randomBytes(bytes);
+    const bookPath = path.join(dir, `book-${bytes}`);
+    fs.writeFileSync(bookPath, book);
+    const texts = [
+      { name: 'FILE_ID.DIZ', data: Buffer.from('disk 01/02\r\n') },
+      { name: 'esaw12.nfo', data: Buffer.from('an nfo\r\n') },
+    ];
+    const writer = await ZipVolumeWriter.open(bookPath, bytes, true);
+    try {
+      const firstBytes = Math.floor(bytes / 3);
+      for (const [i, part] of [book.subarray(0, firstBytes), book.subarray(firstBytes)].entries()) {
+        const zipPath = path.join(dir, `v${bytes}-${i}.zip`);
+        const files = i === 0 ? texts : texts.slice(0, 1);
+        const sums = await writer.write(zipPath, planStoredZip(files, { name: `part${i}.epub`, size: part.length }, mtime), part.length, () => undefined);
+        const onDisk = fs.readFileSync(zipPath);
+        expect(onDisk.equals(await yazlZip(files, { name: `part${i}.epub`, data: part }))).toBe(true);
+        expect(sums).toEqual({ size: onDisk.length, crc32: zlib.crc32(onDisk), sha256: sha(onDisk) });
+      }
+      expect(await writer.source()).toEqual({ size: bytes, sha256: sha(book), crc32: zlib.crc32(book) });
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('refuses a book shorter than planned', async () => {
+    const bookPath = path.join(dir, 'short');
+    fs.writeFileSync(bookPath, randomBytes(1000));
+    const writer = await ZipVolumeWriter.open(bookPath, 2000, true);
+    try {
+      const layout = planStoredZip([], { name: 'p', size: 2000 }, mtime);
+      await expect(writer.write(path.join(dir, 'short.zip'), layout, 2000, () => undefined)).rejects.toThrow(/shorter than expected/);
+    } finally {
+      await writer.close();
+    }
+  });
+});
+
+describe('packRelease with a trusted SHA-256 of the book', () => {
+  it('reports the recorded digest instead of hashing the book again, and still verifies an expected one', async () => {
+    const book = randomBytes(200_000);
+    const bookPath = path.join(dir, 'trusted');
+    fs.writeFileSync(bookPath, book);
+    const facts = { name: 'Bench.Author.Bench.Title.2024.RETAiL.ePub.eBook-ESP', title: 'Bench Title', authors: ['Bench Author'], year: 2024, releaseDate: '2026-01-01', languageName: 'English', source: 'RETAIL' as const, format: 'epub' as const, group: 'ESP' };
+    const recorded = 'f'.repeat(64);
+    const result = await packRelease({ sourcePath: bookPath, releasesDir: path.join(dir, 'rel-trusted'), facts, knownSha256: recorded });
+    expect(result.source).toEqual({ size: book.length, sha256: recorded, crc32: zlib.crc32(book).toString(16).toUpperCase().padStart(8, '0') });
+    for (const f of result.files) expect(sha(fs.readFileSync(path.join(result.dir, f.fileName)))).toBe(f.sha256);
+    await expect(packRelease({ sourcePath: bookPath, releasesDir: path.join(dir, 'rel-checked'), facts, knownSha256: recorded, expectedSha256: recorded })).rejects.toThrow(/no longer matches/);
+  });
+});

@@ -1,0 +1,138 @@
+import fsp, { FileHandle } from 'node:fs/promises';
+import zlib from 'node:zlib';
+import { crc32Combine } from './crc32-combine';
+import { inlineSha256, Sha256Sink, threadedSha256 } from './sha256-sink';
+import type { StoredZipLayout } from './stored-zip';
+
+/**
+ * Writes the ZIP volumes of a book in one pass over it: each chunk of the book is read once into a
+ * shared buffer, CRC-32'd once on this thread (the zip entry's CRC; the zip's and the book's CRCs
+ * are combined from it, never re-read), SHA-256'd for the zip and, unless its digest is trusted,
+ * for the book (in worker threads for large books) and written at its offset, with a few chunks in flight so reading, hashing and
+ * writing overlap. Memory stays at `SLOTS * CHUNK_BYTES` whatever the size of the book.
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const SLOTS = 4;
+/** Below this the hashing stays on this thread: a few milliseconds at most, less than starting threads. */
+const THREADED_HASH_MIN_BYTES = 16 * 1024 * 1024;
+
+export class ShortBookError extends Error {}
+
+/** Fixed shared buffers handed out in turn; a chunk's buffer comes back once its work is done. */
+class ChunkSlots {
+  private readonly free: Buffer[];
+  private readonly waiting: ((slot: Buffer) => void)[] = [];
+
+  constructor(count: number, bytes: number) {
+    this.free = Array.from({ length: count }, () => Buffer.from(new SharedArrayBuffer(bytes)));
+  }
+
+  acquire(): Promise<Buffer> {
+    const slot = this.free.pop();
+    return slot ? Promise.resolve(slot) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(slot: Buffer): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else this.free.push(slot);
+  }
+}
+
+export interface VolumeChecksums {
+  size: number;
+  crc32: number;
+  sha256: string;
+}
+
+/** The writer of one release's volumes: opens the book (if any) and the hashers once for all volumes. */
+export class ZipVolumeWriter {
+  private position = 0;
+  private sourceCrc = 0;
+  private readonly slots: ChunkSlots;
+
+  private constructor(
+    private readonly book: FileHandle | undefined,
+    private readonly bookSha: Sha256Sink | undefined,
+    private readonly zipSha: Sha256Sink,
+    private readonly bookBytes: number,
+  ) {
+    this.slots = new ChunkSlots(SLOTS, Math.max(1, Math.min(CHUNK_BYTES, bookBytes)));
+  }
+
+  /** `hashBook`: also SHA-256 the book itself (not needed when its digest is already known and trusted). */
+  static async open(bookPath: string | undefined, bookBytes: number, hashBook: boolean): Promise<ZipVolumeWriter> {
+    const book = bookPath ? await fsp.open(bookPath, 'r') : undefined;
+    const sha256 = book !== undefined && bookBytes >= THREADED_HASH_MIN_BYTES ? threadedSha256 : inlineSha256;
+    return new ZipVolumeWriter(book, hashBook ? sha256() : undefined, sha256(), bookBytes);
+  }
+
+  /** Writes one zip: the layout's head, `payloadBytes` of the book from where the last volume stopped, its trailer. */
+  async write(zipPath: string, layout: StoredZipLayout, payloadBytes: number, onBytes: (done: number) => void): Promise<VolumeChecksums> {
+    const out = await fsp.open(zipPath, 'wx');
+    try {
+      await out.write(layout.head, 0, layout.head.length, 0);
+      await this.zipSha.update(layout.head);
+      const payloadCrc = this.book ? await this.copyPayload(out, layout.head.length, payloadBytes, onBytes) : 0;
+      const trailer = layout.trailer(payloadCrc);
+      await out.write(trailer, 0, trailer.length, layout.size - trailer.length);
+      await this.zipSha.update(trailer);
+      const withPayload = crc32Combine(zlib.crc32(layout.head), payloadCrc, this.book ? payloadBytes : 0);
+      return { size: layout.size, crc32: crc32Combine(withPayload, zlib.crc32(trailer), trailer.length), sha256: await this.zipSha.digest() };
+    } finally {
+      await out.close();
+    }
+  }
+
+  /** The book as read so far: bytes, SHA-256 (when hashed) and CRC-32 (combined from its volumes' parts). */
+  async source(): Promise<{ size: number; sha256?: string; crc32: number }> {
+    return { size: this.position, sha256: await this.bookSha?.digest(), crc32: this.sourceCrc };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.book?.close(), this.bookSha?.close(), this.zipSha.close()]);
+  }
+
+  private async copyPayload(out: FileHandle, at: number, bytes: number, onBytes: (done: number) => void): Promise<number> {
+    const book = this.book as FileHandle;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    let crc = 0;
+    let done = 0;
+    try {
+      while (done < bytes) {
+        if (failure) break;
+        const slot = await this.slots.acquire();
+        const { bytesRead } = await book.read(slot, 0, Math.min(slot.length, bytes - done), this.position).catch((err) => {
+          this.slots.release(slot);
+          throw err;
+        });
+        if (bytesRead === 0) {
+          this.slots.release(slot);
+          throw new ShortBookError(`the book is shorter than expected (${this.position} of ${this.bookBytes} bytes)`);
+        }
+        const chunk = slot.subarray(0, bytesRead);
+        crc = zlib.crc32(chunk, crc);
+        const work: Promise<void> = Promise.all([this.bookSha?.update(chunk), this.zipSha.update(chunk), out.write(chunk, 0, bytesRead, at + done)])
+          .then(
+            () => undefined,
+            (err: unknown) => void (failure ??= err),
+          )
+          .finally(() => {
+            this.slots.release(slot);
+            inFlight.delete(work);
+          });
+        inFlight.add(work);
+        this.position += bytesRead;
+        done += bytesRead;
+        onBytes(done);
+      }
+    } finally {
+      // Every chunk's write and hashing settle before the file is closed or the error is raised.
+      await Promise.all(inFlight);
+    }
+    if (failure) throw failure;
+    this.sourceCrc = crc32Combine(this.sourceCrc, crc, done);
+    return crc;
+  }
+}
