@@ -20,8 +20,9 @@ export function webAppRoutes(dir = webAppDir()): Router {
   if (!dir) return router;
   router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
   router.use(express.static(dir, { index: false }));
-  router.get(/.*/, (req, res, next) => {
-    if (SERVER_PATHS.test(req.path) || !req.accepts('html')) return next();
+  // A middleware rather than a route: the app's pages are not API routes (route tables list those).
+  router.use((req, res, next) => {
+    if (!['GET', 'HEAD'].includes(req.method) || SERVER_PATHS.test(req.path) || !req.accepts('html')) return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(path.join(dir, 'index.html'));
   });

@@ -1,0 +1,49 @@
+import { useEffect, useState } from 'react';
+import { QueryClient } from '@tanstack/react-query';
+import type { Release, ReleaseEvent } from './types';
+
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
+
+/**
+ * One EventSource per tab on GET /api/events. Release events update the cached release and its
+ * list; a reconnect is the browser's own (it sends Last-Event-ID), and a `reset` reloads all.
+ */
+export function useLiveEvents(client: QueryClient): LiveStatus {
+  const [status, setStatus] = useState<LiveStatus>('connecting');
+  useEffect(() => {
+    const source = new EventSource('/api/events');
+    let listTimer: ReturnType<typeof setTimeout> | undefined;
+    const refreshLists = () => {
+      clearTimeout(listTimer);
+      listTimer = setTimeout(() => void client.invalidateQueries({ queryKey: ['releases'] }), 300);
+    };
+    const onRelease = (e: MessageEvent<string>) => {
+      const event = JSON.parse(e.data) as Extract<ReleaseEvent, { type: 'release' }>;
+      const { type: _t, releaseId, distributions: _d, ...state } = event;
+      const before = client.getQueryData<{ release: Release }>(['release', releaseId]);
+      client.setQueryData<{ release: Release }>(['release', releaseId], (old) => (old ? { release: { ...old.release, ...state } } : old));
+      client.setQueryData<Record<string, typeof event>>(['live'], (old) => ({ ...old, [releaseId]: event }));
+      // Files, validation and distributions come with the full release once it settles.
+      if (!before || before.release.state !== event.state || ['done', 'failed', 'review'].includes(event.state)) void client.invalidateQueries({ queryKey: ['release', releaseId] });
+      refreshLists();
+    };
+    source.onopen = () => setStatus('live');
+    source.onerror = () => setStatus('reconnecting');
+    source.addEventListener('release', onRelease);
+    source.addEventListener('release-deleted', (e) => {
+      const { releaseId } = JSON.parse((e as MessageEvent<string>).data) as { releaseId: string };
+      client.removeQueries({ queryKey: ['release', releaseId] });
+      refreshLists();
+    });
+    source.addEventListener('upload', (e) => {
+      const { uploadId } = JSON.parse((e as MessageEvent<string>).data) as { uploadId: string };
+      void client.invalidateQueries({ queryKey: ['upload', uploadId] });
+    });
+    source.addEventListener('reset', () => void client.invalidateQueries());
+    return () => {
+      clearTimeout(listTimer);
+      source.close();
+    };
+  }, [client]);
+  return status;
+}
