@@ -18,8 +18,20 @@ export interface HealthReport {
   workers: Record<string, number | null>;
 }
 
-/** GET /health: database and Redis with a short timeout each, plus live worker counts. */
+/** How long one probe's report answers every /health request (load balancers, load, attacks). */
+export const HEALTH_REPORT_TTL_MS = 250;
+
+/**
+ * GET /health: database and Redis with a short timeout each, plus live worker counts. One probe
+ * runs at a time and its report is shared by the requests that arrive while it runs and for
+ * HEALTH_REPORT_TTL_MS after it finished, so a flood of health checks costs the database and Redis a few
+ * queries a second, not one each. A report that saw Redis up is not reused once the client has
+ * lost its connection.
+ */
 export class HealthService {
+  private cached?: { report: HealthReport; at: number };
+  private running?: Promise<HealthReport>;
+
   constructor(
     private readonly config: Config,
     private readonly db: Database,
@@ -28,6 +40,23 @@ export class HealthService {
   ) {}
 
   async check(): Promise<HealthReport> {
+    const cached = this.cached;
+    const fresh = cached && performance.now() - cached.at < HEALTH_REPORT_TTL_MS;
+    if (fresh && (cached.report.components.redis.status === 'down' || this.redis.status === 'ready')) {
+      return { ...cached.report, uptimeSeconds: Math.round(process.uptime()) };
+    }
+    this.running ??= this.probeAll()
+      .then((report) => {
+        this.cached = { report, at: performance.now() };
+        return report;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async probeAll(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([
       this.probe(() => this.db.raw('select 1')),
       this.probe(() => whenReady(this.redis, this.config.health.timeoutMs).then(() => this.redis.ping())),

@@ -6,6 +6,7 @@ import * as m004 from './004_release_name_owner';
 import * as m005 from './005_group_naming_style';
 import * as m006 from './006_release_lifecycle';
 import * as m007 from './007_release_zip_prefixes';
+import * as m008 from './008_release_list_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_group_naming_style': m005,
   '006_release_lifecycle': m006,
   '007_release_zip_prefixes': m007,
+  '008_release_list_indexes': m008,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
