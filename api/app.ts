@@ -45,6 +45,8 @@ import { sessionRoutes } from './routes/session';
 import { sameOriginForCookieChanges } from './middleware/same-origin';
 import { sessionCookieToken } from './middleware/session-cookie';
 import { ReleaseEventHub } from './services/release-events';
+import { openApiRoutes } from './openapi/routes';
+import { automationRoutes } from './routes/automation';
 
 export interface AppDependencies {
   config: Config;
@@ -118,6 +120,8 @@ export function createApp(context: ApiContext): Express {
   app.use('/api', sameOriginForCookieChanges);
   app.use('/api/session', sessionRoutes(context));
   app.use('/api/events', eventRoutes(context));
+  app.use('/api', openApiRoutes());
+  app.use('/api', automationRoutes(context));
   app.use('/api/auth', authRoutes(context));
   app.use('/api/users', userRoutes(context));
   app.use('/api/uploads', uploadRoutes(context));

@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import { startTcpProxy, TcpProxy } from './tcp-proxy';
 
 /**
  * Test hosts as Linux network namespaces: each has only its loopback and one veth cable to a
@@ -48,8 +48,7 @@ export function createTestNetwork(): TestNetwork {
   const bridge = `espbr${id}`;
   const hosts: string[] = [];
   const links: string[] = [bridge];
-  const servers: net.Server[] = [];
-  const sockets = new Set<net.Socket>();
+  const proxies: TcpProxy[] = [];
   ip('link', 'add', bridge, 'type', 'bridge');
   ip('addr', 'add', `${gateway}/24`, 'dev', bridge);
   ip('link', 'set', bridge, 'up');
@@ -77,26 +76,12 @@ export function createTestNetwork(): TestNetwork {
       };
     },
     async forward(targetPort) {
-      const server = net.createServer((client) => {
-        const upstream = net.connect(targetPort, '127.0.0.1');
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => undefined);
-        }
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-        client.pipe(upstream);
-        upstream.pipe(client);
-      });
-      servers.push(server);
-      server.listen(0, gateway);
-      await new Promise((resolve) => server.once('listening', resolve));
-      return (server.address() as net.AddressInfo).port;
+      const proxy = await startTcpProxy(targetPort, Number.POSITIVE_INFINITY, gateway);
+      proxies.push(proxy);
+      return proxy.port;
     },
     async destroy() {
-      sockets.forEach((s) => s.destroy());
-      await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+      await Promise.all(proxies.splice(0).map((p) => p.close()));
       for (const name of hosts.splice(0)) {
         try {
           ip('netns', 'del', name); // takes its end of the veth, and so the pair, with it

@@ -2,7 +2,8 @@ import net from 'node:net';
 
 /**
  * A TCP proxy in front of a real server that slows the client's uploads to `bytesPerSecond`
- * and can cut every connection at once, so a test can drop an SFTP session mid-file.
+ * and can cut every connection at once, so a test can drop an SFTP session mid-file. With
+ * `bytesPerSecond` Infinity it is a plain forwarder (listening on `listenHost`, e.g. a bridge address).
  */
 export interface TcpProxy {
   port: number;
@@ -10,7 +11,7 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number, bytesPerSecond: number): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number, bytesPerSecond: number, listenHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -29,7 +30,7 @@ export async function startTcpProxy(targetPort: number, bytesPerSecond: number):
       setTimeout(() => client.resume(), (chunk.length / bytesPerSecond) * 1000);
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, listenHost);
   await new Promise((resolve) => server.once('listening', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
