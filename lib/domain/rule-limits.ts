@@ -8,9 +8,9 @@ export const ruleLimitsSchema = z
     dizWidth: z.number().int().min(20).max(80),
     dizLines: z.number().int().min(5).max(60),
     /** Allowed volume sizes in millions of bytes. */
-    volumeSizesMb: z.array(z.number().int().min(1).max(10_000)).min(1),
+    volumeSizesMb: z.array(z.number().int().min(1).max(10_000)).min(1).max(50),
     maxVolumes: z.number().int().min(1).max(999),
-    formats: z.array(z.enum(BOOK_FORMATS)).min(1),
+    formats: z.array(z.enum(BOOK_FORMATS)).min(1).max(BOOK_FORMATS.length),
     dirnameMaxLength: z.number().int().min(32).max(255),
   })
   .strict();

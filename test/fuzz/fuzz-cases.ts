@@ -34,17 +34,24 @@ export function loadCorpus(): Array<FuzzCase & { file: string }> {
 
 /** Sends one case with node:http: any method may carry a body, nothing is normalised. */
 export function send(port: number, c: FuzzCase, token: string, fixtures: Record<string, string>): Promise<FuzzAnswer> {
-  const target = c.path.replace(/\{(\w+)\}/g, (_m, name: string) => fixtures[name] ?? name) + (c.query ? `?${c.query}` : '');
-  const body = c.body === undefined ? undefined : Buffer.from(c.body);
+  const fill = (text: string) => text.replace(/\{(\w+)\}/g, (match, name: string) => fixtures[name] ?? match);
+  const target = fill(c.path) + (c.query ? `?${c.query}` : '');
+  const body = c.body === undefined ? undefined : Buffer.from(fill(c.body));
   const headers: http.OutgoingHttpHeaders = { Connection: 'close' };
   if (c.auth === 'admin') headers.Authorization = `Bearer ${token}`;
   if (c.contentType !== undefined) headers['Content-Type'] = c.contentType;
   if (body) headers['Content-Length'] = body.length;
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: c.method, path: target, headers, timeout: 30_000 }, (res) => {
+      const contentType = String(res.headers['content-type'] ?? '');
+      if (contentType.includes('text/event-stream')) {
+        // A live stream never ends: its status is the answer.
+        resolve({ status: res.statusCode ?? 0, contentType, text: '' });
+        return void req.destroy();
+      }
       const chunks: Buffer[] = [];
       res.on('data', (d) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within 30 s to ${c.method} ${target}`)));
@@ -135,15 +142,52 @@ function paramValue(name: string, fixtureIds: string[]) {
   );
 }
 
+/**
+ * Well-formed bodies of the routes that take one, keyed by method and path; the fuzzer replaces
+ * or adds a field with junk, so most requests get past the first check and reach the services.
+ */
+const VALID_BODIES: Record<string, Record<string, unknown>> = {
+  'POST /api/auth/login': { email: 'admin1@example.test', password: 'wrong password' },
+  'POST /api/users': { email: 'fuzz@example.test', password: 'long enough password', role: 'operator' },
+  'PATCH /api/users/:id': { role: 'operator', disabled: false },
+  'POST /api/users/:id/password': { password: 'another long password' },
+  'POST /api/roles': { name: 'fuzzrole', description: 'd', permissions: ['releases:READ'] },
+  'PATCH /api/roles/:id': { description: 'd', permissions: [] },
+  'POST /api/groups': { tag: 'FUZZ', name: 'Fuzz', volumeSizeMb: 5, memberIds: [], destinationIds: [] },
+  'PATCH /api/groups/:id': { name: 'Renamed', volumeSizeMb: 10, ruleId: null },
+  'POST /api/rules': { section: 'EBOOK', year: 2022, scene: 'English', title: 't', body: 'b', limits: { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5], maxVolumes: 99, formats: ['epub'], dirnameMaxLength: 243 } },
+  'PATCH /api/rules/:id': { title: 'renamed' },
+  'POST /api/templates': { name: 'fuzz template', body: '{{title}} by {{author}}' },
+  'PATCH /api/templates/:id': { body: '{% if title %}{{title}}{% endif %}' },
+  'POST /api/templates/preview': { body: '{{title}}' },
+  'POST /api/destinations': { name: 'd', protocol: 'sftp', host: '127.0.0.1', port: 9, username: 'u', secret: 's', remotePath: '/in' },
+  'PATCH /api/destinations/:id': { port: 10, enabled: false },
+  'PUT /api/configurations/:key': { value: 1 },
+  'POST /api/releases': { uploadId: '{uploadId}', options: { group: 'ESP', source: 'RETAIL', volumeSizeMb: 5 } },
+};
+
+function mutatedBody(base: Record<string, unknown>) {
+  const keys = Object.keys(base);
+  return fc
+    .array(fc.tuple(fc.oneof(fc.constantFrom(...keys), fc.constantFrom(...FIELDS)), JUNK_VALUE), { minLength: 1, maxLength: 2 })
+    .map((changes) => {
+      // Built as text so a `__proto__` key stays an own key of the JSON object.
+      const entries = new Map(Object.entries(base).map(([k, v]) => [k, JSON.stringify(v)]));
+      for (const [k, v] of changes) entries.set(k, JSON.stringify(v) ?? 'null');
+      return `{${[...entries].map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+    });
+}
+
 /** Generated bad requests to one of the routes. */
 export function fuzzCases(routes: MountedRoute[], fixtureIds: string[], auth: FuzzCase['auth']): fc.Arbitrary<FuzzCase> {
   return fc.constantFrom(...routes).chain((route) => {
     const names = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+    const base = VALID_BODIES[`${route.method} ${route.path}`];
     return fc.record({
       params: fc.tuple(...names.map((n) => paramValue(n, fixtureIds))),
       query: fc.option(QUERY, { nil: undefined }),
-      contentType: fc.option(CONTENT_TYPE, { nil: undefined }),
-      body: fc.option(BODY_TEXT, { nil: undefined }),
+      contentType: base ? fc.oneof(fc.constant('application/json'), CONTENT_TYPE) : fc.option(CONTENT_TYPE, { nil: undefined }),
+      body: fc.option(base ? fc.oneof(mutatedBody(base), BODY_TEXT) : BODY_TEXT, { nil: undefined }),
     }).map(({ params, query, contentType, body }) => {
       let concrete = route.path;
       names.forEach((n, i) => {
