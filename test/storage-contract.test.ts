@@ -10,7 +10,7 @@ import { PayloadTooLargeError } from '../lib/errors';
 import { LocalObjectStore } from '../lib/storage/local-object-store';
 import { S3ObjectStore, s3ClientOf } from '../lib/storage/s3-object-store';
 import { ObjectNotFoundError, ObjectStore, ReleaseConflictError, ReleaseStore } from '../lib/storage';
-import { S3Server, startS3Server } from './support/s3-server';
+import { recordS3Requests, S3Server, startS3Server } from './support/s3-server';
 import { childEnv, fromSources } from './support/worker-process';
 
 /**
@@ -19,8 +19,8 @@ import { childEnv, fromSources } from './support/worker-process';
  */
 interface Backend {
   store: ObjectStore;
-  /** Every file the backend holds on its disk, in-flight parts and temp files included. */
-  filesOnDisk(): string[];
+  /** Writes begun and neither finished nor cleaned up: partial files, or multipart uploads neither completed nor aborted. */
+  unfinishedWrites(): string[];
   env: NodeJS.ProcessEnv;
 }
 
@@ -35,7 +35,7 @@ const backends: Array<[string, () => Promise<Backend & { close(): Promise<void> 
       const root = path.join(dataDir, 'objects');
       return {
         store: new LocalObjectStore(root),
-        filesOnDisk: () => walk(root),
+        unfinishedWrites: () => walk(path.join(root, '.partial-objects')),
         env: { DATA_DIR: dataDir, STORAGE: 'local' },
         close: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
       };
@@ -45,14 +45,25 @@ const backends: Array<[string, () => Promise<Backend & { close(): Promise<void> 
     's3 (s3rver)',
     async () => {
       const server: S3Server = await startS3Server();
+      const recorder = await recordS3Requests(server);
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-objects-'));
-      const settings = { endpoint: server.endpoint, bucket: server.bucket, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true };
+      const settings = { endpoint: recorder.endpoint, bucket: server.bucket, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true };
       return {
         store: new S3ObjectStore(s3ClientOf(settings), server.bucket),
-        // s3rver keeps each object as a folder with its content and metadata; in-flight parts under the bucket too.
-        filesOnDisk: () => walk(path.join(server.directory, server.bucket)),
+        // Seen on the wire: each multipart upload created (POST ?uploads) must be completed (POST ?uploadId) or aborted (DELETE ?uploadId).
+        unfinishedWrites: () => {
+          const open = new Map<string, number>();
+          for (const request of recorder.requests) {
+            const [method, url] = request.split(' ');
+            const { pathname, searchParams } = new URL(url, 'http://s3');
+            const delta = method === 'POST' && searchParams.has('uploads') ? 1 : searchParams.has('uploadId') && (method === 'POST' || method === 'DELETE') ? -1 : 0;
+            open.set(pathname, (open.get(pathname) ?? 0) + delta);
+          }
+          return [...open].filter(([, n]) => n > 0).map(([key]) => key);
+        },
         env: { DATA_DIR: dataDir, ...server.env },
         close: async () => {
+          await recorder.close();
           await server.stop();
           fs.rmSync(dataDir, { recursive: true, force: true });
         },
@@ -63,7 +74,7 @@ const backends: Array<[string, () => Promise<Backend & { close(): Promise<void> 
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** A stream that gives `good` bytes, then fails, as a dropped client connection does. */
+/** A stream that gives `good` bytes, then fails a moment later (parts are on the server by then), as a dropped client does. */
 function failingAfter(good: Buffer): Readable {
   let sent = false;
   return new Readable({
@@ -71,7 +82,7 @@ function failingAfter(good: Buffer): Readable {
       if (!sent) {
         sent = true;
         this.push(good);
-      } else this.destroy(new Error('client went away'));
+      } else setTimeout(() => this.destroy(new Error('client went away')), 1500);
     },
   });
 }
@@ -124,15 +135,14 @@ describe.each(backends)('object store contract: %s', (_label, open) => {
   });
 
   it('leaves nothing of an upload past its size limit or of one whose source fails midway', async () => {
-    const before = backend.filesOnDisk().length;
     const big = Buffer.alloc(12 * 1024 * 1024, 1); // more than one multipart part
     await expect(store.put('aborted/too-big', Readable.from([big, big]), { maxBytes: 20 * 1024 * 1024 })).rejects.toBeInstanceOf(PayloadTooLargeError);
     await expect(store.put('aborted/dropped', failingAfter(big))).rejects.toThrow('client went away');
     expect(await store.stat('aborted/too-big')).toBeUndefined();
     expect(await store.stat('aborted/dropped')).toBeUndefined();
     expect(await store.list('aborted/')).toEqual([]);
-    // No temp file or multipart part stays behind on the server's disk either.
-    expect(backend.filesOnDisk()).toHaveLength(before);
+    // No partial file stays behind, and every multipart upload begun was aborted on the server.
+    expect(backend.unfinishedWrites()).toEqual([]);
   });
 
   describe('publishing releases by manifest', () => {

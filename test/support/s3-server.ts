@@ -1,5 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { exited } from './worker-process';
@@ -61,5 +63,42 @@ export async function startS3Server(address = '127.0.0.1', bucket = 'esp-test'):
       await exited(child);
       fs.rmSync(directory, { recursive: true, force: true });
     },
+  };
+}
+
+export interface RecordingProxy {
+  endpoint: string;
+  /** `METHOD /path?query` of every request that passed, in order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP forwarder in front of the S3 server that notes each request line, so a test can see
+ * what a client asked of the server (s3rver answers AbortMultipartUpload with 405 and keeps the
+ * parts, so the request itself is what a test of our side can check).
+ */
+export async function recordS3Requests(server: S3Server): Promise<RecordingProxy> {
+  const requests: string[] = [];
+  const proxy = http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const upstream = http.request({ host: new URL(server.endpoint).hostname, port: server.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.on('error', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  proxy.listen(0, '127.0.0.1');
+  await new Promise((resolve) => proxy.once('listening', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        proxy.closeAllConnections();
+        proxy.close(() => resolve());
+      }),
   };
 }
