@@ -7,7 +7,7 @@ import path from 'node:path';
  * part of the API process (mounted by api/app.ts), so those two may use each other.
  */
 const ROOT = path.resolve(__dirname, '../..');
-const RANK: Record<string, number> = { lib: 0, db: 1, jobs: 2, api: 3, worker: 3, scheduler: 3, console: 3 };
+const RANK: Record<string, number> = { lib: 0, db: 1, jobs: 2, api: 3, worker: 3, scheduler: 3, console: 3, cli: 3 };
 const SAME_PROCESS = new Set(['api>console', 'console>api']);
 
 function sourceFiles(dir: string): string[] {

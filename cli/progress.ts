@@ -1,0 +1,37 @@
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { formatBytes, Output } from './output';
+
+/** Per-file upload progress: bars with bytes, speed and ETA on a terminal, JSON events with --json. */
+export class UploadProgress {
+  private readonly bars?: cliProgress.MultiBar;
+
+  constructor(private readonly out: Output) {
+    if (!out.json && process.stderr.isTTY) {
+      this.bars = new cliProgress.MultiBar(
+        { format: '{file} [{bar}] {percentage}% | {done}/{size} | {speed} | ETA {eta_formatted}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      );
+    }
+  }
+
+  /** A reporter for one file, to pass to uploadFile. */
+  track(file: string): (sent: number, total: number) => void {
+    const name = path.basename(file);
+    const started = Date.now();
+    let bar: cliProgress.SingleBar | undefined;
+    return (sent, total) => {
+      const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+      const bytesPerSecond = Math.round(sent / seconds);
+      this.out.event('progress', { file, bytes: sent, total, bytesPerSecond });
+      if (!this.bars) return;
+      const payload = { file: name.slice(0, 30).padEnd(30), done: formatBytes(sent), size: formatBytes(total), speed: `${formatBytes(bytesPerSecond)}/s` };
+      bar ??= this.bars.create(total, 0, payload);
+      bar.update(sent, payload);
+    };
+  }
+
+  stop(): void {
+    this.bars?.stop();
+  }
+}
