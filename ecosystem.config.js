@@ -1,10 +1,17 @@
 /**
- * PM2 process layout: the API in cluster mode, and the workers as separate pools so packing
- * (disk-heavy) never starves inspection and enrichment. Start with `pm2 start ecosystem.config.js`
- * (or `npm start`, which runs pm2-runtime in the foreground after migrating).
+ * PM2 process layout: the API in cluster mode, and the workers as separate pools by kind of work,
+ * so packing (disk-heavy) never starves inspection and enrichment, and slow FTP/SFTP transfers or
+ * webhook retries hold back neither. Start with `pm2 start ecosystem.config.js` (or `npm start`,
+ * which runs pm2-runtime in the foreground after migrating). On several hosts, run only the pools
+ * a host is for: `pm2 start ecosystem.config.js --only esp-worker-pack`.
+ *
+ * Metrics: with METRICS_PORT_BASE set, every process serves /metrics on its own loopback port
+ * (API instances from the base, each pool ten ports further; PM2 adds NODE_APP_INSTANCE).
  */
 const shutdownMs = Number(process.env.WORKER_SHUTDOWN_TIMEOUT_MS || 30000);
 const logDir = process.env.PM2_LOG_DIR || 'data/logs';
+const metricsBase = Number(process.env.METRICS_PORT_BASE || 0);
+const metricsPort = (offset) => (metricsBase ? { METRICS_PORT: String(metricsBase + offset) } : {});
 
 const common = {
   cwd: __dirname,
@@ -15,7 +22,7 @@ const common = {
 };
 
 /** A pool of worker processes for some queues; kill_timeout outlasts the worker's own shutdown. */
-function workerPool(name, queues, instances) {
+function workerPool(name, queues, instances, metricsOffset) {
   return {
     ...common,
     name,
@@ -23,7 +30,7 @@ function workerPool(name, queues, instances) {
     exec_mode: 'fork',
     instances: Number(instances || 1),
     kill_timeout: shutdownMs + 5000,
-    env: { ...common.env, WORKER_QUEUES: queues },
+    env: { ...common.env, WORKER_QUEUES: queues, ...metricsPort(metricsOffset) },
     out_file: `${logDir}/${name}.out.log`,
     error_file: `${logDir}/${name}.err.log`,
   };
@@ -38,11 +45,14 @@ module.exports = {
       exec_mode: 'cluster',
       instances: Number(process.env.API_INSTANCES || 2),
       kill_timeout: 12000,
+      env: { ...common.env, ...metricsPort(0) },
       out_file: `${logDir}/api.out.log`,
       error_file: `${logDir}/api.err.log`,
     },
-    workerPool('esp-worker-ingest', 'upload,enrich', process.env.INGEST_WORKERS),
-    workerPool('esp-worker-pack', 'pack', process.env.PACK_WORKERS),
+    workerPool('esp-worker-ingest', 'upload,enrich', process.env.INGEST_WORKERS, 10),
+    workerPool('esp-worker-pack', 'pack', process.env.PACK_WORKERS, 20),
+    workerPool('esp-worker-distribute', 'distribute', process.env.DISTRIBUTE_WORKERS, 30),
+    workerPool('esp-worker-notify', 'notify', process.env.NOTIFY_WORKERS, 40),
     {
       ...common,
       // One instance only: its tasks also take Redis locks, so a second one would just skip.

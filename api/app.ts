@@ -9,6 +9,7 @@ import { createAuthenticator } from './middleware/authenticate';
 import { apiRateLimit } from './middleware/rate-limit';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestId } from './middleware/request-id';
+import { requestMetrics } from './middleware/metrics';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
@@ -22,6 +23,7 @@ import { ReleaseService } from './services/release-service';
 import { UploadService } from './services/upload-service';
 import { UserService } from './services/user-service';
 import { DestinationService } from './services/destination-service';
+import { NotificationService } from './services/notification-service';
 import { GroupService } from './services/group-service';
 import { RoleService } from './services/role-service';
 import { RuleService } from './services/rule-service';
@@ -31,6 +33,7 @@ import { ValidationService } from './services/validation-service';
 import { SettingsRepository } from '../db/settings-repository';
 import { configurationRoutes } from './routes/configurations';
 import { destinationRoutes } from './routes/destinations';
+import { notificationRoutes } from './routes/notifications';
 import { groupRoutes } from './routes/groups';
 import { roleRoutes } from './routes/roles';
 import { ruleRoutes } from './routes/rules';
@@ -85,6 +88,7 @@ export function buildApiContext({ config, logger, db, redis, queue }: AppDepende
       rules: new RuleService(),
       templates: new TemplateService(releases),
       destinations: new DestinationService(config, queue, releases, logger),
+      notifications: new NotificationService(config),
       settings,
       stats: new StatsService(queue),
     },
@@ -97,6 +101,7 @@ export function createApp(context: ApiContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId(context.logger));
+  app.use(requestMetrics());
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -135,6 +140,7 @@ export function createApp(context: ApiContext): Express {
   app.use('/api/rules', ruleRoutes(context));
   app.use('/api/templates', templateRoutes(context));
   app.use('/api/destinations', destinationRoutes(context));
+  app.use('/api/notifications/webhooks', notificationRoutes(context));
   app.use('/api/configurations', configurationRoutes(context));
   app.use('/api/stats', statsRoutes(context));
   app.use('/admin', consoleRoutes(context));

@@ -10,6 +10,7 @@ import type { ReleaseService } from './services/release-service';
 import type { UploadService } from './services/upload-service';
 import type { UserService } from './services/user-service';
 import type { DestinationService } from './services/destination-service';
+import type { NotificationService } from './services/notification-service';
 import type { GroupService } from './services/group-service';
 import type { RoleService } from './services/role-service';
 import type { RuleService } from './services/rule-service';
@@ -41,6 +42,7 @@ export interface ApiContext {
     rules: RuleService;
     templates: TemplateService;
     destinations: DestinationService;
+    notifications: NotificationService;
     settings: SettingsRepository;
     stats: StatsService;
   };

@@ -5,6 +5,7 @@ import { apiExposure, startupLine } from '../lib/startup-line';
 import { createDatabase, migrateLatest } from '../db/knex';
 import { bindModels } from '../db/models';
 import { JobQueue } from '../jobs/job-queue';
+import { startProcessMetrics } from '../jobs/process-metrics';
 import { buildApiContext, createApp } from './app';
 
 /** API process entry: config, connections, app, graceful stop. */
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const queue = new JobQueue(config, redis, logger);
   const context = buildApiContext({ config, logger, db, redis, queue });
   const app = createApp(context);
+  const metrics = await startProcessMetrics(config, logger, queue);
   const server = app.listen(config.http.port, config.http.host, () => {
     logger.info(startupLine(config, apiExposure(config)));
   });
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
     logger.info('api stopping', { signal });
     // Live event streams never end by themselves: end them so the server can close.
     void context.events.shutdown();
+    metrics?.close();
     server.close(async () => {
       await queue.close();
       redis.disconnect();

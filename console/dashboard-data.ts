@@ -39,7 +39,7 @@ export async function dashboardData(config: Config, queue: JobQueue, health: Hea
       }),
     ),
     queue
-      .queue(QueueName.Maintenance)
+      .queue(QueueName.Pack)
       .client.then((redis) => loadReconcileReport(redis, config))
       .catch(() => undefined),
   ]);

@@ -2,10 +2,11 @@ import { Config, loadConfig } from '../lib/config';
 import { firstRunBanner } from '../lib/first-run-banner';
 import { createDatabase, migrateLatest } from './knex';
 import { bindModels } from './models';
+import { formatStory, releaseStory } from './release-story';
 import { seedFirstRun } from './seed';
 import { resetPasswordOffline } from './seed-reset-password';
 
-const USAGE = 'usage: node dist/db/cli.js migrate:latest|migrate:down|migrate:rollback|migrate:status|seed|reset-password <email>|banner';
+const USAGE = 'usage: node dist/db/cli.js migrate:latest|migrate:down|migrate:rollback|migrate:status|seed|reset-password <email>|story <releaseId>|banner';
 
 /**
  * Tasks for operators, all working without the API (the plan's `flask db upgrade` and `seed_admin.py`):
@@ -13,6 +14,7 @@ const USAGE = 'usage: node dist/db/cli.js migrate:latest|migrate:down|migrate:ro
  *   seed (alias seed:admin): the first admin (ADMIN_EMAIL, ADMIN_PASSWORD or a generated password
  *     written to DATA_DIR/admin-password.txt) and the default group (DEFAULT_GROUP)
  *   reset-password <email>: a new generated password, printed once (`npm run admin -- reset-password <email>`)
+ *   story <releaseId>: the release's job attempts and every log line about it, in time order (`npm run story -- <id>`)
  *   banner: waits until /health answers ok, then prints where everything is (used by `npm start`)
  */
 async function main(command: string | undefined, args: string[]): Promise<void> {
@@ -54,6 +56,14 @@ async function main(command: string | undefined, args: string[]): Promise<void> 
         console.log(`new password for ${args[0]} (shown once; change it after login): ${password}`);
         if (wasDisabled) console.log('the account was disabled; it is enabled again');
         console.log('its refresh tokens are revoked; access tokens already issued expire on their own');
+        break;
+      }
+      case 'story': {
+        if (!args[0]) throw new UsageError('usage: npm run story -- <releaseId>');
+        bindModels(db);
+        const story = await releaseStory(config, args[0]);
+        if (!story) throw new Error(`release ${args[0]} not found`);
+        console.log(formatStory(story));
         break;
       }
       default:

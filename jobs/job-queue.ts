@@ -3,6 +3,7 @@ import type { Config } from '../lib/config';
 import { ServiceUnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { Redis, whenReady } from '../lib/redis';
+import { currentContext } from '../lib/request-context';
 import { ALL_QUEUES, JobName, PIPELINE_QUEUES, QueueName } from '../lib/domain/queue-names';
 
 /** Retries and retention per queue: enough history to debug, bounded so Redis memory stays flat. */
@@ -10,7 +11,10 @@ const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QueueName.Upload]: { attempts: 3, backoff: { type: 'exponential', delay: 2000 } },
   [QueueName.Enrich]: { attempts: 5, backoff: { type: 'exponential', delay: 5000 } },
   [QueueName.Pack]: { attempts: 3, backoff: { type: 'exponential', delay: 5000 } },
-  [QueueName.Maintenance]: { attempts: 1 },
+  // Transfers are retried longer: remote servers drop and come back.
+  [QueueName.Distribute]: { attempts: 6, backoff: { type: 'exponential', delay: 3000 } },
+  // A webhook receiver that is down for a few minutes still gets the event.
+  [QueueName.Notify]: { attempts: 6, backoff: { type: 'exponential', delay: 2000 } },
 };
 const RETENTION: JobsOptions = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
@@ -21,10 +25,18 @@ export const jobIds = {
   uploadInspection: (uploadId: string) => `inspect-upload-${uploadId}`,
   releaseStep: (step: JobName, releaseId: string) => `${step}-${releaseId}`,
   distribution: (releaseId: string, destinationId: number) => `distribute-${releaseId}-${destinationId}`,
+  /** One per event, subject and webhook: an event reported twice (a rerun) is sent once. */
+  notification: (event: string, subjectId: string, webhookId: number) => `notify-${event}-${subjectId}-${webhookId}`,
 };
 
-/** Transfers are retried longer than other uploads' steps: remote servers drop and come back. */
-const DISTRIBUTION_OPTIONS: JobsOptions = { attempts: 6, backoff: { type: 'exponential', delay: 3000 } };
+/**
+ * Every job's data carries the id of the request that started it (the API's, passed on from job
+ * to job through the worker's context), so each log line of a release's jobs can name it.
+ */
+function withRequestId<T extends object>(data: T): T & { requestId?: string } {
+  const requestId = currentContext()?.requestId;
+  return requestId ? { ...data, requestId } : data;
+}
 
 export interface JobView {
   id: string;
@@ -70,7 +82,7 @@ export class JobQueue {
 
   enqueueInspection(uploadId: string): Promise<Job> {
     return this.unavailableAs503(() =>
-      this.queue(QueueName.Upload).add(JobName.Inspect, { uploadId }, { jobId: jobIds.uploadInspection(uploadId) }),
+      this.queue(QueueName.Upload).add(JobName.Inspect, withRequestId({ uploadId }), { jobId: jobIds.uploadInspection(uploadId) }),
     );
   }
 
@@ -81,12 +93,12 @@ export class JobQueue {
   async enqueueDistribution(releaseId: string, destinationId: number, options: { retry?: boolean } = {}): Promise<void> {
     const jobId = jobIds.distribution(releaseId, destinationId);
     await this.unavailableAs503(async () => {
-      const queue = this.queue(QueueName.Upload);
+      const queue = this.queue(QueueName.Distribute);
       if (options.retry) {
         const previous = await queue.getJob(jobId);
         if (previous && ['completed', 'failed'].includes(await previous.getState())) await previous.remove();
       }
-      await queue.add(JobName.Distribute, { releaseId, destinationId }, { jobId, ...DISTRIBUTION_OPTIONS });
+      await queue.add(JobName.Distribute, withRequestId({ releaseId, destinationId }), { jobId });
     });
   }
 
@@ -99,7 +111,7 @@ export class JobQueue {
     const step = (queueName: QueueName, name: JobName) => ({
       name,
       queueName,
-      data: { releaseId },
+      data: withRequestId({ releaseId }),
       opts: { jobId: jobIds.releaseStep(name, releaseId), failParentOnFailure: true, ...DEFAULT_JOB_OPTIONS[queueName], ...RETENTION },
     });
     await this.unavailableAs503(() => this.flows.add({ ...step(QueueName.Enrich, JobName.Enrich), children: [step(QueueName.Upload, JobName.Inspect)] }));
@@ -107,7 +119,13 @@ export class JobQueue {
 
   /** The pack step of a release; one job id per release, so enqueueing twice packs once. */
   async enqueuePack(releaseId: string): Promise<void> {
-    await this.unavailableAs503(() => this.queue(QueueName.Pack).add(JobName.Pack, { releaseId }, { jobId: jobIds.releaseStep(JobName.Pack, releaseId) }));
+    await this.unavailableAs503(() => this.queue(QueueName.Pack).add(JobName.Pack, withRequestId({ releaseId }), { jobId: jobIds.releaseStep(JobName.Pack, releaseId) }));
+  }
+
+  /** One webhook call for one event; the payload is built once, so every retry sends the same body. */
+  async enqueueNotification(webhookId: number, event: string, subjectId: string, payload: Record<string, unknown>): Promise<void> {
+    const jobId = jobIds.notification(event, subjectId, webhookId);
+    await this.unavailableAs503(() => this.queue(QueueName.Notify).add(JobName.Notify, withRequestId({ webhookId, event, payload }), { jobId }));
   }
 
   /**
@@ -146,6 +164,12 @@ export class JobQueue {
 
   async workerCounts(): Promise<Record<string, number>> {
     const counts = await Promise.all(PIPELINE_QUEUES.map(async (name) => [name, (await this.queue(name).getWorkers()).length] as const));
+    return Object.fromEntries(counts);
+  }
+
+  /** Jobs per state of every queue (the metrics' queue gauges). */
+  async countsByQueue(): Promise<Record<string, Record<string, number>>> {
+    const counts = await Promise.all(ALL_QUEUES.map(async (name) => [name, await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')] as const));
     return Object.fromEntries(counts);
   }
 

@@ -4,13 +4,13 @@ import { enrichJob } from './enrich';
 import { inspectJob } from './inspect';
 import { ALL_QUEUES, QueueName } from '../lib/domain/queue-names';
 import { packJob } from './pack';
+import { notifyJob } from './notify';
 
 /** Every job the workers can run. */
-export const JOBS: JobDefinition<never>[] = [inspectJob, enrichJob, packJob, distributeJob] as unknown as JobDefinition<never>[];
+export const JOBS: JobDefinition<never>[] = [inspectJob, enrichJob, packJob, distributeJob, notifyJob] as unknown as JobDefinition<never>[];
 
 /**
- * Job definitions by queue and name. Fails at start-up if a name is defined twice; a queue with
- * no job at all is allowed only for queues whose jobs arrive in later work (maintenance).
+ * Job definitions by queue and name. Fails at start-up if a name is defined twice.
  */
 export function jobsByQueue(jobs = JOBS): Map<QueueName, Map<string, JobDefinition<never>>> {
   const byQueue = new Map(ALL_QUEUES.map((q) => [q, new Map<string, JobDefinition<never>>()]));

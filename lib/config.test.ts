@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ client: 'better-sqlite3', filename: path.resolve('data/ebook-scene-packer.sqlite') });
     expect(config.storage.maxUploadBytes).toBe(1073741824);
     expect(config.auth).toEqual({ bcryptRounds: 12, accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 86400 });
-    expect(config.worker.queues).toEqual(['upload', 'enrich', 'pack']);
+    expect(config.worker.queues).toEqual(['upload', 'enrich', 'pack', 'distribute', 'notify']);
     expect(config.log.level).toBe('info');
   });
 

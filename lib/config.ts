@@ -114,6 +114,11 @@ const rawSchema = z.object({
   JOB_RUN_RETENTION_DAYS: intFrom('JOB_RUN_RETENTION_DAYS', 1, 3650).default('90'),
   TEMP_RETENTION_HOURS: intFrom('TEMP_RETENTION_HOURS', 1, 720).default('24'),
   HEALTH_TIMEOUT_MS: intFrom('HEALTH_TIMEOUT_MS', 50, 30_000).default('1500'),
+  // Prometheus /metrics of this process on its own port (0 = off); PM2 instances add NODE_APP_INSTANCE.
+  METRICS_PORT: intFrom('METRICS_PORT', 0, 65535).default('0'),
+  METRICS_HOST: z.string().trim().default('127.0.0.1'),
+  METRICS_TOKEN: optionalString,
+  NODE_APP_INSTANCE: intFrom('NODE_APP_INSTANCE', 0, 1000).default('0'),
   // admin@localhost is valid here (zod's email() would refuse a domain without a dot).
   ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'ADMIN_EMAIL must be an email address').default('admin@localhost'),
   DEFAULT_GROUP: z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, 'DEFAULT_GROUP must be 2 to 20 letters or digits').default('ESP'),
@@ -165,6 +170,8 @@ export interface Config {
     stalledIntervalMs: number;
   };
   health: { timeoutMs: number };
+  /** port 0: no metrics server; token: a bearer token /metrics then requires. */
+  metrics: { host: string; port: number; token?: string };
   /** What the seed creates on a fresh install: the first admin and the group they pack for. */
   firstRun: { adminEmail: string; defaultGroup: string };
   scheduler: {
@@ -260,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     log: { level: raw.LOG_LEVEL, file: path.resolve(raw.LOG_FILE ?? path.join(dataDir, 'logs', 'app.log')) },
     worker,
     health: { timeoutMs: raw.HEALTH_TIMEOUT_MS },
+    metrics: { host: raw.METRICS_HOST, port: raw.METRICS_PORT === 0 ? 0 : raw.METRICS_PORT + raw.NODE_APP_INSTANCE, token: raw.METRICS_TOKEN },
     firstRun: { adminEmail: raw.ADMIN_EMAIL, defaultGroup: raw.DEFAULT_GROUP },
     scheduler: {
       schedules: { maintenance: raw.SCHEDULE_MAINTENANCE, logRotation: raw.SCHEDULE_LOG_ROTATION, healthWatch: raw.SCHEDULE_HEALTH_WATCH },
@@ -340,7 +348,8 @@ function parseWorker(raw: Raw, problems: string[]): Config['worker'] {
     [QueueName.Upload]: 2,
     [QueueName.Enrich]: 4,
     [QueueName.Pack]: 1,
-    [QueueName.Maintenance]: 1,
+    [QueueName.Distribute]: 2,
+    [QueueName.Notify]: 4,
   };
   for (const pair of raw.WORKER_CONCURRENCY.split(',').filter((p) => p.trim())) {
     const [name, value] = pair.split('=').map((s) => s.trim());

@@ -14,6 +14,7 @@ const SPLAT = Symbol.for('splat');
 const contextAndRedaction = winston.format((info) => {
   const context = currentContext();
   if (context?.requestId && !info.requestId) info.requestId = context.requestId;
+  if (context?.releaseId && !info.releaseId) info.releaseId = context.releaseId;
   if (context?.jobId && !info.jobId) {
     info.jobId = context.jobId;
     info.queue = context.queue;

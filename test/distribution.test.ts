@@ -90,7 +90,7 @@ function expectSameFiles(release: { name: string }, remoteDir: string) {
 }
 
 async function jobResult(releaseId: string, destinationName: string) {
-  const res = await app.http.get(`/api/jobs/upload/distribute-${releaseId}-${destinations[destinationName]}`).set(as(admin));
+  const res = await app.http.get(`/api/jobs/distribute/distribute-${releaseId}-${destinations[destinationName]}`).set(as(admin));
   return res.body.job;
 }
 

@@ -112,12 +112,19 @@ describe('pipeline end to end', () => {
   it('answers a duplicate upload with the existing one', async () => {
     const book = path.join(app.dataDir, 'dup.epub');
     await writeEpub(book, { title: 'Duplicate Me' });
+    const uploadDir = app.config.storage.uploadDir;
+    const stored = () => fs.readdirSync(uploadDir).filter((f) => !f.startsWith('.')).sort();
+    const partials = () => fs.readdirSync(path.join(uploadDir, '.partial'));
     const first = await upload(book);
+    const afterFirst = stored();
+    expect(afterFirst).toContain(first.body.upload.id);
     const second = await upload(book);
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ duplicate: true, upload: { id: first.body.upload.id } });
     expect(await Upload.query().where({ sha256: first.body.upload.sha256 })).toHaveLength(1);
-    expect(fs.readdirSync(app.config.storage.uploadDir).filter((f) => !f.startsWith('.'))).not.toContain(undefined);
+    // The duplicate stored nothing: no new upload file, and its received bytes were discarded.
+    expect(stored()).toEqual(afterFirst);
+    expect(partials()).toEqual([]);
   });
 
   it('rejects a file that is not an eBook, whatever its name, and refuses to release it', async () => {

@@ -45,7 +45,7 @@ it('starts the API cluster, both worker pools and the scheduler; health passes; 
   await pm2('start', 'ecosystem.config.js');
   const { stdout } = await pm2('jlist');
   const apps = (JSON.parse(stdout) as { name: string; pm2_env: { status: string } }[]).map((a) => a.name).sort();
-  expect(apps).toEqual(['esp-api', 'esp-api', 'esp-scheduler', 'esp-worker-ingest', 'esp-worker-pack']);
+  expect(apps).toEqual(['esp-api', 'esp-api', 'esp-scheduler', 'esp-worker-distribute', 'esp-worker-ingest', 'esp-worker-notify', 'esp-worker-pack']);
 
   const health = await waitFor('health to pass with every worker pool', async () => {
     const res = await fetch(env.HEALTH_URL!).catch(() => undefined);

@@ -3,6 +3,7 @@ import { createLogger } from '../lib/logger';
 import { redisExposure, startupLine } from '../lib/startup-line';
 import { createDatabase } from '../db/knex';
 import { bindModels } from '../db/models';
+import { startProcessMetrics } from '../jobs/process-metrics';
 import { WorkerPool } from './worker-pool';
 
 /** Worker process entry: runs the queues named in WORKER_QUEUES until SIGTERM/SIGINT. */
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   bindModels(db);
   const pool = new WorkerPool(config, logger);
   pool.start();
+  const metrics = await startProcessMetrics(config, logger, pool.queue);
   logger.info(startupLine(config, redisExposure(config, `worker for ${config.worker.queues.join(',')}`)), { pid: process.pid });
 
   let stopping = false;
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('worker stopping', { signal });
+    metrics?.close();
     await pool.close();
     await db.destroy();
     logger.info('worker stopped');

@@ -27,7 +27,7 @@ export class WorkerPool {
   private readonly connection: Redis;
   /** Jobs enqueue follow-up jobs (a packed release's distributions) through a producer connection. */
   private readonly producer: Redis;
-  private readonly queue: JobQueue;
+  readonly queue: JobQueue;
 
   constructor(
     private readonly config: Config,

@@ -4,6 +4,7 @@ import { idNumber, intNumber } from '../../lib/strict-numbers';
 import type { ApiContext } from '../context';
 import { AUTHOR_SEPARATORS, EBOOK_TAGS, TAG_CASES } from '../../lib/domain/naming-style';
 import { crudRoutes } from './crud';
+import { watchFolderSchema } from '../../lib/domain/watch-folder';
 
 const ids = z.array(idNumber).max(500);
 const nullableId = idNumber.nullable();
@@ -24,6 +25,7 @@ export const createBody = z
     approvalRequired: z.boolean().default(false),
     confidenceThreshold: z.number().min(0).max(1).default(0),
     retailProofRequired: z.boolean().default(true),
+    watchFolder: watchFolderSchema.nullable().default(null),
   })
   .strict();
 export const updateBody = z
@@ -42,6 +44,7 @@ export const updateBody = z
     approvalRequired: z.boolean(),
     confidenceThreshold: z.number().min(0).max(1),
     retailProofRequired: z.boolean(),
+    watchFolder: watchFolderSchema.nullable(),
   })
   .partial()
   .strict();

@@ -3,6 +3,7 @@ import type { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../../lib/config';
 import { ServiceUnavailableError, TooManyRequestsError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import { loginFailures, loginLockouts } from '../../lib/metrics';
 import type { Redis } from '../../lib/redis';
 import { isLimitReached, redisLimiter, retryAfterSeconds } from './redis-limiter';
 
@@ -57,14 +58,17 @@ export class LoginGuard {
 
   async failed(account: string, ip: string): Promise<void> {
     const key = pairKey(account, ip);
+    loginFailures.inc();
     const fromIp = await this.ipFails.penalty(ip);
     if (fromIp.consumedPoints >= this.limits.ipMaxFailures) await this.ipFails.block(ip, this.limits.ipWindowSeconds);
+    if (fromIp.consumedPoints === this.limits.ipMaxFailures) loginLockouts.inc({ kind: 'address' });
     await this.rememberAddress(account, ip);
     const fails = await this.accountFails.get(key);
     if (!fails || fails.consumedPoints < this.limits.lockAfterFailures) return;
     const locksToday = (await this.locks.penalty(key)).consumedPoints;
     const seconds = Math.min(this.limits.lockSeconds * 2 ** (locksToday - 1), this.limits.lockMaxSeconds);
     await this.accountFails.block(key, seconds);
+    loginLockouts.inc({ kind: 'account' });
     this.logger.warn('login locked after repeated failures', { account: accountTag(account), ip, seconds });
   }
 

@@ -7,6 +7,8 @@ import * as m005 from './005_group_naming_style';
 import * as m006 from './006_release_lifecycle';
 import * as m007 from './007_release_zip_prefixes';
 import * as m008 from './008_release_list_indexes';
+import * as m009 from './009_watch_folders';
+import * as m010 from './010_notification_webhooks';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +28,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_release_lifecycle': m006,
   '007_release_zip_prefixes': m007,
   '008_release_list_indexes': m008,
+  '009_watch_folders': m009,
+  '010_notification_webhooks': m010,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

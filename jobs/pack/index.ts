@@ -5,6 +5,7 @@ import type { JobQueue } from '../job-queue';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { enterStep, failRelease, reportProgress } from '../release-state';
+import { recordPacked } from '../../lib/metrics';
 import { packStored } from '../stored-files';
 import { PackError } from './engine/pack-release';
 import { renderNfoTemplate } from './engine/nfo-template';
@@ -62,6 +63,7 @@ export const packJob = defineJob<PackPayload>({
     // Progress writes run one after another and are awaited before the final state is written, so a
     // late one can never overwrite "done" (and a failed write is logged, not an unhandled rejection).
     let progressWrites: Promise<unknown> = Promise.resolve();
+    const packStarted = performance.now();
     try {
       const result = await packStored(config, {
         uploadId: isNfoOnly(release) ? undefined : upload.id,
@@ -89,6 +91,7 @@ export const packJob = defineJob<PackPayload>({
           .patch({ state: 'done', step: null, progress: 100, name, error: null, finishedAt: new Date() })
           .where({ id: releaseId });
       });
+      recordPacked(result.files.reduce((sum, f) => sum + Number(f.size), 0), (performance.now() - packStarted) / 1000);
       logger.info('release packed', { releaseId, name, volumes: result.volumes });
       await enqueueDistributions(queue, releaseId);
       return { name, volumes: result.volumes, files: result.files.map((f) => f.fileName) };

@@ -3,22 +3,26 @@ export enum QueueName {
   Upload = 'upload',
   Enrich = 'enrich',
   Pack = 'pack',
-  Maintenance = 'maintenance',
+  /** FTP/FTPS/SFTP transfers: slow, so they never hold back the inspection of new uploads. */
+  Distribute = 'distribute',
+  /** Webhooks on release events (Discord, Slack, signed JSON), retried with backoff. */
+  Notify = 'notify',
 }
 
 export enum JobName {
   Inspect = 'inspect',
   Enrich = 'enrich',
   Pack = 'pack',
-  Maintenance = 'maintenance',
-  /** Sends a packed release to one destination (FTP, FTPS, SFTP); runs on the upload queue. */
+  /** Sends a packed release to one destination (FTP, FTPS, SFTP). */
   Distribute = 'distribute',
+  /** Sends one release event to one webhook. */
+  Notify = 'notify',
 }
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
 
-/** Queues that have jobs today; workers run these by default and health expects workers on them. */
-export const PIPELINE_QUEUES: readonly QueueName[] = [QueueName.Upload, QueueName.Enrich, QueueName.Pack];
+/** Queues that have jobs; workers run these by default and health expects workers on them. */
+export const PIPELINE_QUEUES: readonly QueueName[] = ALL_QUEUES;
 
 export function isQueueName(value: string): value is QueueName {
   return (ALL_QUEUES as readonly string[]).includes(value);

@@ -25,9 +25,15 @@ keys_before="$(mktemp)"
 trap 'rm -f "$keys_before"' EXIT
 node ops/scripts/check-test-keys.js --snapshot "$keys_before"
 
+# Coverage on both databases: jest's own (v8 provider) per run, plus the worker/scheduler child
+# processes' (CHILD_V8_COVERAGE), merged and checked per folder by test/coverage/merge-coverage.js.
+rm -rf coverage && mkdir -p coverage/children-raw
+export CHILD_V8_COVERAGE="$PWD/coverage/children-raw"
 echo "== jest on SQLite (with coverage) =="
-TEST_DB=sqlite npx jest --coverage "$@"
-echo "== jest on MySQL/MariaDB =="
-TEST_DB=mysql TEST_MYSQL_URL="$mysql_url" npx jest "$@"
+TEST_DB=sqlite npx jest --coverage --coverageDirectory coverage/sqlite "$@"
+echo "== jest on MySQL/MariaDB (with coverage) =="
+TEST_DB=mysql TEST_MYSQL_URL="$mysql_url" npx jest --coverage --coverageDirectory coverage/mysql "$@"
+echo "== coverage: merged, thresholds per folder =="
+npx c8 report >/dev/null && node test/coverage/merge-coverage.js
 echo "== Redis left clean by the tests =="
 node ops/scripts/check-test-keys.js --since "$keys_before"

@@ -14,11 +14,20 @@ export function fromSources(entry: string): string[] {
 
 /**
  * The environment of a child process started by a test: the test's own, plus NODE_V8_COVERAGE
- * when the run collects coverage, so the child's coverage is merged into the report.
+ * when the run collects coverage (CHILD_V8_COVERAGE names the folder; jest itself is not run
+ * under NODE_V8_COVERAGE, its own coverage comes from its v8 provider), so the child's coverage
+ * is merged into the report by test/coverage/merge-coverage.js.
  */
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const coverage = process.env.NODE_V8_COVERAGE;
-  return { SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...env, ...(coverage ? { NODE_V8_COVERAGE: coverage } : {}) };
+  const coverage = process.env.CHILD_V8_COVERAGE;
+  // Under Stryker the active mutant is named in the environment; the child must run the same mutant.
+  const mutant = process.env.__STRYKER_ACTIVE_MUTANT__;
+  return {
+    SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+    ...env,
+    ...(coverage ? { NODE_V8_COVERAGE: coverage } : {}),
+    ...(mutant ? { __STRYKER_ACTIVE_MUTANT__: mutant } : {}),
+  };
 }
 
 /** A real worker process (worker/main.ts, from the sources) with the test's environment. */

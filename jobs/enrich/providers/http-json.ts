@@ -1,3 +1,4 @@
+import { providerErrors, providerLatency, providerRequests } from '../../../lib/metrics';
 import { ProviderError } from './provider-error';
 import type { RateLimiter } from './rate-limiter';
 
@@ -19,6 +20,22 @@ export interface HttpJsonOptions {
  * backoff on 429 and 5xx that honour Retry-After. 404 is an answer (undefined), not an error.
  */
 export async function getJson<T>(url: string, options: HttpJsonOptions): Promise<T | undefined> {
+  const provider = options.provider;
+  const stopTimer = providerLatency.startTimer({ provider });
+  try {
+    const answer = await requestJson<T>(url, options);
+    providerRequests.inc({ provider, outcome: answer === undefined ? 'not_found' : 'ok' });
+    return answer;
+  } catch (err) {
+    providerRequests.inc({ provider, outcome: 'error' });
+    providerErrors.inc({ provider, kind: err instanceof ProviderError ? err.kind : 'other' });
+    throw err;
+  } finally {
+    stopTimer();
+  }
+}
+
+async function requestJson<T>(url: string, options: HttpJsonOptions): Promise<T | undefined> {
   for (let attempt = 0; ; attempt++) {
     await options.limiter.acquire(options.provider);
     let response: Response;

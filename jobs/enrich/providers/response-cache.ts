@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { providerCache } from '../../../lib/metrics';
 import type { Redis } from '../../../lib/redis';
 
 /**
@@ -21,6 +22,7 @@ export class ResponseCache {
   async get<T>(provider: string, query: unknown): Promise<{ value: T | null } | undefined> {
     if (this.ttlSeconds === 0) return undefined;
     const raw = await this.redis.get(this.key(provider, query));
+    providerCache.inc({ provider, result: raw === null ? 'miss' : 'hit' });
     return raw === null ? undefined : { value: JSON.parse(raw) as T | null };
   }
 

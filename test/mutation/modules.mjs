@@ -1,0 +1,22 @@
+// The safeguard modules under mutation testing, each with the test files that guard it and its
+// goal (mutation score in percent: 90 for authorization and secret handling, 80 otherwise).
+export const MODULES = {
+  'secret-box': { mutate: ['lib/secret-box.ts'], tests: ['test/safeguards/secret-box.test.ts', 'api/secrets.test.ts'], goal: 90 },
+  'secret-box-smoke': { mutate: ['lib/secret-box.ts'], tests: ['test/safeguards/secret-box.test.ts'], goal: 90 },
+  permissions: { mutate: ['lib/permissions.ts'], tests: ['api/permissions.test.ts', 'api/escalation.test.ts'], goal: 90 },
+  'api-middleware': {
+    mutate: ['api/middleware/**/*.ts'],
+    tests: ['api/permissions.test.ts', 'api/errors.test.ts', 'api/auth.test.ts', 'api/tokens.test.ts', 'api/rate-limit.test.ts'],
+    goal: 90,
+  },
+  'api-services': {
+    mutate: ['api/services/**/*.ts'],
+    tests: ['api/*.test.ts', 'test/safeguards/*.test.ts', 'test/uploads.test.ts', 'test/release-management.test.ts', 'test/release-lifecycle.test.ts', 'test/release-dupes.test.ts'],
+    goal: 80,
+    timeoutMS: 60_000,
+  },
+  'run-job': { mutate: ['jobs/run-job.ts'], tests: ['test/worker-recovery.test.ts', 'test/pipeline.test.ts'], goal: 80, coverageAnalysis: 'off', timeoutMS: 120_000 },
+  'pack-engine': { mutate: ['jobs/pack/engine/**/*.ts', '!jobs/pack/engine/**/*.test.ts'], tests: ['jobs/pack/engine/*.test.ts', 'test/zip-names.test.ts'], goal: 80 },
+  distribute: { mutate: ['jobs/distribute/**/*.ts'], tests: ['test/distribution.test.ts', 'test/safeguards/distribute.test.ts'], goal: 80, coverageAnalysis: 'off', timeoutMS: 180_000 },
+  'detect-format': { mutate: ['jobs/inspect/detect-format.ts'], tests: ['jobs/inspect/read-book.test.ts', 'test/refused-books.test.ts'], goal: 80 },
+};

@@ -1,0 +1,233 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { signWebhook, verifyWebhook } from '../lib/webhook-signature';
+import { startFtpServer, freePort, FtpServer } from './support/transfer-servers';
+import { startTestApp, TestApp } from './support/test-app';
+import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+
+/**
+ * Release-event webhooks end to end: webhooks configured over HTTP, real releases packed by a real
+ * worker process, and a local receiver that checks each request's HMAC signature (generic) and the
+ * Discord and Slack payload shapes, one that fails twice before it accepts (retries), and one that
+ * is down (the release completes all the same).
+ */
+const SECRET = 'a-shared-webhook-secret-of-some-length';
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  json: Record<string, unknown>;
+  signature?: ReturnType<typeof verifyWebhook>;
+}
+
+let app: TestApp;
+let worker: ReturnType<typeof startWorker>;
+let receiver: http.Server;
+let receiverUrl: string;
+let downUrl: string;
+let ftp: FtpServer;
+let admin: { token: string };
+let operator: { token: string };
+const received: Received[] = [];
+let flakyCalls = 0;
+const webhooks: Record<string, number> = {};
+const destinations: Record<string, number> = {};
+const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+
+beforeAll(async () => {
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const entry: Received = { path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body) };
+      if (req.url === '/generic') entry.signature = verifyWebhook(SECRET, body, req.headers['x-esp-signature'] as string | undefined);
+      received.push(entry);
+      if (req.url === '/flaky' && ++flakyCalls <= 2) return res.writeHead(503).end('try later');
+      res.writeHead(entry.signature && !entry.signature.ok ? 401 : 204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  downUrl = `http://127.0.0.1:${await freePort()}/down`;
+  ftp = await startFtpServer();
+  app = await startTestApp();
+  admin = await app.createUser('admin', 'admin@example.test', []);
+  operator = await app.createUser('operator', 'op@example.test');
+  const ftpLogin = { protocol: 'ftp', host: '127.0.0.1', port: ftp.port, username: ftp.username, remotePath: '/releases' };
+  for (const [name, secret] of [['ftp', ftp.password], ['ftp-wrong-password', 'not-the-password']]) {
+    const res = await app.http.post('/api/destinations').set(as(admin)).send({ name, ...ftpLogin, secret });
+    destinations[name] = res.body.destination.id;
+  }
+  worker = await startReadyWorker(app.env, app.context.queue);
+}, 90_000);
+afterAll(async () => {
+  await stopWorker(worker);
+  await app.close();
+  await ftp.stop();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+async function createWebhook(name: string, body: Record<string, unknown>) {
+  const res = await app.http.post('/api/notifications/webhooks').set(as(admin)).send({ name, ...body });
+  expect(res.status).toBe(201);
+  webhooks[name] = res.body.webhook.id;
+  return res.body.webhook;
+}
+
+async function requestRelease(title: string, options: Record<string, unknown>, bytes?: Buffer, afterRequest?: () => Promise<void>) {
+  const book = path.join(app.dataDir, `${title}.epub`);
+  if (bytes) fs.writeFileSync(book, bytes);
+  else await writeEpub(book, { title, date: '2019-05-02', publisher: 'Tor Books' });
+  const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', book)).body.upload.id;
+  const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options: { group: 'ESP', volumeSizeMb: 5, ...options } });
+  expect(requested.status).toBe(202);
+  const id = requested.body.release.id as string;
+  await afterRequest?.();
+  return waitFor(`release ${title} to settle`, async () => {
+    const current = (await app.http.get(`/api/releases/${id}`).set(as(operator))).body.release;
+    return ['done', 'failed', 'review'].includes(current.state) ? current : undefined;
+  }, 90_000);
+}
+
+const sentTo = (where: string, event: string, releaseId: string) =>
+  received.filter((r) => r.path === where && r.headers['x-esp-event'] === event && JSON.stringify(r.json).includes(releaseId));
+
+const arrived = (where: string, event: string, releaseId: string, count = 1) =>
+  waitFor(`${event} at ${where}`, async () => sentTo(where, event, releaseId).length >= count && sentTo(where, event, releaseId), 60_000, async () => received.map((r) => [r.path, r.headers['x-esp-event']]));
+
+describe('signature helper', () => {
+  it('accepts its own signature and refuses a changed body, another secret, an old timestamp and junk', () => {
+    const body = JSON.stringify({ event: 'release.done' });
+    const now = 1_900_000_000;
+    const header = signWebhook(SECRET, body, now);
+    expect(header).toMatch(/^t=1900000000,v1=[0-9a-f]{64}$/);
+    expect(verifyWebhook(SECRET, body, header, { nowSeconds: now + 10 })).toEqual({ ok: true, timestamp: now });
+    expect(verifyWebhook(SECRET, `${body} `, header, { nowSeconds: now })).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyWebhook('another-secret', body, header, { nowSeconds: now })).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyWebhook(SECRET, body, header, { nowSeconds: now + 301 })).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyWebhook(SECRET, body, header, { nowSeconds: now - 301 })).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyWebhook(SECRET, body, header, { nowSeconds: now + 500, windowSeconds: 600 }).ok).toBe(true);
+    for (const junk of [undefined, '', 't=abc,v1=00', `v1=${'0'.repeat(64)}`, `t=${now}`]) expect(verifyWebhook(SECRET, body, junk, { nowSeconds: now }).ok).toBe(false);
+  });
+});
+
+describe('webhook configuration', () => {
+  it('keeps the URL and secret write-only, and refuses bad input with 4xx', async () => {
+    const hook = await createWebhook('generic', { kind: 'generic', url: `${receiverUrl}/generic`, secret: SECRET });
+    expect(hook).toMatchObject({ kind: 'generic', urlHost: new URL(receiverUrl).host, hasSecret: true, groupId: null, enabled: true });
+    expect(hook.events).toHaveLength(5);
+    const shown = JSON.stringify((await app.http.get('/api/notifications/webhooks').set(as(admin))).body);
+    expect(shown).not.toContain(SECRET);
+    expect(shown).not.toContain('/generic');
+
+    const refused = async (body: Record<string, unknown>, status: number, code?: string) => {
+      const res = await app.http.post('/api/notifications/webhooks').set(as(admin)).send({ name: 'bad', kind: 'generic', url: `${receiverUrl}/x`, secret: SECRET, ...body });
+      expect(res.status).toBe(status);
+      if (code) expect(res.body.error.code).toBe(code);
+    };
+    await refused({ secret: null }, 422, 'WEBHOOK_SECRET_REQUIRED');
+    await refused({ url: 'ftp://example.test/hook' }, 400);
+    await refused({ url: 'not a url' }, 400);
+    await refused({ events: ['release.exploded'] }, 400);
+    await refused({ groupId: 999_999 }, 422, 'GROUP_NOT_FOUND');
+    expect((await app.http.post('/api/notifications/webhooks').set(as(operator)).send({ name: 'x', kind: 'slack', url: `${receiverUrl}/x` })).status).toBe(403);
+    expect((await app.http.get('/api/notifications/webhooks')).status).toBe(401);
+
+    const group = (await app.http.get('/api/groups').set(as(admin))).body.groups.find((g: { tag: string }) => g.tag === 'ESP');
+    await createWebhook('discord', { kind: 'discord', url: `${receiverUrl}/discord`, groupId: group.id, events: ['release.done'] });
+    await createWebhook('slack', { kind: 'slack', url: `${receiverUrl}/slack`, groupId: group.id, events: ['release.done', 'release.review'] });
+    await createWebhook('flaky', { kind: 'generic', url: `${receiverUrl}/flaky`, secret: SECRET, events: ['release.done'] });
+    await createWebhook('down', { kind: 'generic', url: downUrl, secret: SECRET });
+    // A webhook of another group hears nothing of ESP's releases.
+    const other = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'OTHER', name: 'Other' });
+    await createWebhook('other-group', { kind: 'slack', url: `${receiverUrl}/other`, groupId: other.body.group.id });
+  });
+});
+
+describe('release events', () => {
+  let packed: { id: string; name: string; state: string };
+
+  it('tells every webhook about a packed release, signed and shaped for its kind, while a receiver that is down changes nothing', async () => {
+    packed = await requestRelease('Signed Delivery', { proofUrl: 'https://books.example.test/signed', destinationIds: [destinations.ftp, destinations['ftp-wrong-password']] });
+    expect(packed.state).toBe('done');
+
+    const [generic] = await arrived('/generic', 'release.done', packed.id);
+    expect(generic.signature).toEqual({ ok: true, timestamp: expect.any(Number) });
+    expect(generic.headers['content-type']).toBe('application/json');
+    expect(generic.json).toEqual({
+      event: 'release.done',
+      occurredAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      release: { id: packed.id, name: packed.name, state: 'done', group: 'ESP', step: null, error: null, reviewReasons: [] },
+      requestId: expect.any(String),
+    });
+
+    const [discord] = await arrived('/discord', 'release.done', packed.id);
+    expect(discord.headers['x-esp-signature']).toBeUndefined();
+    expect(discord.json).toEqual({
+      username: 'eBook Scene Packer',
+      embeds: [expect.objectContaining({ title: 'Release packed', color: expect.any(Number), timestamp: expect.any(String), fields: expect.arrayContaining([{ name: 'Release', value: packed.name, inline: false }]) })],
+    });
+
+    const [slack] = await arrived('/slack', 'release.done', packed.id);
+    expect(slack.json).toEqual({ text: `Release packed: ${packed.name}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: expect.stringContaining(packed.name) } }] });
+
+    // Twice 503, then accepted: the same body each time, the third call succeeds and nothing more comes.
+    const flaky = await arrived('/flaky', 'release.done', packed.id, 3);
+    expect(new Set(flaky.map((r) => r.body)).size).toBe(1);
+    const flakyJob = (await app.http.get(`/api/jobs/notify/notify-release.done-${packed.id}-${webhooks.flaky}`).set(as(admin))).body.job;
+    expect(flakyJob).toMatchObject({ state: 'completed', attemptsMade: 3 });
+
+    // The receiver that is down: its job is retrying with the reason, the release is done regardless.
+    const downJob = await waitFor('the down webhook to fail an attempt', async () => {
+      const job = (await app.http.get(`/api/jobs/notify/notify-release.done-${packed.id}-${webhooks.down}`).set(as(admin))).body.job;
+      return job?.attemptsMade >= 1 ? job : undefined;
+    }, 60_000);
+    expect(downJob.failedReason).toMatch(/webhook down \(127\.0\.0\.1:\d+\) unreachable/);
+    expect(downJob.failedReason).not.toContain('/down');
+    expect(['delayed', 'waiting', 'active', 'failed']).toContain(downJob.state);
+    expect(received.some((r) => r.path === '/other')).toBe(false);
+  }, 180_000);
+
+  it('tells about each distribution, delivered or failed', async () => {
+    const [delivered] = await arrived('/generic', 'release.distributed', packed.id);
+    expect(delivered.signature?.ok).toBe(true);
+    expect(delivered.json).toMatchObject({ event: 'release.distributed', release: { id: packed.id }, distribution: { destination: 'ftp', state: 'done', error: null } });
+    const [failed] = await arrived('/generic', 'release.distribution_failed', packed.id);
+    expect(failed.json).toMatchObject({ event: 'release.distribution_failed', distribution: { destination: 'ftp-wrong-password', state: 'failed', error: expect.any(String) } });
+    // Neither went to the webhooks that only want release.done.
+    expect(sentTo('/discord', 'release.distributed', packed.id)).toHaveLength(0);
+  }, 120_000);
+
+  it('tells about a release held for review and one that failed', async () => {
+    const held = await requestRelease('Proof Missing', {});
+    expect(held.state).toBe('review');
+    const [review] = await arrived('/generic', 'release.review', held.id);
+    expect(review.json).toMatchObject({ event: 'release.review', release: { id: held.id, state: 'review', reviewReasons: expect.arrayContaining([expect.any(String)]) } });
+    await arrived('/slack', 'release.review', held.id);
+
+    // Paused, so the release flow's inspection (not only the upload's) meets the broken file.
+    const uploads = app.context.queue.queue('upload' as never);
+    await uploads.pause();
+    const broken = await requestRelease('Broken Book', { proofUrl: 'https://books.example.test/broken' }, Buffer.from('this is not an epub at all'), () => uploads.resume());
+    expect(broken.state).toBe('failed');
+    const [failed] = await arrived('/generic', 'release.failed', broken.id);
+    expect(failed.signature?.ok).toBe(true);
+    expect(failed.json).toMatchObject({ event: 'release.failed', release: { id: broken.id, state: 'failed', error: expect.any(String) } });
+    // Each event went once to each webhook, though several processes heard the failure.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sentTo('/generic', 'release.failed', broken.id)).toHaveLength(1);
+    expect(sentTo('/discord', 'release.review', held.id)).toHaveLength(0);
+  }, 180_000);
+
+  it('sends nothing to a disabled webhook', async () => {
+    expect((await app.http.patch(`/api/notifications/webhooks/${webhooks.slack}`).set(as(admin)).send({ enabled: false })).status).toBe(200);
+    const next = await requestRelease('Quiet One', { proofUrl: 'https://books.example.test/quiet' });
+    await arrived('/generic', 'release.done', next.id);
+    await arrived('/discord', 'release.done', next.id);
+    expect(sentTo('/slack', 'release.done', next.id)).toHaveLength(0);
+  }, 120_000);
+});
