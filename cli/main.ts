@@ -29,8 +29,8 @@ function clientOf(): ApiClient {
 }
 
 /** Runs a command and exits with its code; errors print the API's message and request id. */
-function run(action: (out: Output, ...args: never[]) => Promise<number>) {
-  return async (...args: never[]) => {
+function run<A extends unknown[]>(action: (out: Output, ...args: A) => Promise<number>) {
+  return async (...args: A) => {
     const out = outputOf();
     let code: number;
     try {

@@ -3,7 +3,7 @@ import type { ApiClient } from '../api-client';
 import type { Output } from '../output';
 import { downloadCommand, ListFlags, listCommand, showCommand } from './browse';
 
-type Runner = (action: (out: Output, ...args: never[]) => Promise<number>) => (...args: never[]) => Promise<void>;
+type Runner = <A extends unknown[]>(action: (out: Output, ...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 /** esp list, show and download. */
 export function browseCommands(program: Command, run: Runner, clientOf: () => ApiClient): void {
