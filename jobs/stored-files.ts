@@ -115,6 +115,15 @@ export async function openReleaseFile(config: StorageConfig, name: string, fileN
   return handle.createReadStream({ start: range?.start, end: range?.end });
 }
 
+/** Names of the published releases: folders in RELEASES_FOLDER, or committed manifests in the object store. */
+export async function publishedReleaseNames(config: StorageConfig): Promise<string[]> {
+  const remote = remoteStorage(config);
+  if (remote) return remote.releases.committedNames();
+  return (await fsp.readdir(config.storage.releasesDir, { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name);
+}
+
 /** Object store: removes a release's published files and every attempt of that name (after its row let go of it). */
 export async function removeStoredRelease(config: StorageConfig, name: string): Promise<void> {
   await remoteStorage(config)?.releases.remove(name);

@@ -7,7 +7,11 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import { createDatabase, migrateLatest } from '../db/knex';
 import { bindModels, Group, JobRun, Release, ReleaseFile, User } from '../db/models';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
 import { hashPassword } from '../lib/password';
+import { createRedis } from '../lib/redis';
+import { Scheduler } from '../scheduler/scheduler';
 import { ReleaseStore } from '../lib/storage';
 import { S3ObjectStore, s3ClientOf } from '../lib/storage/s3-object-store';
 import { createTestNetwork, Host, namespacesUnavailable, TestNetwork } from './support/netns';
@@ -176,5 +180,24 @@ describeHosts('one release across three hosts', () => {
     for (const host of [apiHost, workerHosts[1]]) expect(scratchOf(host)).toEqual([]);
     expect((await Release.query().findById(id))!.state).toBe('done');
     second.kill('SIGTERM');
+
+    // Staging a dead host left in S3 (an attempt at the same name, and one of a name no row holds)
+    // is the reconciler's: it removes both, keeps the committed release, and finds no strays.
+    const leftovers = [releases.begin(done.name), releases.begin('Orphan.Staging-ESP')];
+    for (const draft of leftovers) await draft.put('half.zip', 'zip', Buffer.from('half written'));
+    const config = loadConfig({ ...testEnv.env, ...s3.env, WORKER_LOCK_DURATION_MS: '1000' });
+    await new Promise((r) => setTimeout(r, 2500)); // past the grace of two lock durations
+    const redis = createRedis(config, 'worker');
+    const scheduler = new Scheduler(config, createLogger(config), redis);
+    try {
+      const report = await scheduler.run.reconcile({ graceMs: 0 });
+      expect(report?.stagingRemoved.sort()).toEqual(leftovers.map((d) => releases.attemptPrefix(d.name, d.attempt)).sort());
+      expect(report).toMatchObject({ foldersWithoutRow: [], rowsWithoutFolder: [] });
+    } finally {
+      await scheduler.stop();
+      redis.disconnect();
+    }
+    expect(await releases.uncommitted()).toEqual([]);
+    expect(await releases.committed(done.name)).toEqual(manifest);
   });
 });

@@ -79,6 +79,15 @@ export class ReleaseStore {
     await this.objects.deletePrefix(`${this.root}/${name}/`);
   }
 
+  /** Names with a committed manifest. */
+  async committedNames(): Promise<string[]> {
+    const suffix = `/${MANIFEST}`;
+    return (await this.objects.list(`${this.root}/`))
+      .map((o) => o.key.slice(this.root.length + 1))
+      .filter((key) => key.endsWith(suffix) && key.indexOf('/') === key.length - suffix.length)
+      .map((key) => key.slice(0, -suffix.length));
+  }
+
   /** Every attempt that no manifest names, with the time of its last write. */
   async uncommitted(): Promise<UncommittedAttempt[]> {
     const byAttempt = new Map<string, { name: string; attempt: string; objects: StoredObject[] }>();

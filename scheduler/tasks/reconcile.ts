@@ -6,11 +6,11 @@ import { JobRun, Release } from '../../db/models';
 import { jobIds, JobQueue } from '../../jobs/job-queue';
 import { CHECKSUMS_DIR, releaseNameOfStaging } from '../../jobs/pack/engine/pack-release';
 import { discardFailedRelease } from '../../jobs/pack/release-ownership';
-import { removeUncommittedReleases } from '../../jobs/stored-files';
+import { publishedReleaseNames, removeUncommittedReleases } from '../../jobs/stored-files';
 import { ReconcileReport, REPORT_LIST_LIMIT } from '../../jobs/reconcile-report';
 import { failRelease, ReleaseStep, SETTLED_STATES } from '../../jobs/release-state';
 import { closeLostRuns, readableFailure } from '../../jobs/run-job';
-import { publishedPaths, stagingRoot, trashRoot } from '../../jobs/storage-paths';
+import { stagingRoot, trashRoot } from '../../jobs/storage-paths';
 
 export interface ReconcileOptions {
   now?: Date;
@@ -144,14 +144,9 @@ async function emptyTrash(config: Config): Promise<string[]> {
 async function strays(config: Config): Promise<Pick<ReconcileReport, 'foldersWithoutRow' | 'rowsWithoutFolder'>> {
   const named = await Release.query().whereNotNull('name').select('id', 'name', 'state');
   const owned = new Set(named.map((r) => r.name));
-  const folders = (await fsp.readdir(config.storage.releasesDir, { withFileTypes: true }).catch(() => []))
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name);
+  const folders = await publishedReleaseNames(config);
+  const published = new Set(folders);
   const foldersWithoutRow = folders.filter((f) => !owned.has(f)).sort();
-  const rowsWithoutFolder: { id: string; name: string }[] = [];
-  for (const release of named.filter((r) => r.state === 'done')) {
-    const exists = await fsp.stat(publishedPaths(config, release.name!).dir).then(() => true, () => false);
-    if (!exists) rowsWithoutFolder.push({ id: release.id, name: release.name! });
-  }
+  const rowsWithoutFolder = named.filter((r) => r.state === 'done' && !published.has(r.name!)).map((r) => ({ id: r.id, name: r.name! }));
   return { foldersWithoutRow, rowsWithoutFolder };
 }
