@@ -10,7 +10,7 @@ if (!module) throw new Error(`MUTATE_MODULE=${name}: unknown module (${Object.ke
 export default {
   packageManager: 'npm',
   testRunner: 'jest',
-  checkers: ['typescript'],
+  checkers: module.checkers ?? ['typescript'],
   // The product sources only: the checker compiles them for every mutant (tests are not mutated).
   tsconfigFile: 'test/mutation/tsconfig.json',
   mutate: module.mutate,

@@ -175,12 +175,13 @@ describe('book providers', () => {
     const testEnv = await createTestEnv({ PROVIDER_RATE_LIMITS: 'openlibrary=5' });
     envs.push(testEnv);
     const script = `
-      const { RateLimiter } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/jobs/enrich/providers/rate-limiter.js'))});
+      const { RateLimiter } = require(${JSON.stringify(path.resolve(__dirname, 'providers/rate-limiter.ts'))});
       const IORedis = require('ioredis');
       const redis = new IORedis(process.env.REDIS_URL);
       const limiter = new RateLimiter(redis, process.env.QUEUE_PREFIX, { openlibrary: 5 });
       (async () => { const times = []; for (let i = 0; i < 10; i++) { await limiter.acquire('openlibrary'); times.push(Date.now()); } console.log(JSON.stringify(times)); redis.disconnect(); })();`;
-    const run = () => promisify(execFile)(process.execPath, ['-e', script], { env: testEnv.env, cwd: path.resolve(__dirname, '../..') });
+    // From the sources (never a possibly stale dist/), like the worker processes of the other suites.
+    const run = () => promisify(execFile)(process.execPath, ['-r', '@swc-node/register', '-e', script], { env: testEnv.env, cwd: path.resolve(__dirname, '../..') });
     const [a, b] = await Promise.all([run(), run()]);
     const times = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as number[];
     const perSecond = new Map<number, number>();
