@@ -106,6 +106,8 @@ const rawSchema = z.object({
   SCHEDULE_LOG_ROTATION: z.string().trim().default('5 0 * * *'),
   SCHEDULE_HEALTH_WATCH: z.string().trim().default('*/30 * * * * *'),
   HEALTH_URL: optionalString,
+  WATCH_SCAN_INTERVAL_MS: intFrom('WATCH_SCAN_INTERVAL_MS', 500, 3_600_000).default('15000'),
+  WATCH_STABLE_MS: intFrom('WATCH_STABLE_MS', 100, 600_000).default('3000'),
   ALERT_WEBHOOK_URL: optionalString,
   ALERT_WEBHOOK_FORMAT: z.enum(['slack', 'discord', 'pagerduty']).default('slack'),
   PAGERDUTY_ROUTING_KEY: optionalString,
@@ -179,6 +181,8 @@ export interface Config {
     healthUrl: string;
     alert: { webhookUrl?: string; format: 'slack' | 'discord' | 'pagerduty'; pagerDutyRoutingKey?: string };
     retention: { uploadDays: number; logDays: number; jobRunDays: number; tempHours: number };
+    /** Watch folders: how often every folder is listed, and how long a file must stay unchanged before ingest. */
+    watch: { scanIntervalMs: number; stableMs: number };
   };
 }
 
@@ -274,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       healthUrl: raw.HEALTH_URL ?? `http://127.0.0.1:${raw.PORT}/health`,
       alert: { webhookUrl: raw.ALERT_WEBHOOK_URL, format: raw.ALERT_WEBHOOK_FORMAT, pagerDutyRoutingKey: raw.PAGERDUTY_ROUTING_KEY },
       retention: { uploadDays: raw.UPLOAD_RETENTION_DAYS, logDays: raw.LOG_RETENTION_DAYS, jobRunDays: raw.JOB_RUN_RETENTION_DAYS, tempHours: raw.TEMP_RETENTION_HOURS },
+      watch: { scanIntervalMs: raw.WATCH_SCAN_INTERVAL_MS, stableMs: raw.WATCH_STABLE_MS },
     },
   };
 }

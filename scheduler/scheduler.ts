@@ -8,6 +8,7 @@ import { HealthWatch } from './tasks/health-watch';
 import { rotateLogs } from './tasks/log-rotation';
 import { runMaintenance } from './tasks/maintenance';
 import { reconcile } from './tasks/reconcile';
+import { WatchFolders } from './tasks/watch-folders';
 import { JobQueue } from '../jobs/job-queue';
 import { saveReconcileReport } from '../jobs/reconcile-report';
 
@@ -19,6 +20,7 @@ export const RECONCILE_SCHEDULE = '*/5 * * * *';
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
   readonly healthWatch: HealthWatch;
+  readonly watchFolders: WatchFolders;
   /** The reconciler looks up job states through the producer side of the queues. */
   private readonly queue: JobQueue;
 
@@ -38,6 +40,7 @@ export class Scheduler {
       logger,
     });
     this.queue = new JobQueue(config, redis, logger);
+    this.watchFolders = new WatchFolders(config, logger, scheduler.watch, (task) => this.locked('watch-folders', task).then(() => undefined));
   }
 
   /** The tasks by name, each wrapped in its lock: cron calls these, and so can an operator. */
@@ -82,10 +85,12 @@ export class Scheduler {
     }
     // Whatever a crash or outage left behind is repaired at start, not only at the next tick.
     this.run.reconcile().catch((err: Error) => this.logger.error('reconcile at start failed', { error: err.message }));
+    this.watchFolders.start();
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.tasks.map((t) => t.stop()));
+    await this.watchFolders.stop();
     await this.queue.close();
   }
 
