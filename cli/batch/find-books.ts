@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 /** Book formats the API packs, by extension, each with the bytes it must start with. */
 const SIGNATURES: Record<string, { offset: number; bytes: Buffer }> = {
@@ -41,10 +39,4 @@ export function findBooks(dir: string): { books: string[]; skipped: string[] } {
   };
   walk(dir);
   return { books: books.sort(), skipped: skipped.sort() };
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(fs.createReadStream(file), hash);
-  return hash.digest('hex');
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiClient, ApiError } from '../api-client';
-import { findBooks, sha256File } from '../batch/find-books';
+import { sha256File } from '../../lib/file-sha256';
+import { findBooks } from '../batch/find-books';
 import { ImportState } from '../batch/import-state';
 import { EXIT, Output, table, UsageError } from '../output';
 import { UploadProgress } from '../progress';
