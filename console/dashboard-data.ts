@@ -7,11 +7,12 @@ import type { JobQueue } from '../jobs/job-queue';
 import { ALL_QUEUES, QueueName } from '../lib/domain/queue-names';
 import { loadReconcileReport } from '../jobs/reconcile-report';
 import type { DashboardData } from './views';
+import { recentWatchOutcomes } from './watch-folder-outcomes';
 
 /** Gathers what the dashboard shows; every figure comes from the queue, the database or the OS. */
 export async function dashboardData(config: Config, queue: JobQueue, health: HealthService, user: string): Promise<DashboardData> {
   const hourAgo = new Date(Date.now() - 3_600_000);
-  const [report, queues, releases, failedJobs, disks, reconcile] = await Promise.all([
+  const [report, queues, releases, failedJobs, disks, reconcile, watchFolders] = await Promise.all([
     health.check(),
     Promise.all(
       ALL_QUEUES.map(async (name) => {
@@ -42,6 +43,7 @@ export async function dashboardData(config: Config, queue: JobQueue, health: Hea
       .queue(QueueName.Pack)
       .client.then((redis) => loadReconcileReport(redis, config))
       .catch(() => undefined),
+    recentWatchOutcomes(),
   ]);
   const load = (os.loadavg()[0] / os.cpus().length) * 100;
   return {
@@ -55,6 +57,7 @@ export async function dashboardData(config: Config, queue: JobQueue, health: Hea
       ...Object.entries(report.workers).map(([name, count]) => ({ name: `workers: ${name}`, status: count ? 'up' : 'down', detail: `${count ?? 0} connected` })),
     ],
     reconcile,
+    watchFolders,
     system: [
       { name: 'CPU (1 min load)', usedPercent: load },
       { name: 'RAM', usedPercent: 100 * (1 - os.freemem() / os.totalmem()) },

@@ -1,5 +1,6 @@
 /** Server-rendered pages of the operator console: plain HTML, inline CSS, no scripts, no CDN. */
 import type { ReconcileReport } from '../jobs/reconcile-report';
+import type { WatchOutcomeRow } from './watch-folder-outcomes';
 
 const escape = (text: unknown) =>
   String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -43,6 +44,8 @@ export interface DashboardData {
   system: { name: string; usedPercent: number }[];
   /** The last reconciler run (disk, database and queues made to agree); absent before the first. */
   reconcile?: ReconcileReport;
+  /** The last files found in groups' watch folders and what became of each. */
+  watchFolders: WatchOutcomeRow[];
 }
 
 const statusClass = (ok: boolean) => (ok ? 'ok' : 'bad');
@@ -61,8 +64,22 @@ ${rows(data.releases.map((r) => [escape(r.name ?? r.id), `<span class="${statusC
 <section><h2>Failed jobs</h2><table><tr><th>Queue</th><th>Job</th><th>Reason</th></tr>
 ${rows(data.failedJobs.map((j) => [escape(j.queue), `<a href="/admin/queues/queue/${encodeURIComponent(j.queue)}?status=failed">${escape(j.id)}</a>`, escape(j.reason)]))}</table></section>
 ${reconcileSection(data.reconcile)}
+${watchFolderSection(data.watchFolders)}
 </main>`;
   return page('Dashboard', body, nav);
+}
+
+function watchFolderSection(files: WatchOutcomeRow[]): string {
+  if (!files.length) return '<section><h2>Watch folders</h2><p>No file has been found in a watch folder yet.</p></section>';
+  return `<section><h2>Watch folders</h2><table><tr><th>Group</th><th>File</th><th>Outcome</th><th>Release</th></tr>
+${rows(
+  files.map((f) => [
+    escape(f.group),
+    escape(f.fileName) + (f.movedTo ? `<br><small>moved to ${escape(f.movedTo)}</small>` : ''),
+    `<span class="${statusClass(f.state !== 'failed')}">${escape(f.state)}</span>${f.error ? `: ${escape(f.error)}` : ''}`,
+    f.releaseId ? `${escape(f.releaseId)} (${escape(f.releaseState ?? 'deleted')})` : '',
+  ]),
+)}</table></section>`;
 }
 
 function reconcileSection(report: ReconcileReport | undefined): string {
