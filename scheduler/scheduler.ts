@@ -40,7 +40,7 @@ export class Scheduler {
       logger,
     });
     this.queue = new JobQueue(config, redis, logger);
-    this.watchFolders = new WatchFolders(config, logger, scheduler.watch, (task) => this.locked('watch-folders', task).then(() => undefined));
+    this.watchFolders = new WatchFolders(config, logger, scheduler.watch, (task) => this.locked('watch-folders', task));
   }
 
   /** The tasks by name, each wrapped in its lock: cron calls these, and so can an operator. */

@@ -50,8 +50,8 @@ export class WatchFolders {
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly timing: WatchFolderTiming,
-    /** Runs a scan under the scheduler's lock. */
-    private readonly locked: (task: () => Promise<void>) => Promise<void>,
+    /** Runs a scan under the scheduler's lock (undefined when another run holds it). */
+    private readonly locked: (task: () => Promise<number>) => Promise<number | undefined>,
   ) {
     // The scheduler already knows where the API answers: its health URL.
     this.apiUrl = new URL(config.scheduler.healthUrl).origin;
@@ -72,7 +72,9 @@ export class WatchFolders {
 
   /** One scan of every watch folder (what the timer and the events run). */
   scan(): Promise<void> {
-    this.scanning ??= this.locked(() => this.scanAll()).finally(() => (this.scanning = undefined));
+    this.scanning ??= this.locked(() => this.scanAll())
+      .then(() => undefined)
+      .finally(() => (this.scanning = undefined));
     return this.scanning;
   }
 
@@ -83,10 +85,12 @@ export class WatchFolders {
     }, delayMs);
   }
 
-  private async scanAll(): Promise<void> {
+  /** Lists every folder and ingests each book that has stopped growing; answers how many were ingested. */
+  private async scanAll(): Promise<number> {
     const groups = (await Group.query().whereNotNull('watchFolder')).filter((g) => g.watchFolder?.enabled);
     this.follow(groups.map((g) => g.watchFolder!.path));
     let waiting = false;
+    let ingested = 0;
     for (const group of groups) {
       const watch = group.watchFolder!;
       for (const file of await this.booksIn(watch.path)) {
@@ -97,10 +101,12 @@ export class WatchFolders {
           continue;
         }
         await this.ingest(group, watch, file);
+        ingested++;
       }
     }
     // A file still growing is looked at again once it may have stopped, not only at the next tick.
     if (waiting) this.scanSoon(this.timing.stableMs);
+    return ingested;
   }
 
   /** chokidar on every configured folder (top level only: done/ and failed/ live inside). */
