@@ -17,7 +17,8 @@ export default {
   jest: {
     projectType: 'custom',
     configFile: 'jest.config.js',
-    config: { testMatch: module.tests.map((t) => `<rootDir>/${t}`), coverageProvider: 'babel', maxWorkers: 1 },
+    // The sandbox lives under .stryker-tmp/, which jest.config.js ignores for ordinary runs.
+    config: { testMatch: module.tests.map((t) => `<rootDir>/${t}`), testPathIgnorePatterns: ['/node_modules/', '/dist/'], coverageProvider: 'babel', maxWorkers: 1 },
     enableFindRelatedTests: false,
   },
   // perTest: each mutant runs only the tests that reach it. Modules that run inside worker processes
@@ -31,6 +32,8 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  // Not copied into the sandbox: outputs of other runs (they may change while Stryker copies).
+  ignorePatterns: ['/coverage', '/reports', '/test-artifacts', '/data', '/dist', '/bench-results'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };
