@@ -11,6 +11,7 @@ import * as configurations from '../routes/configurations';
 import * as destinations from '../routes/destinations';
 import * as groups from '../routes/groups';
 import * as jobs from '../routes/jobs';
+import * as notifications from '../routes/notifications';
 import * as releaseLifecycle from '../routes/release-lifecycle';
 import * as releases from '../routes/releases';
 import * as roles from '../routes/roles';
@@ -80,7 +81,7 @@ function describe(registry: OpenAPIRegistry, method: Method, path: string, op: O
 
 interface Managed {
   base: string;
-  resource: 'groups' | 'rules' | 'templates' | 'destinations' | 'roles';
+  resource: 'groups' | 'rules' | 'templates' | 'destinations' | 'roles' | 'configurations';
   one: string;
   many: string;
   item: Schema;
@@ -164,6 +165,8 @@ export function buildRegistry(): OpenAPIRegistry {
   d('post', '/api/templates/:id/preview', { summary: 'Render a stored template', permission: 'templates:READ', params: idParam, body: templates.previewBody, ok: { 200: one('preview', shapes.anyObject('TemplatePreview')) } });
   describeCrud(registry, { base: '/api/destinations', resource: 'destinations', one: 'destination', many: 'destinations', item: shapes.destinationSchema, filters: destinations.listFilters, create: destinations.createBody, update: destinations.updateBody });
   d('post', '/api/destinations/:id/test', { summary: 'Connect and list the remote path', permission: 'destinations:WRITE', params: idParam, ok: { 200: one('test', shapes.anyObject('DestinationTest')) } });
+
+  describeCrud(registry, { base: '/api/notifications/webhooks', resource: 'configurations', one: 'webhook', many: 'webhooks', item: shapes.webhookSchema, filters: notifications.listFilters, create: notifications.createBody, update: notifications.updateBody });
 
   const settingKey = z.object({ key: z.enum(Object.keys(RUNTIME_SETTINGS) as [string, ...string[]]) });
   d('get', '/api/configurations', { summary: 'Runtime settings (secrets never shown)', permission: 'configurations:READ', ok: { 200: z.object({ configurations: z.array(shapes.configurationSchema) }) } });
