@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import passport from 'passport';
 import { ExtractJwt, JwtFromRequestFunction, Strategy as JwtStrategy } from 'passport-jwt';
 import type { Config } from '../../lib/config';
+import { jwtVerifyKey } from '../../lib/jwt-key';
 import { UnauthorizedError } from '../../lib/errors';
 import { User } from '../../db/models';
 import { AccessTokenClaims, accessClaimsProblem, JWT_ALGORITHM, JWT_ISSUER } from '../services/auth-service';
@@ -27,11 +28,13 @@ export function createAuthenticator(
   options: { bearer?: boolean } = {},
 ): RequestHandler {
   const instance = new passport.Passport();
+  // passport-jwt hands the key to jsonwebtoken as is; its types only know strings and Buffers.
+  const verifyKey = jwtVerifyKey(config.secrets.jwtSecret) as unknown as Buffer;
   instance.use(
     new JwtStrategy(
       {
         jwtFromRequest: ExtractJwt.fromExtractors([...(options.bearer === false ? [] : [fromBearerHeader]), ...extraExtractors]),
-        secretOrKey: config.secrets.jwtSecret,
+        secretOrKey: verifyKey,
         algorithms: [JWT_ALGORITHM],
         issuer: JWT_ISSUER,
       },

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../../lib/config';
+import { jwtVerifyKey } from '../../lib/jwt-key';
 import { UnauthorizedError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Redis } from '../../lib/redis';
@@ -80,7 +81,7 @@ export class AuthService {
   /** Verified access-token claims, or undefined for anything else (bad signature, expired, no exp or jti). */
   verifyAccessToken(token: string): AccessTokenClaims | undefined {
     try {
-      const claims = jwt.verify(token, this.config.secrets.jwtSecret, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER }) as AccessTokenClaims;
+      const claims = jwt.verify(token, jwtVerifyKey(this.config.secrets.jwtSecret), { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER }) as AccessTokenClaims;
       return accessClaimsProblem(claims) ? undefined : claims;
     } catch {
       return undefined;
