@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Client, FTPError } from 'basic-ftp';
 import { ConnectionSettings, RemoteSession, TransferError } from './remote-session';
 
@@ -40,14 +39,15 @@ export async function openFtpSession(settings: ConnectionSettings): Promise<Remo
         await client.ensureDir(remoteDir);
         await client.cd('/');
       }),
-    upload: (localPath, remotePath, offset, onBytes) =>
+    upload: (open, remotePath, offset, onBytes) =>
       run(async () => {
         client.trackProgress((info) => onBytes(info.bytes));
+        const source = await open(offset);
         try {
-          const source = fs.createReadStream(localPath, { start: offset });
           await (offset > 0 ? client.appendFrom(source, remotePath) : client.uploadFrom(source, remotePath));
         } finally {
           client.trackProgress();
+          source.destroy(); // a failed transfer must not keep the file (or the store's connection) open
         }
       }),
     rename: (from, to) => run(async () => void (await client.rename(from, to))),

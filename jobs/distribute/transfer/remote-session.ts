@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { AuthType, Protocol } from '../../../db/models';
 
 /** How to reach a destination, with its secret already decrypted. */
@@ -22,8 +23,11 @@ export interface RemoteSession {
   size(remotePath: string): Promise<number | undefined>;
   /** Creates the directory and its parents as needed. */
   ensureDir(remoteDir: string): Promise<void>;
-  /** Sends the local file from `offset` on, writing at that offset of the remote file. */
-  upload(localPath: string, remotePath: string, offset: number, onBytes: (sent: number) => void): Promise<void>;
+  /**
+   * Sends a file from `offset` on, writing at that offset of the remote file; `open` streams the
+   * file from a given offset (a local file, or a ranged read of the object store).
+   */
+  upload(open: (offset: number) => Promise<Readable>, remotePath: string, offset: number, onBytes: (sent: number) => void): Promise<void>;
   /** Renames over an existing file. */
   rename(from: string, to: string): Promise<void>;
   remove(remotePath: string): Promise<void>;

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -53,7 +52,7 @@ export async function openSftpSession(settings: ConnectionSettings): Promise<Rem
         }
       }
     },
-    async upload(localPath, remotePath, offset, onBytes) {
+    async upload(open, remotePath, offset, onBytes) {
       let sent = 0;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, next) {
@@ -62,8 +61,10 @@ export async function openSftpSession(settings: ConnectionSettings): Promise<Rem
           next(null, chunk);
         },
       });
+      const source = await open(offset).catch((err: unknown) => {
+        throw asTransferError(err);
+      });
       const target = sftp.createWriteStream(remotePath, { flags: offset > 0 ? 'r+' : 'w', start: offset });
-      const source = fs.createReadStream(localPath, { start: offset });
       try {
         await Promise.race([pipeline(source, counter, target), lost]);
       } catch (err) {
