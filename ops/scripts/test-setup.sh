@@ -19,6 +19,8 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v strace >/dev/null || need_apt+=(strace)
 # Headless browser for the console tests (driven by playwright-core; no browser download).
 command -v chromium >/dev/null || need_apt+=(chromium)
+# The multi-host test runs its hosts in network namespaces (ip netns, veth, bridge).
+command -v ip >/dev/null || need_apt+=(iproute2)
 # Distribution tests run real FTP/FTPS and SFTP servers.
 [ -x /usr/sbin/pure-ftpd ] || need_apt+=(pure-ftpd)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
