@@ -34,6 +34,8 @@ afterAll(async () => {
 });
 
 const auth = () => ({ Authorization: `Bearer ${operator.token}` });
+/** A RETAiL release needs a proof link (a store page) for its NFO. */
+const PROOF = 'https://books.example.test/store/proof';
 
 async function upload(filePath: string, token = operator.token) {
   return app.http.post('/api/uploads').set('Authorization', `Bearer ${token}`).attach('file', filePath);
@@ -42,7 +44,7 @@ async function upload(filePath: string, token = operator.token) {
 async function settled(releaseId: string) {
   return waitFor(`release ${releaseId} to finish`, async () => {
     const res = await app.http.get(`/api/releases/${releaseId}`).set(auth());
-    return ['done', 'failed'].includes(res.body.release.state) ? res.body.release : undefined;
+    return ['done', 'failed', 'review'].includes(res.body.release.state) ? res.body.release : undefined;
   }, 60_000);
 }
 
@@ -69,7 +71,7 @@ describe('pipeline end to end', () => {
     });
     expect(inspected.metadata).toMatchObject({ format: 'epub', title: 'A Wizard of Earthsea', isbn: '9780547928227', year: 2012 });
 
-    const requested = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP', source: 'retail', volumeSizeMb: 5 } });
+    const requested = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP', source: 'retail', volumeSizeMb: 5, proofUrl: PROOF } });
     expect(requested.status).toBe(202);
     const release = await settled(requested.body.release.id);
     expect({ ...release, error: release.error ?? undefined }).toMatchObject({ error: undefined, state: 'done', progress: 100, name: 'Ursula.K.Le.Guin.A.Wizard.of.Earthsea.2012.RETAiL.ePub.eBook-ESP' });
@@ -83,7 +85,7 @@ describe('pipeline end to end', () => {
     for (const zip of onDisk.filter((f) => f.endsWith('.zip'))) execFileSync('unzip', ['-tq', path.join(dir, zip)]);
 
     // Re-submitting the same request answers with the same release, and packs nothing new.
-    const again = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP', source: 'RETAIL', volumeSizeMb: 5 } });
+    const again = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP', source: 'RETAIL', volumeSizeMb: 5, proofUrl: PROOF } });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ created: false, release: { id: release.id } });
     expect(await Release.query().where({ uploadId })).toHaveLength(1);
@@ -96,9 +98,9 @@ describe('pipeline end to end', () => {
     const requested = await app.http
       .post('/api/releases')
       .set(auth())
-      .send({ uploadId, options: { group: 'ESP', overrides: { title: 'The Hobbit', year: 2012, publisher: 'Houghton Mifflin' } } });
+      .send({ uploadId, options: { group: 'ESP', proofUrl: PROOF, overrides: { title: 'The Hobbit', year: 2012, publisher: 'Houghton Mifflin', language: 'en' } } });
     const release = await settled(requested.body.release.id);
-    expect(release.state).toBe('done');
+    expect({ state: release.state, reviewReasons: release.reviewReasons }).toMatchObject({ state: 'done' });
     expect(release.name).toBe('J.R.R.Tolkien.The.Hobbit.2012.RETAiL.eBook-ESP');
     // The ISBN printed on the page found the book on Google Books; OpenLibrary was down, and said so.
     expect(release.metadata.record.sources).toMatchObject({ title: 'override', authors: 'googlebooks', isbn: 'embedded' });
@@ -141,13 +143,15 @@ describe('pipeline end to end', () => {
     expect(res.body.error.code).toBe('UPLOAD_REJECTED');
   });
 
-  it('fails a release whose name breaks the rules, recording the step and the reason', async () => {
+  it('holds a release of a book with unknown creators for review, saying why, and publishes nothing', async () => {
     const book = path.join(app.dataDir, 'untitled.epub');
     await writeEpub(book, { title: 'Unknown', creators: [{ name: 'Unknown' }] });
     const uploadId = (await upload(book)).body.upload.id;
     const requested = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP' } });
     const release = await settled(requested.body.release.id);
-    expect(release).toMatchObject({ state: 'failed', step: 'pack', error: 'no title known for this book: give one in overrides.title' });
+    expect(release).toMatchObject({ state: 'review', name: null });
+    expect(release.reviewReasons).toEqual(expect.arrayContaining(['neither an author nor a publisher is known']));
+    expect(release.files).toEqual([]);
   });
 
   it('keeps operators to their own uploads and releases', async () => {
