@@ -13,12 +13,17 @@ const libCoverage = require('istanbul-lib-coverage');
 const libReport = require('istanbul-lib-report');
 const reports = require('istanbul-reports');
 
-/** Per folder: statements and branches, in percent. Raise them when coverage rises; never lower them. */
+/**
+ * Per folder: statements and branches, in percent. Raise them when coverage rises; never lower them.
+ * Set on 2026-11-25 just below what a partial run measured (SQLite; test/safeguards, pipeline,
+ * redis-restart and api/permissions, with worker coverage): api 76.9/72.4, jobs 82.3/64.7,
+ * lib 74.1/74.2, db 77.5/95.4. The full run covers more: raise them after its first green run.
+ */
 const THRESHOLDS = {
-  'api/': { statements: 0, branches: 0 },
-  'jobs/': { statements: 0, branches: 0 },
-  'lib/': { statements: 0, branches: 0 },
-  'db/': { statements: 0, branches: 0 },
+  'api/': { statements: 76, branches: 72 },
+  'jobs/': { statements: 82, branches: 64 },
+  'lib/': { statements: 74, branches: 74 },
+  'db/': { statements: 77, branches: 95 },
 };
 
 const root = path.resolve(__dirname, '../..');
