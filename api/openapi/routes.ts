@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Router } from 'express';
+import { RequestHandler, Router } from 'express';
 import { methodNotAllowed } from '../middleware/errors';
 import { openApiDocument } from './document';
 
@@ -24,29 +24,12 @@ const DOCS_PAGE = `<!doctype html>
 /** GET /api/openapi.json and the interactive reference at /api/docs (public, like the README's table). */
 export function openApiRoutes(): Router {
   const router = Router();
-  router
-    .route('/openapi.json')
-    .get((_req, res) => {
-      res.json(openApiDocument());
-    })
-    .all(methodNotAllowed);
-  router
-    .route('/docs')
-    .get((_req, res) => {
-      res.type('html').send(DOCS_PAGE);
-    })
-    .all(methodNotAllowed);
-  router
-    .route('/docs/standalone.js')
-    .get((_req, res) => {
-      res.sendFile(SCALAR_BUNDLE, { maxAge: '1d' });
-    })
-    .all(methodNotAllowed);
-  router
-    .route('/docs/init.js')
-    .get((_req, res) => {
-      res.type('text/javascript').send(DOCS_INIT);
-    })
-    .all(methodNotAllowed);
+  const answers: Record<string, RequestHandler> = {
+    '/openapi.json': (_req, res) => void res.json(openApiDocument()),
+    '/docs': (_req, res) => void res.type('html').send(DOCS_PAGE),
+    '/docs/init.js': (_req, res) => void res.type('text/javascript').send(DOCS_INIT),
+    '/docs/standalone.js': (_req, res) => res.sendFile(SCALAR_BUNDLE, { maxAge: '1d' }),
+  };
+  for (const [route, answer] of Object.entries(answers)) router.route(route).get(answer).all(methodNotAllowed);
   return router;
 }
