@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { exited, waitFor } from './worker-process';
+import { childEnv, exited, waitFor } from './worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -32,7 +32,8 @@ export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProces
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'api/main.ts')], {
     cwd: ROOT,
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+    // childEnv: the API process's coverage joins the report when the run collects it.
+    env: childEnv({ ...env, HOST: '127.0.0.1', PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
