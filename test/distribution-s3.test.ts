@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { ReleaseFile } from '../db/models';
-import { S3Server, startS3Server } from './support/s3-server';
+import { S3ObjectStore, s3ClientOf } from '../lib/storage/s3-object-store';
+import { S3Server, S3RVER_KEYS, startS3Server } from './support/s3-server';
 import { startSftpServer, SftpServer } from './support/transfer-servers';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp } from './support/test-app';
@@ -87,4 +88,11 @@ it('sends a release kept only in S3 to SFTP, resuming a cut transfer by ranged r
   for (const row of rows) expect(sha256(path.join(remoteDir, row.fileName))).toBe(row.sha256);
   expect(fs.existsSync(path.join(app.config.storage.releasesDir, name))).toBe(false);
   expect(fs.existsSync(path.join(app.config.storage.uploadDir, uploadId))).toBe(false);
+
+  // Deleting the release removes its objects: the manifest first, then every attempt's files.
+  const bucket = new S3ObjectStore(s3ClientOf({ endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', forcePathStyle: true, ...S3RVER_KEYS }), s3.bucket);
+  expect((await bucket.list(`releases/${name}/`)).length).toBeGreaterThan(rows.length);
+  expect((await app.http.delete(`/api/releases/${id}`).set(as(operator))).status).toBe(204);
+  expect(await bucket.list('releases/')).toEqual([]);
+  expect(await bucket.stat(`uploads/${uploadId}`)).toMatchObject({ size: expect.any(Number) });
 }, 300_000);
