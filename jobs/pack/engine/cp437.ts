@@ -2,7 +2,16 @@ import { transliterate } from 'transliteration';
 import iconv from 'iconv-lite';
 import { romanize } from '../../metadata/romanize';
 
-const inCp437 = (ch: string) => iconv.decode(iconv.encode(ch, 'cp437'), 'cp437') === ch;
+/** Whether CP437 holds the character, remembered per character: asked for every character of every NFO and DIZ. */
+const holds = new Map<string, boolean>();
+const inCp437 = (ch: string): boolean => {
+  let answer = holds.get(ch);
+  if (answer === undefined) {
+    answer = iconv.decode(iconv.encode(ch, 'cp437'), 'cp437') === ch;
+    holds.set(ch, answer);
+  }
+  return answer;
+};
 
 /**
  * Characters CP437 can hold are kept (box drawing, the Latin-1 letters it has, and a run of Greek

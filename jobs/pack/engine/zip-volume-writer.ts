@@ -57,7 +57,9 @@ export class ZipVolumeWriter {
     private readonly zipSha: Sha256Sink,
     private readonly bookBytes: number,
   ) {
-    this.slots = new ChunkSlots(SLOTS, Math.max(1, Math.min(CHUNK_BYTES, bookBytes)));
+    // A small book needs one buffer of its own size, not four of the full chunk size.
+    const chunk = Math.max(1, Math.min(CHUNK_BYTES, bookBytes));
+    this.slots = new ChunkSlots(Math.min(SLOTS, Math.ceil(Math.max(1, bookBytes) / chunk)), chunk);
   }
 
   /** `hashBook`: also SHA-256 the book itself (not needed when its digest is already known and trusted). */
