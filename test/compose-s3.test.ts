@@ -10,7 +10,7 @@ describe('docker-compose.s3.yml', () => {
   const prod = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.prod.yml'), 'utf8')) as { services: Record<string, unknown> };
 
   it('puts every app service that touches uploads or releases on S3, after the bucket exists', () => {
-    for (const name of ['api', 'worker-ingest', 'worker-pack', 'worker-pack-2', 'scheduler']) {
+    for (const name of ['api', 'worker-ingest', 'worker-pack', 'worker-pack-2', 'worker-distribute', 'scheduler']) {
       const service = compose.services[name];
       expect(service.environment).toMatchObject({ STORAGE: 's3', S3_ENDPOINT: 'http://minio:9000', S3_FORCE_PATH_STYLE: 'true' });
       expect(service.depends_on).toHaveProperty('minio-bucket');
