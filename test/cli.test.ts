@@ -28,7 +28,7 @@ interface Run {
   events: { event: string; [key: string]: unknown }[];
 }
 
-function esp(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+function esp(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv; killWhen?: (stdout: string) => boolean } = {}): Promise<Run> {
   const child = spawn(process.execPath, [...fromSources('cli/main.ts'), ...args], {
     cwd: ROOT,
     env: childEnv({ PATH: process.env.PATH, HOME: app.dataDir, XDG_CONFIG_HOME: configHome, ...options.env }),
@@ -36,12 +36,17 @@ function esp(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv 
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    if (options.killWhen?.(stdout)) child.kill('SIGKILL');
+  });
   child.stderr.on('data', (d) => (stderr += d));
   child.stdin.end(options.stdin ?? '');
   return new Promise((resolve) =>
     child.on('close', (code) => {
-      const events = args.includes('--json') ? stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+      const lines = stdout.split('\n').filter(Boolean);
+      // A killed run may end mid-line.
+      const events = args.includes('--json') ? lines.filter((_line, i) => i < lines.length - 1 || stdout.endsWith('\n')).map((line) => JSON.parse(line)) : [];
       resolve({ code, stdout, stderr, events });
     }),
   );
@@ -190,6 +195,28 @@ describe('esp CLI', () => {
     expect(third.events.filter((e) => e.event === 'progress')).toEqual([]);
     expect((resultOf(third).files as { upload: string }[]).map((f) => f.upload)).toEqual(['known', 'known', 'known']);
     expect(await Release.query().resultSize()).toBe(releases + 3);
+  }, 180_000);
+
+  it('picks up an import killed part-way without sending or requesting anything twice', async () => {
+    const dir = path.join(app.dataDir, 'interrupted');
+    for (const n of [1, 2, 3, 4]) await book(`interrupted/book-${n}.epub`, `Interrupted Book ${n}`);
+    const uploads = await Upload.query().resultSize();
+    const releases = await Release.query().resultSize();
+    const args = ['--json', 'import', dir, '--group', 'ESP', '--proof-url', PROOF, '--concurrency', '1'];
+
+    const killed = await esp(args, { killWhen: (out) => out.includes('"event":"file"') });
+    expect(killed.code).toBeNull(); // killed, not finished
+    const finished = killed.events.filter((e) => e.event === 'file').length;
+    expect(finished).toBeGreaterThanOrEqual(1);
+    expect(finished).toBeLessThan(4);
+
+    const resumed = await esp(args);
+    expect(resumed.code).toBe(0);
+    const summary = resultOf(resumed).summary as { requested: number; skipped: number };
+    expect(summary.skipped).toBeGreaterThanOrEqual(finished);
+    expect(summary.requested + summary.skipped).toBe(4);
+    expect(await Upload.query().resultSize()).toBe(uploads + 4);
+    expect(await Release.query().resultSize()).toBe(releases + 4);
   }, 180_000);
 
   it('exports settings without secrets and imports them back (creating what is missing)', async () => {
