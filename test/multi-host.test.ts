@@ -140,9 +140,10 @@ describeHosts('one release across three hosts', () => {
     const id = ((await requested.json()) as { release: { id: string } }).release.id;
 
     const first = start(workerHosts[0], 'worker/main.ts');
+    // Past a quarter of the packing, or later while its files are being uploaded to S3 (progress 100, still packing).
     await waitFor('packing to be under way on the first worker host', async () => {
       const r = await releaseOf(id);
-      return r.state === 'packing' && r.progress > 25 && r.progress < 90;
+      return r.state === 'packing' && r.progress > 25;
     }, 240_000, () => releaseOf(id));
     const second = start(workerHosts[1], 'worker/main.ts');
     first.kill('SIGKILL');
@@ -191,7 +192,8 @@ describeHosts('one release across three hosts', () => {
     const scheduler = new Scheduler(config, createLogger(config), redis);
     try {
       const report = await scheduler.run.reconcile({ graceMs: 0 });
-      expect(report?.stagingRemoved.sort()).toEqual(leftovers.map((d) => releases.attemptPrefix(d.name, d.attempt)).sort());
+      // (The killed host's own half-uploaded attempt, if it got that far, goes too.)
+      expect(report?.stagingRemoved).toEqual(expect.arrayContaining(leftovers.map((d) => releases.attemptPrefix(d.name, d.attempt))));
       expect(report).toMatchObject({ foldersWithoutRow: [], rowsWithoutFolder: [] });
     } finally {
       await scheduler.stop();
