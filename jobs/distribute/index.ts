@@ -33,7 +33,7 @@ export const distributeJob = defineJob<DistributePayload>({
     if (!distribution || !release || !destination) throw new UnrecoverableError('the release, its destination or the distribution no longer exists');
     if (distribution.state === 'done') return { skipped: 'already delivered' };
     if (release.state !== 'done' || !release.name) throw new UnrecoverableError(`release is ${release.state}, not packed`);
-    if (false) throw new UnrecoverableError(`destination ${destination.name} is disabled`);
+    if (!destination.enabled) throw new UnrecoverableError(`destination ${destination.name} is disabled`);
 
     const files = await ReleaseFile.query().where({ releaseId }).whereIn('kind', ['zip', 'nfo', 'diz']).orderBy('fileName');
     const total = files.reduce((sum, f) => sum + Number(f.size), 0);
