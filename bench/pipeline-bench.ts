@@ -79,6 +79,8 @@ async function rawBullmq(jobs: number): Promise<number> {
   const worker = new Worker('raw', async () => 'ok', { connection: connection.duplicate(), prefix, concurrency: 4 });
   try {
     await events.waitUntilReady();
+    // Each job waited on adds a listener to the queue.
+    queue.setMaxListeners(jobs + 10);
     const started = performance.now();
     const added = await queue.addBulk(Array.from({ length: jobs }, (_, i) => ({ name: 'noop', data: { i } })));
     await Promise.all(added.map((j) => j.waitUntilFinished(events)));

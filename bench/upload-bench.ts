@@ -14,9 +14,9 @@ function curl(args: string[]): Promise<number> {
   });
 }
 
-/** Peak RSS of the API process so far (kernel's high-water mark). */
-function apiPeakRssMb(stack: Stack): number {
-  return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${stack.apiPid}/status`, 'utf8'))?.[1]) / 1024;
+/** Resident memory of the API process now, in MB. */
+function apiRssMb(stack: Stack): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${stack.apiPid}/status`, 'utf8'))?.[1]) / 1024;
 }
 
 /** One upload to the real API (multipart, hashed, stored) against curl into a plain file sink, same bytes. */
@@ -33,10 +33,13 @@ export async function benchUpload(report: Report, work: string, options: { bookM
     const stack = await startStack(options.port);
     try {
       const token = await login(stack);
-      const ours = await curl(['-H', `Authorization: Bearer ${token}`, '-F', `file=@${book}`, `${stack.url}/api/uploads`]);
-      const rss = apiPeakRssMb(stack);
+      // Sampled while the upload runs: the process's own high-water mark would include start-up.
+      const before = apiRssMb(stack);
+      let rss = before;
+      const sampler = setInterval(() => (rss = Math.max(rss, apiRssMb(stack))), 20);
+      const ours = await curl(['-H', `Authorization: Bearer ${token}`, '-F', `file=@${book}`, `${stack.url}/api/uploads`]).finally(() => clearInterval(sampler));
       report.add({ goal: `upload ${options.bookMb} MB: at least as fast as a plain file sink`, peer: 'curl -> node file sink', peerFigure: seconds(sinkSeconds), ours: seconds(ours), pass: ours <= sinkSeconds });
-      report.add({ goal: `upload ${options.bookMb} MB: API peak RSS < 150 MB`, peer: '-', peerFigure: '-', ours: mb(rss), pass: rss < 150 });
+      report.add({ goal: `upload ${options.bookMb} MB: API RSS < 150 MB while uploading`, peer: 'API RSS before', peerFigure: mb(before), ours: mb(rss), pass: rss < 150 });
     } finally {
       await stack.close();
     }
