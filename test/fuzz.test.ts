@@ -15,7 +15,7 @@ import { startTestApp, TestApp } from './support/test-app';
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 18);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
-const TIME_LIMIT_MS = 20_000;
+const TIME_LIMIT_MS = 12_000;
 
 let app: TestApp;
 let routes: MountedRoute[];

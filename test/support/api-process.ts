@@ -13,6 +13,8 @@ export interface ApiProcess {
   output: string[];
   /** Open file descriptors of the process, from /proc. */
   openFds(): number;
+  /** What each open descriptor points at (a path, socket:[n], pipe:[n] ...). */
+  fdTargets(): string[];
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,14 @@ export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProces
     port,
     output,
     openFds: () => fs.readdirSync(`/proc/${child.pid}/fd`).length,
+    fdTargets: () =>
+      fs.readdirSync(`/proc/${child.pid}/fd`).flatMap((fd) => {
+        try {
+          return [fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`)];
+        } catch {
+          return []; // closed while listing
+        }
+      }),
     async stop() {
       child.kill('SIGTERM');
       await exited(child);
