@@ -9,6 +9,9 @@ import { JobRun, Release } from './models';
 
 type LogLine = Record<string, unknown>;
 
+/** The lines jobs/run-job.ts writes for each attempt, and which end of it they tell. */
+const ATTEMPT_LINES: Record<string, 'started' | 'finished'> = { 'job started': 'started', 'job completed': 'finished', 'job failed': 'finished' };
+
 /** One moment of a release's story: a log line of any process, or a job attempt's start or end. */
 export interface StoryEntry {
   at: Date;
@@ -20,21 +23,18 @@ export interface StoryEntry {
 }
 
 /**
- * Everything that happened to a release, in time order: its job attempts from `job_runs`, and
- * every log line of every process (the log files of all days since the release was asked for,
- * gzipped ones too) that names the release, or the request that started it. Lines are streamed,
- * so a big log costs time, not memory.
+ * Everything that happened to a release, in time order: every log line of every process (the log
+ * files of all days since the release was asked for, gzipped ones too) that names the release, or
+ * the request that started it, and its job attempts from `job_runs` where the logs do not tell of
+ * them (logs of another host, or rotated away; MySQL keeps those times to the second only, so the
+ * log's own lines are preferred). Lines are streamed, so a big log costs time, not memory.
  */
 export async function releaseStory(config: Pick<Config, 'log'>, releaseId: string): Promise<StoryEntry[] | undefined> {
   const release = await Release.query().findById(releaseId);
   if (!release) return undefined;
-  const runs = await JobRun.query().where({ releaseId }).orderBy('id');
-  const entries: StoryEntry[] = runs.flatMap((run) => [
-    { at: run.startedAt, source: 'job' as const, level: 'info', jobId: run.jobId, text: `${run.queue}/${run.jobName} attempt ${run.attempt} started` },
-    ...(run.finishedAt
-      ? [{ at: run.finishedAt, source: 'job' as const, level: run.state === 'failed' ? 'warn' : 'info', jobId: run.jobId, text: `${run.queue}/${run.jobName} attempt ${run.attempt} ${run.state}${run.error ? `: ${run.error}` : ''}` }]
-      : []),
-  ]);
+  const entries: StoryEntry[] = [];
+  /** `<jobId>#<attempt>#started|finished` of the attempts the logs tell of. */
+  const logged = new Set<string>();
   const files = await logFilesSince(config.log.file, release.createdAt);
   // The requests that started the release's jobs are named on its job lines; their own lines
   // (the POST that asked for it) carry only the request id. Two passes keep memory flat.
@@ -47,7 +47,16 @@ export async function releaseStory(config: Pick<Config, 'log'>, releaseId: strin
     const { timestamp, level, message, releaseId: _r, requestId, jobId, ...rest } = line;
     const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
     entries.push({ at: new Date(String(timestamp)), source: 'log', level: String(level), text: `${message}${extra}`, requestId: requestId as string | undefined, jobId: jobId as string | undefined });
+    const step = ATTEMPT_LINES[String(message)];
+    if (step && jobId) logged.add(`${jobId}#${rest.attempt}#${step}`);
   });
+  for (const run of await JobRun.query().where({ releaseId }).orderBy('id')) {
+    const name = `${run.queue}/${run.jobName} attempt ${run.attempt}`;
+    if (!logged.has(`${run.jobId}#${run.attempt}#started`)) entries.push({ at: run.startedAt, source: 'job', level: 'info', jobId: run.jobId, text: `${name} started` });
+    if (run.finishedAt && !logged.has(`${run.jobId}#${run.attempt}#finished`)) {
+      entries.push({ at: run.finishedAt, source: 'job', level: run.state === 'failed' ? 'warn' : 'info', jobId: run.jobId, text: `${name} ${run.state}${run.error ? `: ${run.error}` : ''}` });
+    }
+  }
   return entries.sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 

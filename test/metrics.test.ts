@@ -22,6 +22,8 @@ let apiMetricsPort: number;
 let workerMetricsPort: number;
 let operator: { token: string };
 let releaseId: string;
+/** Both processes' scrapes after the release, for the monitoring files' check. */
+let scraped = '';
 
 interface Sample {
   labels: Record<string, string>;
@@ -112,6 +114,7 @@ describe('/metrics', () => {
     const apiText = await scrapeText(apiMetricsPort);
     const workerText = await scrapeText(workerMetricsPort);
     const both = `${apiText}\n${workerText}`;
+    scraped = both;
 
     // HTTP: labelled by the route pattern and status, never by the raw URL.
     expect(total(apiText, 'esp_http_request_duration_seconds_count', { method: 'GET', route: '/api/releases/:id', status: '200' })).toBeGreaterThan(0);
@@ -164,4 +167,15 @@ describe('/metrics', () => {
       expect(workerText).toContain(`# TYPE ${family} `);
     }
   }, 240_000);
+
+  it('serves every metric the Grafana dashboard and the alert rules read', () => {
+    expect(scraped).not.toBe('');
+    const families = new Set([...scraped.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    for (const file of ['grafana-dashboard.json', 'alerts.yml']) {
+      const text = fs.readFileSync(path.join(__dirname, '../ops/monitoring', file), 'utf8');
+      const used = new Set([...text.matchAll(/\b(esp_[a-z_]+)/g)].map((m) => m[1].replace(/_(bucket|count|sum)$/, '')));
+      expect(used.size).toBeGreaterThan(3);
+      expect({ file, missing: [...used].filter((name) => !families.has(name)) }).toEqual({ file, missing: [] });
+    }
+  });
 });

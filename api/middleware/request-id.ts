@@ -20,7 +20,8 @@ export function requestId(logger: Logger) {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.http('request', { requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) });
+      // originalUrl: by the time the response ends, a router may have left req.path relative to its mount.
+      logger.http('request', { requestId: req.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms) });
     });
     runWithContext({ requestId: req.id }, () => next());
   };
