@@ -28,7 +28,7 @@ async function zipOf(entries: [name: string, data: string][]): Promise<string> {
     else zip.addBuffer(Buffer.from(data), name);
   }
   zip.end();
-  await new Promise((resolve, reject) => zip.outputStream.pipe(fs.createWriteStream(target)).on('close', resolve).on('error', reject));
+  await new Promise<void>((resolve, reject) => zip.outputStream.pipe(fs.createWriteStream(target)).on('close', () => resolve()).on('error', reject));
   return target;
 }
 
