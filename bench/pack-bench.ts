@@ -32,7 +32,7 @@ function peerOnce(command: string, out: string): { seconds: number; rssMb: numbe
  * small and a large book for flatness.
  */
 export function benchPacking(report: Report, work: string, options: { bookMb: number; volumeMb: number; runs: number; flatMb: [number, number] }): void {
-  ensureTool('7z', '7zip');
+  ensureTool('7z', 'p7zip-full');
   ensureTool('zip', 'zip');
   const { bookMb, volumeMb, runs } = options;
   const out = path.join(work, 'pack-out');
