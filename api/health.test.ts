@@ -12,7 +12,7 @@ describe('GET /health', () => {
     expect(res.body.components.redis).toEqual({ status: 'up', latencyMs: expect.any(Number) });
     // No worker runs in this test: the report says so (degraded), but the API itself is healthy.
     expect(res.body.status).toBe('degraded');
-    expect(res.body.workers).toEqual({ upload: 0, enrich: 0, pack: 0 });
+    expect(res.body.workers).toEqual({ upload: 0, enrich: 0, pack: 0, distribute: 0, notify: 0 });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 

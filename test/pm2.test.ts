@@ -52,7 +52,7 @@ it('starts the API cluster, both worker pools and the scheduler; health passes; 
     const body = res?.ok ? ((await res.json()) as { status: string }) : undefined;
     return body?.status === 'ok' ? body : undefined;
   }, 45_000);
-  expect(health).toMatchObject({ status: 'ok', workers: { upload: 1, enrich: 1, pack: 1 } });
+  expect(health).toMatchObject({ status: 'ok', workers: { upload: 1, enrich: 1, pack: 1, distribute: 1, notify: 1 } });
 
   await pm2('stop', 'all');
   const stopped = JSON.parse((await pm2('jlist')).stdout) as { pm2_env: { status: string } }[];
