@@ -9,7 +9,8 @@ export class UploadProgress {
   constructor(private readonly out: Output) {
     if (!out.json && process.stderr.isTTY) {
       this.bars = new cliProgress.MultiBar(
-        { format: '{file} [{bar}] {percentage}% | {done}/{size} | {speed} | ETA {eta_formatted}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        // Fits 80 columns: name, bar, percent, bytes, speed, time left ({eta} is cli-progress's own token, so ours is {left}).
+        { format: '{file} {bar} {percentage}% {done}/{size} {speed} ETA {left}', barsize: 16, hideCursor: true, clearOnComplete: false, stream: process.stderr },
         cliProgress.Presets.shades_classic,
       );
     }
@@ -25,7 +26,8 @@ export class UploadProgress {
       const bytesPerSecond = Math.round(sent / seconds);
       this.out.event('progress', { file, bytes: sent, total, bytesPerSecond });
       if (!this.bars) return;
-      const payload = { file: name.slice(0, 30).padEnd(30), done: formatBytes(sent), size: formatBytes(total), speed: `${formatBytes(bytesPerSecond)}/s` };
+      const eta = bytesPerSecond > 0 ? `${Math.ceil((total - sent) / bytesPerSecond)}s` : '?';
+      const payload = { file: name.slice(0, 18).padEnd(18), done: formatBytes(sent), size: formatBytes(total), speed: `${formatBytes(bytesPerSecond)}/s`, left: eta };
       bar ??= this.bars.create(total, 0, payload);
       bar.update(sent, payload);
     };

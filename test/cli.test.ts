@@ -138,6 +138,20 @@ describe('esp CLI', () => {
     expect(human.stdout).toContain(release.name);
   }, 180_000);
 
+  it('draws a progress bar per file on a terminal (bytes, speed, ETA)', async () => {
+    const files = [await book('pty-one.epub', 'Terminal Book One', { paddingBytes: 1_500_000 }), await book('pty-two.epub', 'Terminal Book Two')];
+    const command = [process.execPath, ...fromSources('cli/main.ts'), 'upload', ...files].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    // script(1) gives the CLI a pseudo-terminal, as a person at a shell has (80 columns wide).
+    const run = spawn('script', ['-qec', `stty cols 80 rows 24; ${command}`, '/dev/null'], { cwd: ROOT, env: childEnv({ PATH: process.env.PATH, HOME: app.dataDir, XDG_CONFIG_HOME: configHome, TERM: 'xterm' }) });
+    let screen = '';
+    run.stdout.on('data', (d) => (screen += d));
+    const code = await new Promise((resolve) => run.on('close', resolve));
+    expect(code).toBe(0);
+    for (const name of ['pty-one.epub', 'pty-two.epub']) {
+      expect(screen).toMatch(new RegExp(`${name.replace('.', '\\.')}\\s+\\S{16} 100% [\\d.]+ [KM]?B/[\\d.]+ [KM]?B [\\d.]+ [KM]?B/s ETA 0s`));
+    }
+  }, 120_000);
+
   it('previews with --dry-run without requesting, exits 3 for a release held in review, cancels and retries it', async () => {
     await Group.query().insert({ tag: 'HOLD', name: 'Held', approvalRequired: true });
     const holdGroup = await Group.query().findOne({ tag: 'HOLD' });
