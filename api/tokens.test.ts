@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import supertest from 'supertest';
 import { startTestApp, TEST_PASSWORD, TestApp } from '../test/support/test-app';
-import { JWT_ALGORITHM, JWT_ISSUER } from './services/auth-service';
+import { JWT_ALGORITHM, JWT_ISSUER } from '../lib/access-token';
 
 /** Token hygiene: revocation on logout, no caching of token answers, every token expires, bcrypt's 72 bytes. */
 let app: TestApp;

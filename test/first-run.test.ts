@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
-import { JWT_ISSUER } from '../api/services/auth-service';
+import { JWT_ISSUER } from '../lib/access-token';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { bindModels, Group, RefreshToken, User } from '../db/models';
 import { startTestApp, TestApp } from './support/test-app';

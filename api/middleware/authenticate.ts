@@ -5,7 +5,7 @@ import type { Config } from '../../lib/config';
 import { jwtVerifyKey } from '../../lib/jwt-key';
 import { UnauthorizedError } from '../../lib/errors';
 import { User } from '../../db/models';
-import { AccessTokenClaims, accessClaimsProblem, JWT_ALGORITHM, JWT_ISSUER } from '../services/auth-service';
+import { AccessTokenClaims, accessClaimsProblem, JWT_ALGORITHM, JWT_ISSUER } from '../../lib/access-token';
 import type { TokenDenylist } from '../services/token-denylist';
 
 const fromBearerHeader = ExtractJwt.fromAuthHeaderAsBearerToken();

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { AccessTokenClaims, accessClaimsProblem, JWT_ALGORITHM, JWT_ISSUER, signAccessToken } from '../../lib/access-token';
 import type { Config } from '../../lib/config';
 import { jwtVerifyKey } from '../../lib/jwt-key';
 import { UnauthorizedError } from '../../lib/errors';
@@ -9,26 +10,6 @@ import { RefreshToken, User } from '../../db/models';
 import { hashPassword, verifyPassword } from '../../lib/password';
 import { accountTag, LoginGuard } from './login-guard';
 import { TokenDenylist } from './token-denylist';
-
-export const JWT_ISSUER = 'ebook-scene-packer';
-export const JWT_ALGORITHM = 'HS256';
-
-export interface AccessTokenClaims {
-  sub: string;
-  role: string;
-  typ: 'access';
-  /** Unique per token: what a revocation names. */
-  jti: string;
-  exp: number;
-}
-
-/** Why verified claims still do not make an access token: every one must expire and be revocable. */
-export function accessClaimsProblem(claims: Partial<AccessTokenClaims>): string | undefined {
-  if (claims.typ !== 'access') return 'not an access token';
-  if (typeof claims.exp !== 'number') return 'token without expiry';
-  if (typeof claims.jti !== 'string' || !claims.jti) return 'token without id';
-  return undefined;
-}
 
 export interface TokenPair {
   accessToken: string;
@@ -127,8 +108,7 @@ export class AuthService {
   }
 
   signAccessToken(user: Pick<User, 'id' | 'role'>, ttlSeconds = this.config.auth.accessTokenTtlSeconds): string {
-    const claims = { sub: String(user.id), role: user.role, typ: 'access' };
-    return jwt.sign(claims, this.config.secrets.jwtSecret, { algorithm: JWT_ALGORITHM, expiresIn: ttlSeconds, issuer: JWT_ISSUER, jwtid: randomUUID() });
+    return signAccessToken(user, this.config.secrets.jwtSecret, ttlSeconds);
   }
 
   private async issueTokens(user: User, familyId: string): Promise<TokenPair> {

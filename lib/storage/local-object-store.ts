@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ChecksumStream } from '../checksum-stream';
+import { fsyncPath } from '../durable-fs';
 import { ByteRange, checkKey, ObjectNotFoundError, ObjectStore, StoredObject, WrittenObject } from './object-store';
 
 /** Partial writes live here, outside every key (a key segment cannot start the walk into it). */
@@ -94,14 +95,5 @@ export class LocalObjectStore implements ObjectStore {
     const objects = await this.list(prefix);
     for (const object of objects) await this.delete(object.key);
     return objects.length;
-  }
-}
-
-async function fsyncPath(target: string): Promise<void> {
-  const handle = await fsp.open(target, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

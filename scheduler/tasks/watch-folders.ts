@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import chokidar, { FSWatcher } from 'chokidar';
-import jwt from 'jsonwebtoken';
+import { signAccessToken } from '../../lib/access-token';
 import type { Config } from '../../lib/config';
 import { sha256File } from '../../lib/file-sha256';
 import type { Logger } from '../../lib/logger';
@@ -13,6 +12,8 @@ import { Group, User, WatchFolderFile } from '../../db/models';
 /** Extensions the API packs; anything else in a watch folder is left alone. */
 const BOOK_EXTENSIONS = new Set(['.epub', '.pdf', '.mobi', '.azw3', '.azw', '.cbz']);
 const INSPECTION_TIMEOUT_MS = 120_000;
+/** The folder's user token lives only as long as one file's trip through the API. */
+const WATCH_TOKEN_TTL_SECONDS = 600;
 
 export interface WatchFolderTiming {
   /** How often every folder is listed again (events can be missed, e.g. while the scheduler was down). */
@@ -199,8 +200,7 @@ export class WatchFolders {
       ? await User.query().findById(watch.userId)
       : await Group.relatedQuery('members').for(group.id).orderBy('users.id').first();
     if (!user || (user as User).disabled) throw new IngestError(`group ${group.tag} has no enabled account to request releases as (set watchFolder.userId)`);
-    const claims = { sub: String(user.id), role: (user as User).role, typ: 'access' };
-    return jwt.sign(claims, this.config.secrets.jwtSecret, { algorithm: 'HS256', expiresIn: 600, issuer: 'ebook-scene-packer', jwtid: randomUUID() });
+    return signAccessToken(user as User, this.config.secrets.jwtSecret, WATCH_TOKEN_TTL_SECONDS);
   }
 
   private async call<T>(token: string, method: string, route: string, body?: unknown | FormData): Promise<T> {
