@@ -100,6 +100,7 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
       written += partBytes;
       files.push({ fileName: zipNames[volume - 1], kind: 'zip', size: zip.size, sha256: zip.sha256, crc32: crcHex(zip.crc32) });
     }
+    await volumes.flushed();
     const sourceSum = await volumes.source();
     if (sourceSum.size !== size) throw new PackError(`the book changed while packing (${sourceSum.size} of ${size} bytes read)`);
     if (input.sourcePath && input.expectedSha256 && sourceSum.sha256 !== input.expectedSha256) {

@@ -48,6 +48,7 @@ export interface VolumeChecksums {
 /** The writer of one release's volumes: opens the book (if any) and the hashers once for all volumes. */
 export class ZipVolumeWriter {
   private position = 0;
+  private readonly flushes: Promise<void>[] = [];
   private sourceCrc = 0;
   private readonly slots: ChunkSlots;
 
@@ -72,6 +73,7 @@ export class ZipVolumeWriter {
   /** Writes one zip: the layout's head, `payloadBytes` of the book from where the last volume stopped, its trailer. */
   async write(zipPath: string, layout: StoredZipLayout, payloadBytes: number, onBytes: (done: number) => void): Promise<VolumeChecksums> {
     const out = await fsp.open(zipPath, 'wx');
+    let flushing = false;
     try {
       await out.write(layout.head, 0, layout.head.length, 0);
       await this.zipSha.update(layout.head);
@@ -80,10 +82,21 @@ export class ZipVolumeWriter {
       await out.write(trailer, 0, trailer.length, layout.size - trailer.length);
       await this.zipSha.update(trailer);
       const withPayload = crc32Combine(zlib.crc32(layout.head), payloadCrc, this.book ? payloadBytes : 0);
-      return { size: layout.size, crc32: crc32Combine(withPayload, zlib.crc32(trailer), trailer.length), sha256: await this.zipSha.digest() };
+      const sums = { size: layout.size, crc32: crc32Combine(withPayload, zlib.crc32(trailer), trailer.length), sha256: await this.zipSha.digest() };
+      // The disk writes this volume back while the next one is built; `flushed()` waits for it.
+      const flush = out.sync().finally(() => out.close());
+      flush.catch(() => undefined);
+      this.flushes.push(flush);
+      flushing = true;
+      return sums;
     } finally {
-      await out.close();
+      if (!flushing) await out.close();
     }
+  }
+
+  /** Every volume written so far is on the disk (its first failure, such as a full disk, is raised). */
+  async flushed(): Promise<void> {
+    await Promise.all(this.flushes);
   }
 
   /** The book as read so far: bytes, SHA-256 (when hashed) and CRC-32 (combined from its volumes' parts). */
@@ -92,6 +105,7 @@ export class ZipVolumeWriter {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled(this.flushes);
     await Promise.all([this.book?.close(), this.bookSha?.close(), this.zipSha.close()]);
   }
 
