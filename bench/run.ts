@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       benchPipeline(report, work, { latencyReleases: num('BENCH_LATENCY_RELEASES', 30, 3), throughputReleases: num('BENCH_THROUGHPUT_RELEASES', 600, 10), bookBytes: 1_000_000, port: 5097 }),
     );
     await section('api', () => benchApi(report, { rate: num('BENCH_API_RATE', 500, 50), durationSeconds: num('BENCH_API_SECONDS', 30, 2), rows: num('BENCH_API_ROWS', 10_000, 200), port: 5095 }));
-    await section('logins', () => benchLoginLoad(report));
+    await section('logins', () => benchLoginLoad(report, num('BENCH_LOGIN_SAMPLES', 300, 60)));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
