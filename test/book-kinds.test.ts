@@ -3,32 +3,23 @@ import path from 'node:path';
 import yazl from 'yazl';
 import { writeEpub, writePdf } from '../jobs/inspect/fixtures/books';
 import { decodeCp437 } from '../jobs/pack/engine/cp437';
-import { startReplayServer, ReplayServer } from './support/replay-server';
-import { startTestApp, TestApp } from './support/test-app';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
+import type { TestApp } from './support/test-app';
 
 /**
  * Magazines, comics and manga (rules 5.1-5.3) and scans (rule 5.0) through the real pipeline: HTTP
  * upload, inspection and packing in a worker process, names and NFOs read from the published folder.
  */
+let world: PipelineWorld<'operator'>;
 let app: TestApp;
-let replay: ReplayServer;
-let worker: ReturnType<typeof startWorker>;
-let operator: { token: string };
-const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+let operator: Caller;
 const PROOF = 'https://books.example.test/proof';
 
 beforeAll(async () => {
-  replay = await startReplayServer();
-  app = await startTestApp({ GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'), OPENLIBRARY_BASE_URL: replay.baseUrl('openlibrary') });
-  operator = await app.createUser('operator');
-  worker = await startReadyWorker(app.env, app.context.queue);
+  world = await startPipelineWorld({ catalogue: 'replay', users: { operator: ['operator'] } });
+  ({ app, users: { operator } } = world);
 }, 90_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-  await replay.close();
-});
+afterAll(() => world.close());
 
 function writeCbz(target: string, comicInfo: string): Promise<void> {
   const zip = new yazl.ZipFile();
@@ -38,22 +29,13 @@ function writeCbz(target: string, comicInfo: string): Promise<void> {
   return new Promise((resolve) => zip.outputStream.pipe(fs.createWriteStream(target)).on('close', resolve));
 }
 
-async function uploaded(file: string): Promise<string> {
-  const res = await app.http.post('/api/uploads').set(as(operator)).attach('file', file);
-  const id = res.body.upload.id;
-  await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${id}`).set(as(operator))).body.upload.metadata);
-  return id;
-}
+const uploaded = (file: string) => world.upload(operator, file);
 
 /** Requests the release, waits for it, and returns its name and published NFO text. */
 async function packed(uploadId: string, options: Record<string, unknown>): Promise<{ name: string; nfo: string }> {
   const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options });
   expect(requested.status).toBe(202);
-  const id = requested.body.release.id;
-  const release = await waitFor(`release ${id}`, async () => {
-    const r = (await app.http.get(`/api/releases/${id}`).set(as(operator))).body.release;
-    return ['done', 'failed', 'review'].includes(r.state) ? r : undefined;
-  }, 90_000);
+  const release = await world.waitForRelease(operator, requested.body.release.id);
   expect(release).toMatchObject({ state: 'done', error: null });
   const dir = path.join(app.config.storage.releasesDir, release.name);
   const nfoName = fs.readdirSync(dir).find((f) => f.endsWith('.nfo'))!;

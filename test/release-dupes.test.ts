@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Release } from '../db/models';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
-import { startTestApp, TestApp } from './support/test-app';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
+import type { TestApp } from './support/test-app';
 
 /**
  * Release identity over HTTP with a real worker: a second request for the same book and naming
@@ -11,43 +11,31 @@ import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/wo
  * better release (RETAiL beats HYBRiD beats SCAN: same bytes, same ISBN, or same title, author and
  * year); a better source after a worse one and an iNTERNAL release go ahead; deleting frees the book.
  */
+let world: PipelineWorld<'first' | 'second'>;
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
-let first: { token: string };
-let second: { token: string };
-const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+let first: Caller;
+let second: Caller;
 const PROOF = 'https://www.hmhbooks.com/shop/books/a-wizard-of-earthsea/9780547928227';
 const EARTHSEA = { isbn: '9780547928227', date: '2012-09-18', publisher: 'Houghton Mifflin Harcourt' };
 
 beforeAll(async () => {
-  app = await startTestApp();
-  first = await app.createUser('operator');
-  second = await app.createUser('operator');
-  worker = await startReadyWorker(app.env, app.context.queue);
+  world = await startPipelineWorld({ users: { first: ['operator'], second: ['operator'] } });
+  ({ app, users: { first, second } } = world);
 }, 90_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-});
+afterAll(() => world.close());
 
 /** Writes a book, uploads it as `who` and waits until it has been read. */
-async function uploaded(who: { token: string }, file: string, options: Parameters<typeof writeEpub>[1]): Promise<string> {
+async function uploaded(who: Caller, file: string, options: Parameters<typeof writeEpub>[1]): Promise<string> {
   const book = path.join(app.dataDir, file);
   if (!fs.existsSync(book)) await writeEpub(book, options);
-  const res = await app.http.post('/api/uploads').set(as(who)).attach('file', book);
-  const id = res.body.upload.id;
-  await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${id}`).set(as(who))).body.upload.metadata);
-  return id;
+  return world.upload(who, book);
 }
 
-const request = (who: { token: string }, uploadId: string, options: Record<string, unknown>) =>
+const request = (who: Caller, uploadId: string, options: Record<string, unknown>) =>
   app.http.post('/api/releases').set(as(who)).send({ uploadId, options: { group: 'ESP', ...options } });
 
-async function published(who: { token: string }, id: string) {
-  const release = await waitFor(`release ${id} to settle`, async () => {
-    const current = (await app.http.get(`/api/releases/${id}`).set(as(who))).body.release;
-    return ['done', 'failed', 'review'].includes(current.state) ? current : undefined;
-  }, 90_000);
+async function published(who: Caller, id: string) {
+  const release = await world.waitForRelease(who, id);
   expect(release).toMatchObject({ state: 'done', error: null });
   return release as { id: string; name: string };
 }

@@ -4,49 +4,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { decodeCp437, encodeCp437 } from '../jobs/pack/engine/cp437';
-import { startReplayServer, ReplayServer } from './support/replay-server';
-import { startTestApp, TestApp } from './support/test-app';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
+import type { TestApp } from './support/test-app';
 
 /**
  * The release lifecycle over HTTP with a real worker process: a preview is what is then packed,
  * a release held in review is edited and approved, rematched against recorded provider answers,
  * followed up by each kind of fix, and requested again after deletion.
  */
+let world: PipelineWorld<'operator' | 'admin'>;
 let app: TestApp;
-let replay: ReplayServer;
-let worker: ReturnType<typeof startWorker>;
-let operator: { token: string };
-let admin: { token: string };
-const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+let operator: Caller;
+let admin: Caller;
 const PROOF = 'https://books.example.test/earthsea';
 
 beforeAll(async () => {
-  replay = await startReplayServer();
-  app = await startTestApp({ GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'), OPENLIBRARY_BASE_URL: replay.baseUrl('openlibrary') });
-  operator = await app.createUser('operator');
-  admin = await app.createUser('admin');
-  worker = await startReadyWorker(app.env, app.context.queue);
+  world = await startPipelineWorld({ catalogue: 'replay', users: { operator: ['operator'], admin: ['admin'] } });
+  ({ app, users: { operator, admin } } = world);
 }, 90_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-  await replay.close();
-});
+afterAll(() => world.close());
 
-async function uploaded(file: string): Promise<string> {
-  const res = await app.http.post('/api/uploads').set(as(operator)).attach('file', file);
-  const id = res.body.upload.id;
-  await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${id}`).set(as(operator))).body.upload.metadata);
-  return id;
-}
+const uploaded = (file: string) => world.upload(operator, file);
 
-async function settled(id: string, states = ['done', 'failed', 'review']) {
-  return waitFor(`release ${id} to settle`, async () => {
-    const release = (await app.http.get(`/api/releases/${id}`).set(as(operator))).body.release;
-    return states.includes(release.state) ? release : undefined;
-  }, 90_000);
-}
+const settled = (id: string, states?: string[]) => world.waitForRelease(operator, id, states);
 
 const releaseDir = (name: string) => path.join(app.config.storage.releasesDir, name);
 const unzipEntry = (zip: string, entry: string) => execFileSync('unzip', ['-p', zip, entry]);

@@ -3,37 +3,27 @@ import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { volumeFileNames } from '../jobs/pack/engine/volume-names';
 import { claimZipVariant, freeZipVariant } from '../jobs/pack/zip-prefixes';
-import { startTestApp, TestApp } from './support/test-app';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
+import type { TestApp } from './support/test-app';
 
 /**
  * Rule 3.0: zip names unique within the year across the system. Releases of one book in two
  * languages or from two sources get different zip names; each preview shows the names then packed;
  * a release asking again (a rerun, its own preview) gets its own names back.
  */
+let world: PipelineWorld<'operator'>;
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
-let operator: { token: string };
-const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
+let operator: Caller;
 const PROOF = 'https://books.example.test/earthsea';
 
 beforeAll(async () => {
   // No catalogue answers: the providers point at a closed port.
-  app = await startTestApp({ GOOGLE_BOOKS_BASE_URL: 'http://127.0.0.1:9', OPENLIBRARY_BASE_URL: 'http://127.0.0.1:9' });
-  operator = await app.createUser('operator');
-  worker = await startReadyWorker(app.env, app.context.queue);
+  world = await startPipelineWorld({ catalogue: 'closed', users: { operator: ['operator'] } });
+  ({ app, users: { operator } } = world);
 }, 90_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-});
+afterAll(() => world.close());
 
-async function uploaded(file: string): Promise<string> {
-  const res = await app.http.post('/api/uploads').set(as(operator)).attach('file', file);
-  const id = res.body.upload.id;
-  await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${id}`).set(as(operator))).body.upload.metadata);
-  return id;
-}
+const uploaded = (file: string) => world.upload(operator, file);
 
 const zipsOf = (preview: { volumes: { files: { zip: string }[] } }) => preview.volumes.files.map((f) => f.zip);
 
@@ -43,10 +33,7 @@ async function previewedAndPacked(uploadId: string, options: Record<string, unkn
   const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options });
   expect(requested.status).toBe(202);
   const id = requested.body.release.id;
-  const release = await waitFor(`release ${id}`, async () => {
-    const r = (await app.http.get(`/api/releases/${id}`).set(as(operator))).body.release;
-    return ['done', 'failed', 'review'].includes(r.state) ? r : undefined;
-  }, 90_000);
+  const release = await world.waitForRelease(operator, id);
   expect(release).toMatchObject({ state: 'done', name: preview.name });
   const published = fs.readdirSync(path.join(app.config.storage.releasesDir, release.name)).filter((f) => f.endsWith('.zip')).sort();
   expect(published).toEqual(zipsOf(preview).sort());
