@@ -3,8 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { JobQueue } from '../jobs/job-queue';
+import { announceJobOutcome } from '../jobs/notify/release-events';
+import { createRedis, whenReady } from '../lib/redis';
 import { signWebhook, verifyWebhook } from '../lib/webhook-signature';
-import { startFtpServer, freePort, FtpServer } from './support/transfer-servers';
+import { startFtpServer, FtpServer } from './support/transfer-servers';
 import { startTestApp, TestApp } from './support/test-app';
 import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
 
@@ -52,7 +55,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  downUrl = `http://127.0.0.1:${await freePort()}/down`;
+  // Port 9 (discard) is closed here, and stays closed: a free port could be taken by another test meanwhile.
+  downUrl = 'http://127.0.0.1:9/down';
   ftp = await startFtpServer();
   app = await startTestApp();
   admin = await app.createUser('admin', 'admin@example.test', []);
@@ -178,7 +182,10 @@ describe('release events', () => {
     // Twice 503, then accepted: the same body each time, the third call succeeds and nothing more comes.
     const flaky = await arrived('/flaky', 'release.done', packed.id, 3);
     expect(new Set(flaky.map((r) => r.body)).size).toBe(1);
-    const flakyJob = (await app.http.get(`/api/jobs/notify/notify-release.done-${packed.id}-${webhooks.flaky}`).set(as(admin))).body.job;
+    const flakyJob = await waitFor('the flaky webhook job to complete', async () => {
+      const job = (await app.http.get(`/api/jobs/notify/notify-release.done-${packed.id}-${webhooks.flaky}`).set(as(admin))).body.job;
+      return job?.state === 'completed' ? job : undefined;
+    }, 30_000);
     expect(flakyJob).toMatchObject({ state: 'completed', attemptsMade: 3 });
 
     // The receiver that is down: its job is retrying with the reason, the release is done regardless.
@@ -186,7 +193,7 @@ describe('release events', () => {
       const job = (await app.http.get(`/api/jobs/notify/notify-release.done-${packed.id}-${webhooks.down}`).set(as(admin))).body.job;
       return job?.attemptsMade >= 1 ? job : undefined;
     }, 60_000);
-    expect(downJob.failedReason).toMatch(/webhook down \(127\.0\.0\.1:\d+\) unreachable/);
+    expect(downJob.failedReason).toBe('webhook down (127.0.0.1:9) unreachable: connection failed');
     expect(downJob.failedReason).not.toContain('/down');
     expect(['delayed', 'waiting', 'active', 'failed']).toContain(downJob.state);
     expect(received.some((r) => r.path === '/other')).toBe(false);
@@ -222,6 +229,24 @@ describe('release events', () => {
     expect(sentTo('/generic', 'release.failed', broken.id)).toHaveLength(1);
     expect(sentTo('/discord', 'release.review', held.id)).toHaveLength(0);
   }, 180_000);
+
+  it('logs, and never throws into the release flow, an event it cannot enqueue (Redis unreachable)', async () => {
+    // A producer whose connection went away: enqueueing answers "unavailable" (a 503 in the API).
+    const deadRedis = createRedis(app.config, 'producer');
+    deadRedis.on('error', () => undefined);
+    await whenReady(deadRedis, 5000);
+    const deadQueue = new JobQueue(app.config, deadRedis, app.context.logger);
+    deadRedis.disconnect();
+    const before = app.logLines.length;
+    try {
+      await expect(announceJobOutcome({ jobName: 'pack', outcome: 'completed', data: { releaseId: packed.id }, jobTimestamp: Date.now() }, deadQueue, app.context.logger)).resolves.toBeUndefined();
+    } finally {
+      await deadQueue.close().catch(() => undefined);
+      deadRedis.disconnect();
+    }
+    const logged = app.logLines.slice(before).map((l) => JSON.parse(l));
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: 'release event not announced', job: 'pack', error: expect.stringMatching(/unavailable/i) }));
+  }, 60_000);
 
   it('sends nothing to a disabled webhook', async () => {
     expect((await app.http.patch(`/api/notifications/webhooks/${webhooks.slack}`).set(as(admin)).send({ enabled: false })).status).toBe(200);
