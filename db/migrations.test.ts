@@ -1,17 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createDatabase, Database, migrateLatest } from './knex';
+import { outcome } from '../test/support/statement-outcome';
 import { createTestEnv, TestEnv } from '../test/support/test-env';
 
-/** The error message a statement fails with, or 'succeeded'. */
-async function outcome(statement: PromiseLike<unknown>): Promise<string> {
-  try {
-    const result = await statement;
-    return `succeeded: ${JSON.stringify(result)}`;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
 
 const TABLES = ['users', 'refresh_tokens', 'uploads', 'releases', 'release_files', 'job_runs'];
 const MANAGEMENT_TABLES = ['roles', 'role_permissions', 'rules', 'nfo_templates', 'destinations', 'groups', 'group_members', 'group_destinations', 'release_distributions', 'settings'];
