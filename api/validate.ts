@@ -1,4 +1,4 @@
-import type { ZodType, ZodTypeDef } from 'zod';
+import { z, ZodType, ZodTypeDef } from 'zod';
 import { ValidationError } from '../lib/errors';
 
 /** Parses input with a zod schema; a failure becomes a 400 listing each bad field. */
@@ -15,7 +15,14 @@ export function parseInput<T>(schema: ZodType<T, ZodTypeDef, unknown>, input: un
  */
 export const TEXT_COLUMN_BYTES = 65_535;
 
-/** A refinement: the text takes at most `max` bytes in UTF-8. */
-export function utf8Bytes(max: number): [(text: string) => boolean, string] {
-  return [(text) => Buffer.byteLength(text, 'utf8') <= max, `must be at most ${max} bytes in UTF-8`];
+/**
+ * Non-empty text of at most `maxChars` characters and `maxBytes` bytes in UTF-8. Too long a text
+ * is reported once, by its length; the byte bound speaks only for text within it.
+ */
+export function boundedText(maxChars: number, maxBytes: number) {
+  return z
+    .string()
+    .min(1)
+    .max(maxChars)
+    .refine((text) => text.length > maxChars || Buffer.byteLength(text, 'utf8') <= maxBytes, `must be at most ${maxBytes} bytes in UTF-8`);
 }

@@ -42,10 +42,13 @@ describe('operations files', () => {
   it('docker-compose.prod.yml runs every process with its settings and no secret in the file', () => {
     const text = fs.readFileSync(path.join(ROOT, 'docker-compose.prod.yml'), 'utf8');
     const compose = yaml.load(text) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; stop_grace_period?: string }> };
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'migrate', 'mysql', 'nginx', 'redis', 'scheduler', 'worker-ingest', 'worker-pack']);
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'migrate', 'mysql', 'nginx', 'redis', 'scheduler', 'worker-distribute', 'worker-ingest', 'worker-notify', 'worker-pack']);
     expect(compose.services.redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
     expect(compose.services['worker-pack'].environment).toMatchObject({ WORKER_QUEUES: 'pack', REDIS_URL: 'redis://redis:6379/0' });
     expect(compose.services['worker-ingest'].environment).toMatchObject({ WORKER_QUEUES: 'upload,enrich' });
+    // Slow FTP/SFTP transfers and webhooks have pools of their own, apart from inspection.
+    expect(compose.services['worker-distribute'].environment).toMatchObject({ WORKER_QUEUES: 'distribute' });
+    expect(compose.services['worker-notify'].environment).toMatchObject({ WORKER_QUEUES: 'notify' });
     expect(compose.services['worker-pack'].stop_grace_period).toBe('40s');
     // Password keys only ever take ${VARIABLE} values from the environment.
     expect(text).not.toMatch(/^\s*[A-Z_]*PASSWORD:\s*[^$\s]/m);

@@ -67,7 +67,7 @@ it('runs the README walkthrough as written: the release ends done and its files 
   expect(banner).toContain('Ctrl+C');
   // One line per process: mode, what it exposes, where the keys come from.
   expect(plain(api.output)).toContain(`development mode, API on http://127.0.0.1:${port} (loopback only), secrets from data/secrets.json`);
-  expect(plain(worker.output)).toMatch(/development mode, worker for upload,enrich,pack, no listening port, Redis at 127\.0\.0\.1:6379, secrets from data\/secrets\.json/);
+  expect(plain(worker.output)).toMatch(/development mode, worker for upload,enrich,pack,distribute,notify, no listening port, Redis at 127\.0\.0\.1:6379, secrets from data\/secrets\.json/);
 
   const block = WALKTHROUGH.exec(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'))?.[1];
   expect(block).toBeDefined();

@@ -4,7 +4,7 @@ import { AUTH_TYPES, PROTOCOLS } from '../../db/models';
 import { methodNotAllowed } from '../middleware/errors';
 import { requirePermission } from '../middleware/authorize';
 import { idParam } from '../params';
-import { parseInput, utf8Bytes } from '../validate';
+import { boundedText, parseInput } from '../validate';
 import type { ApiContext } from '../context';
 import { crudRoutes } from './crud';
 
@@ -17,7 +17,7 @@ const fields = {
   username: z.string().trim().min(1).max(100),
   authType: z.enum(AUTH_TYPES),
   // Sealed (base64 of the ciphertext) it must still fit its TEXT column.
-  secret: z.string().min(1).max(16_384).refine(...utf8Bytes(16_384)),
+  secret: boundedText(16_384, 16_384),
   remotePath: z.string().trim().regex(/^\/[^\0]*$/, 'an absolute path such as /incoming').max(500),
   tlsVerify: z.boolean(),
   hostFingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'SHA256:<base64> as ssh-keygen -lf prints it').nullable(),

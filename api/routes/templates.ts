@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { methodNotAllowed } from '../middleware/errors';
 import { actorOf, requirePermission } from '../middleware/authorize';
 import { idParam } from '../params';
-import { parseInput, TEXT_COLUMN_BYTES, utf8Bytes } from '../validate';
+import { boundedText, parseInput, TEXT_COLUMN_BYTES } from '../validate';
 import type { ApiContext } from '../context';
 import { MAX_TEMPLATE_CHARS } from '../../jobs/pack/engine/nfo-template';
 import { crudRoutes } from './crud';
 
-const body = z.string().min(1).max(MAX_TEMPLATE_CHARS).refine(...utf8Bytes(TEXT_COLUMN_BYTES));
+const body = boundedText(MAX_TEMPLATE_CHARS, TEXT_COLUMN_BYTES);
 export const createBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().trim().max(255).default(''), body }).strict();
 export const previewBody = z.object({ releaseId: z.string().uuid().optional() }).strict();
 export const draftBody = previewBody.extend({ body }).strict();
