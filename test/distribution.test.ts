@@ -4,8 +4,9 @@ import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { startFtpServer, startSftpServer, FtpServer, SftpServer, TransferServer } from './support/transfer-servers';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
-import { startTestApp, TestApp } from './support/test-app';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
+import type { TestApp } from './support/test-app';
+import { waitFor } from './support/worker-process';
 
 /**
  * The distribution `distribute` job against real servers started here: pure-ftpd (FTP and
@@ -13,14 +14,13 @@ import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/wo
  * connection dropped mid-file and wrong credentials.
  */
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
+let world: PipelineWorld<'admin' | 'operator'>;
 let ftp: FtpServer;
 let sftp: SftpServer;
 let proxy: TcpProxy;
-let admin: { token: string };
-let operator: { token: string };
+let admin: Caller;
+let operator: Caller;
 const destinations: Record<string, number> = {};
-const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -28,14 +28,23 @@ beforeAll(async () => {
   ftp = await startFtpServer({ uploadKBps: 3000 });
   sftp = await startSftpServer();
   proxy = await startTcpProxy(sftp.port, 3_000_000);
-  app = await startTestApp();
-  admin = await app.createUser('admin', 'admin@example.test', []);
-  operator = await app.createUser('operator', 'op@example.test');
+  world = await startPipelineWorld({
+    users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test'] },
+    prepare: ({ createDestination, users }) => createDestinations((name, body) => createDestination(users.admin, name, body)),
+  });
+  ({ app, users: { admin, operator } } = world);
+}, 60_000);
+afterAll(async () => {
+  await world.close();
+  await proxy.close();
+  await ftp.stop();
+  await sftp.stop();
+});
 
+/** Every destination the tests send to, made before the worker starts. */
+async function createDestinations(createDestination: (name: string, body: Record<string, unknown>) => Promise<number>) {
   const create = async (name: string, body: Record<string, unknown>) => {
-    const res = await app.http.post('/api/destinations').set(as(admin)).send({ name, host: '127.0.0.1', ...body });
-    expect(res.status).toBe(201);
-    destinations[name] = res.body.destination.id;
+    destinations[name] = await createDestination(name, body);
   };
   const ftpLogin = { port: ftp.port, username: ftp.username, secret: ftp.password, remotePath: '/releases' };
   await create('ftp', { protocol: 'ftp', ...ftpLogin });
@@ -46,15 +55,7 @@ beforeAll(async () => {
   await create('sftp', { ...sftpLogin, hostFingerprint: sftp.hostFingerprint });
   await create('sftp-wrong-password', { ...sftpLogin, authType: 'password', secret: 'not-the-password' });
   await create('sftp-wrong-host', { ...sftpLogin, hostFingerprint: `SHA256:${'A'.repeat(43)}` });
-  worker = await startReadyWorker(app.env, app.context.queue);
-}, 60_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-  await proxy.close();
-  await ftp.stop();
-  await sftp.stop();
-});
+}
 
 async function packedRelease(title: string, paddingBytes: number, destinationNames: string[]) {
   const book = path.join(app.dataDir, `${title}.epub`);
@@ -157,7 +158,7 @@ describe('distribution', () => {
       const distribution = await delivered(id, name, 30_000);
       expect(distribution).toMatchObject({ state: 'failed', attempts: 1, error: expect.stringMatching(/refused the login/) });
     }
-    const everything = [JSON.stringify((await app.http.get(`/api/releases/${id}`).set(as(operator))).body), app.logLines.join('\n'), worker.output.join('')].join('\n');
+    const everything = [JSON.stringify((await app.http.get(`/api/releases/${id}`).set(as(operator))).body), app.logLines.join('\n'), world.worker.output.join('')].join('\n');
     expect(everything).not.toContain('not-the-password');
     expect(everything).not.toContain(ftp.password);
   }, 60_000);

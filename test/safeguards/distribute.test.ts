@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
 import { startFtpServer, startSftpServer, FtpServer, SftpServer } from '../support/transfer-servers';
-import { startTestApp, TestApp } from '../support/test-app';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from '../support/worker-process';
+import { PipelineWorld, startPipelineWorld } from '../support/pipeline-world';
+import type { TestApp } from '../support/test-app';
+import { waitFor } from '../support/worker-process';
 import { as, Caller, releaseOf } from './flow';
 
 /**
@@ -13,8 +14,8 @@ import { as, Caller, releaseOf } from './flow';
  * backoff), a disabled destination and an unpacked release get nothing, and a failed delivery can
  * be sent again once its cause is fixed.
  */
+let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
 let ftp: FtpServer;
 let sftp: SftpServer;
 let admin: Caller;
@@ -26,22 +27,21 @@ const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(fil
 beforeAll(async () => {
   ftp = await startFtpServer();
   sftp = await startSftpServer();
-  app = await startTestApp();
-  admin = await app.createUser('admin', 'admin@example.test', []);
-  operator = await app.createUser('operator', 'op@example.test');
-  const create = async (name: string, body: Record<string, unknown>) => {
-    const res = await app.http.post('/api/destinations').set(as(admin)).send({ name, host: '127.0.0.1', ...body });
-    expect(res.status).toBe(201);
-    destinations[name] = res.body.destination.id;
-  };
-  await create('sftp', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'out'), hostFingerprint: sftp.hostFingerprint });
-  await create('sftp-fixable', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'password', secret: 'not-the-password', remotePath: path.join(sftp.root, 'fixable'), hostFingerprint: sftp.hostFingerprint });
-  await create('ftp-disabled', { protocol: 'ftp', port: ftp.port, username: ftp.username, secret: ftp.password, remotePath: '/disabled', enabled: false });
-  worker = await startReadyWorker(app.env, app.context.queue);
+  world = await startPipelineWorld({
+    users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test'] },
+    async prepare({ createDestination, users }) {
+      const create = async (name: string, body: Record<string, unknown>) => {
+        destinations[name] = await createDestination(users.admin, name, body);
+      };
+      await create('sftp', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'out'), hostFingerprint: sftp.hostFingerprint });
+      await create('sftp-fixable', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'password', secret: 'not-the-password', remotePath: path.join(sftp.root, 'fixable'), hostFingerprint: sftp.hostFingerprint });
+      await create('ftp-disabled', { protocol: 'ftp', port: ftp.port, username: ftp.username, secret: ftp.password, remotePath: '/disabled', enabled: false });
+    },
+  });
+  ({ app, users: { admin, operator } } = world);
 }, 90_000);
 afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
+  await world.close();
   await ftp.stop();
   await sftp.stop();
 });
