@@ -100,7 +100,8 @@ export async function startFtpServer(options: { uploadKBps?: number } = {}): Pro
   const { child, output } = start('/usr/sbin/pure-ftpd', [
     '-S', `127.0.0.1,${port}`,
     '-l', `puredb:${path.join(dir, 'users.pdb')}`,
-    '-E', '-A', '-j', '-u', '1',
+    // -H: no reverse DNS lookup of clients (this machine has no resolver to answer it).
+    '-E', '-A', '-j', '-H', '-u', '1',
     '-p', `${passive}:${passive + 99}`,
     '-Y', '1', '-2', path.join(dir, 'tls.pem'),
     ...(options.uploadKBps ? ['-T', String(options.uploadKBps)] : []),
