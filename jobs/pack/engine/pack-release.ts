@@ -13,6 +13,7 @@ import { ChooseZipVariant, planReleaseNamed } from './release-plan';
 import { planStoredZip } from './stored-zip';
 import { ShortBookError, ZipVolumeWriter } from './zip-volume-writer';
 import { crcHex, renderSfv } from './sfv';
+import { fsyncPath } from '../../../lib/durable-fs';
 
 export const INCOMING_DIR = '.incoming';
 export const CHECKSUMS_DIR = '.checksums';
@@ -182,16 +183,6 @@ async function publishDir(workDir: string, dir: string, files: PackedFile[], ado
     existing.join('\n') === expected.join('\n') &&
     (await Promise.all(files.map(async (f) => (await sha256Of(path.join(dir, f.fileName))) === f.sha256))).every(Boolean);
   if (!same) throw new PackError(`a different release named ${path.basename(dir)} already exists`);
-}
-
-/** Flushes a file's or a folder's data and metadata to the disk. */
-async function fsyncPath(target: string): Promise<void> {
-  const handle = await fsp.open(target, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function sha256Of(filePath: string): Promise<string> {
