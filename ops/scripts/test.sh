@@ -35,5 +35,9 @@ echo "== jest on MySQL/MariaDB (with coverage) =="
 TEST_DB=mysql TEST_MYSQL_URL="$mysql_url" npx jest --coverage --coverageDirectory coverage/mysql "$@"
 echo "== coverage: merged, thresholds per folder =="
 npx c8 report >/dev/null && node test/coverage/merge-coverage.js
+echo "== mutation smoke: one safeguard module under Stryker (npm run mutate runs them all) =="
+npm run --silent mutate:smoke
+echo "== bench smoke: every bench section at small sizes (figures are judged by npm run bench, not here) =="
+node dist/bench/run.js --smoke
 echo "== Redis left clean by the tests =="
 node ops/scripts/check-test-keys.js --since "$keys_before"
