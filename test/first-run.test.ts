@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
 import { JWT_ISSUER } from '../lib/access-token';
+import { writeAdminPasswordFile } from '../lib/admin-password-file';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { bindModels, Group, RefreshToken, User } from '../db/models';
 import { startTestApp, TestApp } from './support/test-app';
@@ -96,6 +97,15 @@ describe('seed', () => {
     await (await admin())!.$query().patch({ passwordHash: await hashPassword('my own choice of password', 4) });
     const { out } = await cli(['seed']);
     expect(out).toContain('removed');
+    expect(fs.existsSync(passwordFile())).toBe(false);
+  });
+
+  it("removes the password file as soon as the admin's password is changed through the API", async () => {
+    writeAdminPasswordFile(app.dataDir, 'a generated password');
+    const user = (await admin())!;
+    const token = app.context.services.auth.signAccessToken(user);
+    const res = await app.http.post(`/api/users/${user.id}/password`).set('Authorization', `Bearer ${token}`).send({ password: 'my own choice of password' });
+    expect(res.status).toBe(204);
     expect(fs.existsSync(passwordFile())).toBe(false);
   });
 
