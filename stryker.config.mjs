@@ -24,7 +24,8 @@ export default {
   // perTest: each mutant runs only the tests that reach it. Modules that run inside worker processes
   // (where Stryker cannot see coverage) use 'off': every mutant runs the module's tests.
   coverageAnalysis: module.coverageAnalysis ?? 'perTest',
-  incremental: true,
+  // The CI smoke mutates afresh every time (reusing stored results would prove nothing there).
+  incremental: module.incremental ?? true,
   incrementalFile: `test/mutation/incremental/${name}.json`,
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
   timeoutMS: module.timeoutMS ?? 30_000,

@@ -3,7 +3,7 @@
 export const MODULES = {
   'secret-box': { mutate: ['lib/secret-box.ts'], tests: ['test/safeguards/secret-box.test.ts', 'api/secrets.test.ts'], goal: 90 },
   // The CI smoke: no type checker (a mutant that does not compile fails its tests anyway), fast unit tests only.
-  'secret-box-smoke': { mutate: ['lib/secret-box.ts'], tests: ['test/safeguards/secret-box.test.ts'], goal: 90, checkers: [] },
+  'secret-box-smoke': { mutate: ['lib/secret-box.ts'], tests: ['test/safeguards/secret-box.test.ts'], goal: 90, checkers: [], incremental: false },
   permissions: { mutate: ['lib/permissions.ts'], tests: ['api/permissions.test.ts', 'api/escalation.test.ts'], goal: 90 },
   'api-middleware': {
     mutate: ['api/middleware/**/*.ts'],
