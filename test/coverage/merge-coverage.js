@@ -20,10 +20,10 @@ const reports = require('istanbul-reports');
  * lib 74.1/74.2, db 77.5/95.4. The full run covers more: raise them after its first green run.
  */
 const THRESHOLDS = {
-  'api/': { statements: 76, branches: 72 },
-  'jobs/': { statements: 82, branches: 64 },
-  'lib/': { statements: 74, branches: 74 },
-  'db/': { statements: 77, branches: 95 },
+  'api/': { statements: 96, branches: 93 },
+  'jobs/': { statements: 95, branches: 87 },
+  'lib/': { statements: 95, branches: 91 },
+  'db/': { statements: 95, branches: 95 },
 };
 
 const root = path.resolve(__dirname, '../..');
