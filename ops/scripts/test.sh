@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (npm test): sets up (runtime, then test-only tools), type-checks, then runs
-# every suite on SQLite and again on MySQL/MariaDB (TEST_MYSQL_URL, default root@127.0.0.1:3306/test),
-# and fails if the tests left keys in Redis.
+# every suite on SQLite and again on MySQL/MariaDB (TEST_MYSQL_URL, default root@127.0.0.1:3306/test)
+# with merged coverage checked per folder, runs the mutation smoke and the bench smoke, and fails if
+# the tests left keys in Redis.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash ops/scripts/setup.sh
