@@ -8,6 +8,19 @@ import { apiExposure, redisExposure, startupLine } from './startup-line';
 
 const strong = 'f3a9c1e07b5d4a2e9c8f6b1d0e7a3c5b9d2f4e6a8c0b1d3e';
 
+// Configurations without DATA_DIR use ./data and generate their keys there: run them from a scratch
+// folder, never the work tree (a developer's real data/ lives there).
+const workTree = process.cwd();
+let scratch: string;
+beforeAll(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-config-cwd-'));
+  process.chdir(scratch);
+});
+afterAll(() => {
+  process.chdir(workTree);
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
     loadConfig(env);
