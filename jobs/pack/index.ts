@@ -4,7 +4,7 @@ import { NfoTemplate, Release, ReleaseDistribution, ReleaseFile, Upload } from '
 import type { JobQueue } from '../job-queue';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
-import { enterStep, failRelease, reportProgress } from '../release-state';
+import { enterStep, reportProgress } from '../release-state';
 import { recordPacked } from '../../lib/metrics';
 import { packStored } from '../stored-files';
 import { PackError } from './engine/pack-release';
@@ -13,7 +13,7 @@ import { validateReleaseName } from './engine/release-name';
 import { namingStyleOf, releaseFactsOf } from './release-facts-of';
 import { isNfoOnly } from '../lifecycle/follow-up-statement';
 import { bookRecordOf, ruleOf } from './release-rule';
-import { claimReleaseName, discardFailedRelease } from './release-ownership';
+import { claimReleaseName, failPack } from './release-ownership';
 import { VolumePlanError } from './engine/volume-plan';
 import { claimZipVariant, releaseZipPrefix, zipYearOf } from './zip-prefixes';
 
@@ -101,8 +101,7 @@ export const packJob = defineJob<PackPayload>({
     }
   },
   async onFinalFailure({ releaseId }, reason, { config }) {
-    await failRelease(releaseId, 'pack', reason);
-    await discardFailedRelease(config, releaseId);
+    await failPack(config, releaseId, reason);
     await releaseZipPrefix(releaseId);
   },
 });

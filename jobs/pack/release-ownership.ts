@@ -37,12 +37,32 @@ export async function claimReleaseName(releaseId: string, currentName: string | 
 export async function discardFailedRelease(config: Pick<Config, 'storage' | 'objectStorage'>, releaseId: string): Promise<void> {
   const release = await Release.query().findById(releaseId);
   if (!release?.name || release.state === 'done' || !SETTLED_STATES.includes(release.state)) return;
-  const name = release.name;
+  await removeLeftovers(config, release.name);
+  await Release.query().patch({ name: null }).where({ id: releaseId, name: release.name });
+}
+
+/**
+ * Ends a release whose pack step failed for good: its leftovers go first, then one update marks it
+ * failed and gives its name back, so nobody sees a failed release that still holds a name (and the
+ * name is never free while files of it remain). A release that already settled is only discarded.
+ */
+export async function failPack(config: Pick<Config, 'storage' | 'objectStorage'>, releaseId: string, reason: string): Promise<void> {
+  const release = await Release.query().findById(releaseId);
+  if (!release) return;
+  if (SETTLED_STATES.includes(release.state)) return discardFailedRelease(config, releaseId);
+  if (release.name) await removeLeftovers(config, release.name);
+  await Release.query()
+    .patch({ state: 'failed', step: 'pack', error: reason, finishedAt: new Date(), name: null })
+    .where({ id: releaseId })
+    .whereNotIn('state', [...SETTLED_STATES]);
+}
+
+/** The staging folders, published folder and SFV of a name, locally and in the object store. */
+async function removeLeftovers(config: Pick<Config, 'storage' | 'objectStorage'>, name: string): Promise<void> {
   const staging = stagingRoot(config);
   const entries = await fsp.readdir(staging).catch(() => [] as string[]);
   const { dir, sfv } = publishedPaths(config, name);
   const leftovers = [...entries.filter((e) => releaseNameOfStaging(e) === name).map((e) => path.join(staging, e)), dir, sfv];
   for (const target of leftovers) await fsp.rm(target, { recursive: true, force: true });
   await removeStoredRelease(config, name);
-  await Release.query().patch({ name: null }).where({ id: releaseId, name });
 }
