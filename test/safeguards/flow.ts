@@ -19,11 +19,11 @@ export async function uploadedId(app: TestApp, who: Caller, file: string): Promi
 }
 
 /** Polls a release over HTTP until it is done, failed, cancelled or held for review. */
-export async function settledRelease(app: TestApp, who: Caller, releaseId: string, timeoutMs = 50_000) {
+export async function settledRelease(app: TestApp, who: Caller, releaseId: string, timeoutMs = 50_000, states = ['done', 'failed', 'cancelled', 'review']) {
   const current = async () => (await app.http.get(`/api/releases/${releaseId}`).set(as(who))).body.release;
   return waitFor(`release ${releaseId} to settle`, async () => {
     const release = await current();
-    return ['done', 'failed', 'cancelled', 'review'].includes(release?.state) ? release : undefined;
+    return states.includes(release?.state) ? release : undefined;
   }, timeoutMs, async () => {
     const { state, step, progress, error } = (await current()) ?? {};
     return { state, step, progress, error };

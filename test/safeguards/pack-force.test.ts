@@ -47,7 +47,8 @@ describe('a release name that breaks the rules', () => {
 
   it('is refused by the pack job itself when the job is reached without force', async () => {
     await app.context.queue.enqueuePack(held.id);
-    const release = await settledRelease(app, operator, held.id);
+    // It starts in review, so wait for the pack job's own outcome.
+    const release = await settledRelease(app, operator, held.id, 50_000, ['done', 'failed']);
     expect(release).toMatchObject({ state: 'failed', step: 'pack' });
     expect(release.error).toBe(`release name ${NAME} breaks the rules: ${BROKEN}`);
     expect(release.files).toEqual([]);
