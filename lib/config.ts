@@ -102,6 +102,7 @@ const rawSchema = z.object({
   WORKER_SHUTDOWN_TIMEOUT_MS: intFrom('WORKER_SHUTDOWN_TIMEOUT_MS', 1000, 3_600_000).default('30000'),
   WORKER_LOCK_DURATION_MS: intFrom('WORKER_LOCK_DURATION_MS', 1000, 600_000).default('30000'),
   WORKER_STALLED_INTERVAL_MS: intFrom('WORKER_STALLED_INTERVAL_MS', 500, 600_000).default('30000'),
+  PACK_MAX_MB_PER_S: intFrom('PACK_MAX_MB_PER_S', 0, 100_000).default('0'),
   SCHEDULE_MAINTENANCE: z.string().trim().default('17 3 * * *'),
   SCHEDULE_LOG_ROTATION: z.string().trim().default('5 0 * * *'),
   SCHEDULE_HEALTH_WATCH: z.string().trim().default('*/30 * * * * *'),
@@ -170,6 +171,8 @@ export interface Config {
     shutdownTimeoutMs: number;
     lockDurationMs: number;
     stalledIntervalMs: number;
+    /** The most bytes a second one pack reads from the book (0: no cap), so packing leaves disk time to the API and database. */
+    packMaxBytesPerSecond: number;
   };
   health: { timeoutMs: number };
   /** port 0: no metrics server; token: a bearer token /metrics then requires. */
@@ -371,6 +374,7 @@ function parseWorker(raw: Raw, problems: string[]): Config['worker'] {
     shutdownTimeoutMs: raw.WORKER_SHUTDOWN_TIMEOUT_MS,
     lockDurationMs: raw.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: raw.WORKER_STALLED_INTERVAL_MS,
+    packMaxBytesPerSecond: raw.PACK_MAX_MB_PER_S * 1024 * 1024,
   };
 }
 

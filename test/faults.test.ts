@@ -38,7 +38,14 @@ const running = new Set<ReturnType<typeof startWorker>>();
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  app = await startTestApp({ REDIS_URL: redis.url, WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKER_SHUTDOWN_TIMEOUT_MS: '5000' });
+  // Packing held to 40 MiB/s: about five seconds for a big book, so a fault can land mid-pack on any machine.
+  app = await startTestApp({
+    REDIS_URL: redis.url,
+    WORKER_LOCK_DURATION_MS: '2000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
+    PACK_MAX_MB_PER_S: '40',
+  });
   schedulerRedis = createRedis(app.config, 'worker');
   schedulerRedis.on('error', () => undefined);
   workerEnv = { ...app.env };

@@ -87,6 +87,8 @@ describeHosts('one release across three hosts', () => {
       WORKER_LOCK_DURATION_MS: '2000',
       WORKER_STALLED_INTERVAL_MS: '1000',
       WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
+      // About three seconds of packing for the book, so the first host dies mid-pack on any machine.
+      PACK_MAX_MB_PER_S: '50',
     };
   }, 120_000);
 

@@ -70,6 +70,7 @@ export const packJob = defineJob<PackPayload>({
         // Hashed and recorded when the upload was stored; trusted rather than hashed again (a whole SHA-256 pass).
         knownSha256: upload.sha256,
         volumeSizeMb,
+        maxBytesPerSecond: config.worker.packMaxBytesPerSecond,
         limits,
         renderNfo: template ? (f) => renderNfoTemplate(template.body, f, limits.nfoWidth) : undefined,
         facts,

@@ -34,6 +34,8 @@ export interface PackInput {
    */
   knownSha256?: string;
   onProgress?: (fraction: number) => void;
+  /** Read the book no faster than this many bytes a second (no cap when 0 or not given). */
+  maxBytesPerSecond?: number;
   /** The rule the release must meet; the 2022 eBook rules when not given. */
   limits?: RuleLimits;
   /** Renders the NFO (a stored template); the built-in layout when not given. */
@@ -90,7 +92,7 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
   let volumes: ZipVolumeWriter | undefined;
   try {
     const knownSha256 = input.expectedSha256 ? undefined : input.knownSha256;
-    volumes = await ZipVolumeWriter.open(input.sourcePath, size, knownSha256 === undefined);
+    volumes = await ZipVolumeWriter.open(input.sourcePath, size, knownSha256 === undefined, input.maxBytesPerSecond);
     const files: PackedFile[] = [];
     let written = 0;
     for (let volume = 1; volume <= plan.volumes; volume++) {

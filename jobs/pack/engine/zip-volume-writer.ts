@@ -1,5 +1,6 @@
 import fsp, { FileHandle } from 'node:fs/promises';
 import zlib from 'node:zlib';
+import { BytePacer } from '../../../lib/byte-pacer';
 import { crc32Combine } from './crc32-combine';
 import { inlineSha256, Sha256Sink, threadedSha256 } from './sha256-sink';
 import type { StoredZipLayout } from './stored-zip';
@@ -57,17 +58,21 @@ export class ZipVolumeWriter {
     private readonly bookSha: Sha256Sink | undefined,
     private readonly zipSha: Sha256Sink,
     private readonly bookBytes: number,
+    private readonly pacer: BytePacer,
   ) {
     // A small book needs one buffer of its own size, not four of the full chunk size.
     const chunk = Math.max(1, Math.min(CHUNK_BYTES, bookBytes));
     this.slots = new ChunkSlots(Math.min(SLOTS, Math.ceil(Math.max(1, bookBytes) / chunk)), chunk);
   }
 
-  /** `hashBook`: also SHA-256 the book itself (not needed when its digest is already known and trusted). */
-  static async open(bookPath: string | undefined, bookBytes: number, hashBook: boolean): Promise<ZipVolumeWriter> {
+  /**
+   * `hashBook`: also SHA-256 the book itself (not needed when its digest is already known and trusted);
+   * `maxBytesPerSecond`: read the book no faster than this (no cap when 0 or not given).
+   */
+  static async open(bookPath: string | undefined, bookBytes: number, hashBook: boolean, maxBytesPerSecond?: number): Promise<ZipVolumeWriter> {
     const book = bookPath ? await fsp.open(bookPath, 'r') : undefined;
     const sha256 = book !== undefined && bookBytes >= THREADED_HASH_MIN_BYTES ? threadedSha256 : inlineSha256;
-    return new ZipVolumeWriter(book, hashBook ? sha256() : undefined, sha256(), bookBytes);
+    return new ZipVolumeWriter(book, hashBook ? sha256() : undefined, sha256(), bookBytes, new BytePacer(maxBytesPerSecond));
   }
 
   /** Writes one zip: the layout's head, `payloadBytes` of the book from where the last volume stopped, its trailer. */
@@ -142,6 +147,7 @@ export class ZipVolumeWriter {
         this.position += bytesRead;
         done += bytesRead;
         onBytes(done);
+        await this.pacer.paced(bytesRead);
       }
     } finally {
       // Every chunk's write and hashing settle before the file is closed or the error is raised.
