@@ -10,7 +10,6 @@ import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
 import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
 import { removeStoredRelease } from '../../jobs/stored-files';
-import { missingCreator } from '../../jobs/metadata/creator-required';
 import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-options';
 import { paginate, PageQuery, Paginated } from '../pagination';
@@ -55,10 +54,6 @@ export class ReleaseService {
     if (options.force && !actor.can('releases', 'MOD')) throw new ForbiddenError('Forcing a release name that breaks the rules needs the releases:MOD permission');
     const upload = await this.uploads.getVisible(actor, uploadId);
     if (upload.status === 'rejected') throw new ConflictError(`Upload ${uploadId} was rejected: ${upload.error}`, 'UPLOAD_REJECTED');
-    // Forcing (releases:MOD) accepts a name without a creator, as it accepts any rule-breaking name;
-    // the review hold still waits for that person's approval.
-    const noCreator = options.force ? undefined : missingCreator(upload.status === 'inspected' ? upload.metadata : undefined, options.overrides);
-    if (noCreator) throw new UnprocessableError(noCreator.message, 'CREATOR_MISSING', { fields: noCreator.fields });
 
     const requestKey = createHash('sha256').update(`${uploadId}\n${stableStringify(options)}`).digest('hex');
     const existing = await Release.query().findOne({ requestKey });

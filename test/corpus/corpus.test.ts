@@ -81,10 +81,10 @@ describe('corpus of real books', () => {
       expect({ id: book.id, status: upload.status }).toEqual({ id: book.id, status: 'inspected' });
       const options = { group: 'ESP', source: 'RETAIL', proofUrl: proofOf(book) };
       if (book.needs) {
-        // No author, no publisher, no ISBN: refused at once, naming the fields to fill.
-        const refused = await app.http.post('/api/releases').set(auth()).send({ uploadId: upload.id, options });
-        expect(refused.status).toBe(422);
-        expect(refused.body.error).toMatchObject({ code: 'CREATOR_MISSING', details: { fields: ['overrides.authors', 'overrides.publisher'] } });
+        // No author, no publisher, no ISBN: the dry run says it would wait in review for one.
+        const dryRun = await app.http.post('/api/releases/preview').set(auth()).send({ uploadId: upload.id, options });
+        expect(dryRun.status).toBe(200);
+        expect(dryRun.body.preview.reviewReasons).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'MISSING_AUTHOR' })]));
       }
       const res = await app.http.post('/api/releases').set(auth()).send({ uploadId: upload.id, options: { ...options, overrides: book.overrides ?? {} } });
       expect({ id: book.id, status: res.status, body: res.status === 202 ? undefined : res.body }).toEqual({ id: book.id, status: 202, body: undefined });
