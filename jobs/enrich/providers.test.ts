@@ -183,10 +183,11 @@ describe('book providers', () => {
     // From the sources (never a possibly stale dist/), like the worker processes of the other suites.
     const run = () => promisify(execFile)(process.execPath, ['-r', '@swc-node/register', '-e', script], { env: testEnv.env, cwd: path.resolve(__dirname, '../..') });
     const [a, b] = await Promise.all([run(), run()]);
-    const times = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as number[];
-    const perSecond = new Map<number, number>();
-    for (const t of times) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
-    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(5);
-    expect(perSecond.size).toBeGreaterThanOrEqual(4);
+    const times = ([...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as number[]).sort((x, y) => x - y);
+    // Five grants a one-second window: any eleven grants span three windows, so more than a second
+    // apart, and all twenty span four. A grant is recorded a little after it is given (never
+    // before), so each bound allows 200 ms for that; without the limit all twenty come within milliseconds.
+    for (let i = 0; i + 10 < times.length; i++) expect(times[i + 10] - times[i]).toBeGreaterThan(800);
+    expect(times[times.length - 1] - times[0]).toBeGreaterThan(1800);
   });
 });
