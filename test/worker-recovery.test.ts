@@ -12,6 +12,8 @@ import { exited, startWorker, waitFor } from './support/worker-process';
  */
 let app: TestApp;
 let operator: { token: string };
+// Each case waits up to 50 s for packing to start and 90 s for the outcome (a loaded machine is slow).
+jest.setTimeout(180_000);
 const BOOK_BYTES = 200_000_000;
 // Packing held to 50 MiB/s: about four seconds for the book, so "mid-pack" lasts long enough to catch on any machine.
 const PACK_MAX_MB_PER_S = '50';
