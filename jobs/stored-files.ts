@@ -3,6 +3,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../lib/config';
 import { discard, publish } from '../lib/file-store';
@@ -92,7 +93,7 @@ export async function packStored(config: StorageConfig, input: Omit<PackInput, '
       const draft = remote.releases.begin(result.name);
       try {
         for (const file of result.files) await draft.put(file.fileName, file.kind, fs.createReadStream(path.join(result.dir, file.fileName)));
-        await draft.put(`${result.name}.sfv`, 'sfv', fs.createReadStream(result.sfvPath));
+        await draft.put(sfvFileName(result.name), 'sfv', fs.createReadStream(result.sfvPath));
         await draft.commit(input.adoptExisting ?? false);
       } catch (err) {
         await draft.abort().catch(() => undefined);
@@ -113,6 +114,45 @@ export async function openReleaseFile(config: StorageConfig, name: string, fileN
     throw new ObjectNotFoundError(`${name}/${fileName}`);
   });
   return handle.createReadStream({ start: range?.start, end: range?.end });
+}
+
+/** The SFV's name: beside the folder locally (`.checksums/<name>.sfv`), a file of the manifest in the object store. */
+export const sfvFileName = (name: string) => `${name}.sfv`;
+
+/** A file of a published release's folder, with its size as stored. */
+export interface PublishedFile {
+  fileName: string;
+  size: number;
+}
+
+/**
+ * The files of the release folder published as `name` (not its SFV), as they are stored: the
+ * folder in RELEASES_FOLDER, or the files of the committed manifest found in the object store.
+ * Undefined when nothing is published under the name.
+ */
+export async function publishedFiles(config: StorageConfig, name: string): Promise<PublishedFile[] | undefined> {
+  const remote = remoteStorage(config);
+  if (remote) return (await remote.releases.storedFiles(name))?.filter((f) => f.kind !== 'sfv').map(({ fileName, storedSize }) => ({ fileName, size: storedSize }));
+  const { dir } = publishedPaths(config, name);
+  const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return undefined;
+  const files: PublishedFile[] = [];
+  for (const entry of entries.filter((e) => e.isFile())) {
+    const stats = await fsp.stat(path.join(dir, entry.name)).catch(() => undefined);
+    if (stats) files.push({ fileName: entry.name, size: stats.size });
+  }
+  return files;
+}
+
+/** The SFV of the release published as `name` (a few lines per volume); undefined when there is none. */
+export async function readReleaseSfv(config: StorageConfig, name: string): Promise<Buffer | undefined> {
+  const remote = remoteStorage(config);
+  try {
+    return remote ? await buffer(await remote.releases.open(name, sfvFileName(name))) : await fsp.readFile(publishedPaths(config, name).sfv);
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError || (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 /** Names of the published releases: folders in RELEASES_FOLDER, or committed manifests in the object store. */

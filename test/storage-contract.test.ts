@@ -168,6 +168,8 @@ describe.each(backends)('object store contract: %s', (_label, open) => {
       expect((await buffer(await releases.open('Some.Release-GRP', 'a.zip', { start: 4 }))).toString()).toBe('bytes');
       await expect(releases.open('Some.Release-GRP', 'manifest.json')).rejects.toBeInstanceOf(ObjectNotFoundError);
       expect(await releases.uncommitted()).toEqual([]);
+      expect((await releases.storedFiles('Some.Release-GRP'))!.map((f) => [f.fileName, f.kind, f.storedSize])).toEqual([['a.zip', 'zip', 9], ['b.nfo', 'nfo', 9]]);
+      expect(await releases.storedFiles('Not.Published-GRP')).toBeUndefined();
     });
 
     it('lets a rerun adopt its identical twin, refuses anything else under a committed name, and removes all on delete', async () => {
@@ -189,6 +191,10 @@ describe.each(backends)('object store contract: %s', (_label, open) => {
       await abandoned.put('a.zip', 'zip', Buffer.from('half'));
       expect((await releases.uncommitted()).map((u) => `${u.name}/${u.attempt}`)).toEqual([`Abandoned.Release-GRP/${abandoned.attempt}`]);
       expect(await releases.removeAttempt('Abandoned.Release-GRP', abandoned.attempt)).toBe(1);
+
+      // A file gone from the store behind the manifest's back is not reported as stored.
+      await store.delete(`${releases.attemptPrefix('Some.Release-GRP', first!.attempt)}b.nfo`);
+      expect((await releases.storedFiles('Some.Release-GRP'))!.map((f) => f.fileName)).toEqual(['a.zip']);
 
       await releases.remove('Some.Release-GRP');
       expect(await releases.committed('Some.Release-GRP')).toBeUndefined();

@@ -9,6 +9,7 @@ import * as auth from '../routes/auth';
 import * as automation from '../routes/automation';
 import * as configurations from '../routes/configurations';
 import * as destinations from '../routes/destinations';
+import * as downloads from '../routes/downloads';
 import * as groups from '../routes/groups';
 import * as jobs from '../routes/jobs';
 import * as notifications from '../routes/notifications';
@@ -136,7 +137,7 @@ export function buildRegistry(): OpenAPIRegistry {
   const requested = z.object({ release: shapes.releaseSchema, created: z.boolean() });
   const review = z.object({ release: shapes.releaseSchema, preview: shapes.previewSchema }).passthrough();
   d('get', '/api/uploads/by-sha256/:sha256', { summary: "The caller's upload holding these bytes (anyone's with releases:MOD)", permission: 'releases:READ', params: automation.sha256Params, ok: { 200: one('upload', shapes.uploadSchema) } });
-  d('get', '/api/releases/:id/files/:name', { summary: "One file of a done release (zip volume, NFO, DIZ, SFV), as an attachment", permission: 'releases:READ', params: automation.releaseFileParams, produces: 'application/octet-stream', ok: { 200: null } });
+  d('get', '/api/releases/:id/files/:name', { summary: 'One file of a done release (zip volume, NFO, DIZ, SFV), as an attachment; one byte range (Range: bytes=) answers 206', permission: 'releases:READ', params: downloads.releaseFileParams, produces: 'application/octet-stream', ok: { 200: null, 206: null }, errors: { 416: 'Range outside the file' } });
   d('get', '/api/releases/:id/archive', { summary: 'The whole done release as one zip stream', permission: 'releases:READ', params: uuidParam, produces: 'application/zip', ok: { 200: null }, errors: { 409: 'Not published' } });
   d('get', '/api/events', { summary: 'Server-Sent Events of the releases and uploads the caller may see (Last-Event-ID resumes)', permission: 'releases:READ', produces: 'text/event-stream', ok: { 200: null } });
   d('post', '/api/releases', { summary: 'Request a release (idempotent: the same request answers 200 with the existing one)', permission: 'releases:WRITE', body: releases.requestBody, ok: { 200: requested, 202: requested }, errors: { 409: 'DUPE: a better or equal release of the book exists', 422: 'TYPE_NOT_SUPPORTED: an unsupported type' } });

@@ -69,6 +69,13 @@ export class UploadService {
     return paginate(query, page);
   }
 
+  /** The actor's upload (anyone's with releases:MOD) holding these bytes, if any. */
+  async bySha256(actor: Actor, sha256: string): Promise<Upload | undefined> {
+    const query = Upload.query().findOne({ sha256 });
+    if (!actor.can('releases', 'MOD')) query.where({ userId: actor.user.id });
+    return query;
+  }
+
   /** An upload the user may see; someone else's is reported as not found, not forbidden. */
   async getVisible(actor: Actor, id: string): Promise<Upload> {
     const upload = await Upload.query().findById(id);

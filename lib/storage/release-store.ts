@@ -66,6 +66,19 @@ export class ReleaseStore {
     return this.objects.get(this.attemptPrefix(name, manifest.attempt) + fileName, range);
   }
 
+  /**
+   * The committed release's files as they are in the store: those its manifest names that exist
+   * under its attempt, with their stored sizes (one listing, not a request per file). Undefined
+   * while nothing is committed.
+   */
+  async storedFiles(name: string): Promise<(ManifestFile & { storedSize: number })[] | undefined> {
+    const manifest = await this.committed(name);
+    if (!manifest) return undefined;
+    const prefix = this.attemptPrefix(name, manifest.attempt);
+    const sizes = new Map((await this.objects.list(prefix)).map((o) => [o.key.slice(prefix.length), o.size]));
+    return manifest.files.filter((f) => sizes.has(f.fileName)).map((f) => ({ ...f, storedSize: sizes.get(f.fileName)! }));
+  }
+
   /** Writes the manifest: from this moment on the release is published. */
   async commit(name: string, attempt: string, files: ManifestFile[]): Promise<ReleaseManifest> {
     const manifest: ReleaseManifest = { name, attempt, files, committedAt: new Date().toISOString() };
