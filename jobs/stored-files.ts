@@ -8,6 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Config } from '../lib/config';
 import { discard, publish } from '../lib/file-store';
 import { ByteRange, ObjectNotFoundError, ObjectStore, objectStoreOf, ReleaseConflictError, ReleaseStore } from '../lib/storage';
+import { openZipByRanges } from './inspect/zip-reader';
+import type { PublishedFolder } from './pack/engine/check-release';
 import { packRelease, PackError, PackInput, PackResult } from './pack/engine/pack-release';
 import { publishedPaths, uploadPath } from './storage-paths';
 
@@ -142,6 +144,15 @@ export async function publishedFiles(config: StorageConfig, name: string): Promi
     if (stats) files.push({ fileName: entry.name, size: stats.size });
   }
   return files;
+}
+
+/** The release folder published as `name`, to check against a rule: listed, read and its zips opened by byte ranges. */
+export function publishedFolder(config: StorageConfig, name: string): PublishedFolder {
+  return {
+    list: () => publishedFiles(config, name),
+    read: async (fileName) => buffer(await openReleaseFile(config, name, fileName)),
+    openZip: ({ fileName, size }) => openZipByRanges(size, (start, end) => openReleaseFile(config, name, fileName, { start, end })),
+  };
 }
 
 /** The SFV of the release published as `name` (a few lines per volume); undefined when there is none. */

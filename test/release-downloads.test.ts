@@ -14,10 +14,11 @@ import { startTestApp, TestApp } from './support/test-app';
 import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
 
 /**
- * Release downloads where releases are kept: the local folder and a real S3 server (s3rver),
+ * Published releases read where they are kept: the local folder and a real S3 server (s3rver),
  * through the real API in its own process. Each file and the whole archive arrive whole, with
  * their length, type and name, while the API's memory stays flat (the release is about 200 MB);
- * one byte range, a HEAD, and a JSON 404 for a file missing from storage.
+ * one byte range, a HEAD, a JSON 404 for a file missing from storage, and the rule validation
+ * reading the stored files (zips by byte ranges).
  */
 jest.setTimeout(300_000);
 
@@ -212,6 +213,17 @@ describe.each(stores)('release downloads from the %s', (label, open) => {
     expect((await headOnly.arrayBuffer()).byteLength).toBe(0);
   });
 
+  it('checks the release against its rule where it is stored (GET /validation): every check passes', async () => {
+    const res = await get('validation');
+    expect(res.status).toBe(200);
+    const { validation } = (await res.json()) as { validation: { passed: boolean; checks: { check: string; passed: boolean; detail: string }[] } };
+    expect(validation.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(validation.passed).toBe(true);
+    expect(validation.checks.map((c) => c.check)).toEqual(['dirname-length', 'dirname-rules', 'format', 'layout', 'zip-names', 'volume-count', 'volume-size', 'nfo', 'nfo-creator', 'diz', 'zip-contents']);
+    expect(validation.checks.find((c) => c.check === 'layout')!.detail).toBe('3 zip(s), one .nfo, one file_id.diz');
+    expect(validation.checks.find((c) => c.check === 'volume-size')!.detail).toBe('every volume fits 100 MB');
+  });
+
   it("answers 404 in JSON for unlisted names, other users' releases, and a file gone from storage", async () => {
     const notFound = async (res: Response) => {
       expect(res.status).toBe(404);
@@ -227,6 +239,11 @@ describe.each(stores)('release downloads from the %s', (label, open) => {
     await notFound(await get(`files/${zip}`));
     // The archive is refused before its first byte, not cut short.
     await notFound(await get('archive'));
+    // The validation sees the store as it is: two volumes left, each counting itself out of three.
+    const { validation } = (await (await get('validation')).json()) as { validation: { passed: boolean; checks: { check: string; passed: boolean; detail: string }[] } };
+    expect(validation.passed).toBe(false);
+    expect(validation.checks.find((c) => c.check === 'layout')!.detail).toBe('2 zip(s), one .nfo, one file_id.diz');
+    expect(validation.checks.find((c) => c.check === 'zip-contents')).toMatchObject({ passed: false, detail: expect.stringContaining('DISK: [01/02]') });
     // The other files are still served.
     const nfo = rows.find((r) => r.kind === 'nfo')!;
     const still = await get(`files/${nfo.fileName}`);

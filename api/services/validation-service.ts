@@ -1,9 +1,9 @@
-import path from 'node:path';
 import type { Config } from '../../lib/config';
 import { ConflictError } from '../../lib/errors';
 import { Group } from '../../db/models';
 import { checkPublishedRelease, RuleCheck } from '../../jobs/pack/engine/check-release';
 import { bookRecordOf, ruleOf } from '../../jobs/pack/release-rule';
+import { publishedFolder } from '../../jobs/stored-files';
 import type { Actor } from './actor';
 import type { ReleaseService } from './release-service';
 
@@ -15,7 +15,7 @@ export interface ReleaseValidation {
   checks: RuleCheck[];
 }
 
-/** GET /api/releases/:id/validation: the published release checked against its rule. */
+/** GET /api/releases/:id/validation: the published release, as stored (folder or object store), checked against its rule. */
 export class ValidationService {
   constructor(
     private readonly config: Config,
@@ -31,7 +31,7 @@ export class ValidationService {
     const { rule, limits } = await ruleOf(release);
     const group = release.groupId ? await Group.query().findById(release.groupId) : undefined;
     const checks = await checkPublishedRelease(
-      { dir: path.join(this.config.storage.releasesDir, release.name), name: release.name, format, group: group?.tag ?? release.options.group },
+      { folder: publishedFolder(this.config, release.name), name: release.name, format, group: group?.tag ?? release.options.group },
       limits,
     );
     return {

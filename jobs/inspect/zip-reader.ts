@@ -1,3 +1,5 @@
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { RejectedFileError } from './rejected-file-error';
 
@@ -9,9 +11,35 @@ export interface ZipReader {
   close(): void;
 }
 
+const OPTIONS: yauzl.Options = { lazyEntries: true, autoClose: false, strictFileNames: false, decodeStrings: true };
+
 export function openZip(filePath: string): Promise<ZipReader> {
+  return readDirectory((done) => yauzl.open(filePath, OPTIONS, done));
+}
+
+/**
+ * A ZIP of `size` bytes read through byte ranges (an object in a store): yauzl asks for the
+ * directory and the entries it reads, never the whole file. `readRange` streams bytes
+ * `start`..`end` inclusive.
+ */
+export function openZipByRanges(size: number, readRange: (start: number, end: number) => Promise<Readable>): Promise<ZipReader> {
+  const reader = new (class extends yauzl.RandomAccessReader {
+    override _readStreamForRange(start: number, end: number): Readable {
+      const out = new PassThrough();
+      if (end <= start) return out.end();
+      readRange(start, end - 1).then(
+        (source) => pipeline(source, out).catch((err: Error) => out.destroy(err)),
+        (err: Error) => out.destroy(err),
+      );
+      return out;
+    }
+  })();
+  return readDirectory((done) => yauzl.fromRandomAccessReader(reader, size, OPTIONS, done));
+}
+
+function readDirectory(open: (done: (err: Error | null, zip?: yauzl.ZipFile) => void) => void): Promise<ZipReader> {
   return new Promise((resolve, reject) => {
-    yauzl.open(filePath, { lazyEntries: true, autoClose: false, strictFileNames: false, decodeStrings: true }, (err, zip) => {
+    open((err, zip) => {
       if (err || !zip) return reject(new RejectedFileError(`damaged ZIP container (${err?.message ?? 'unreadable'})`));
       const entries = new Map<string, yauzl.Entry>();
       zip.on('entry', (entry: yauzl.Entry) => {

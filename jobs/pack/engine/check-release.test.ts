@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { EBOOK_2022_LIMITS } from '../../../lib/domain/rule-limits';
 import { checkPublishedRelease } from './check-release';
+import { publishedFolder } from '../../stored-files';
+import { localReleases } from '../fixtures/local-releases';
 import { renderNfo } from './nfo';
 import { packRelease } from './pack-release';
 import type { ReleaseFacts } from './release-facts';
@@ -32,7 +34,7 @@ async function validated(releasesDir: string, nfo: (f: ReleaseFacts) => string) 
   const source = path.join(dir, 'book.epub');
   fs.writeFileSync(source, 'book bytes');
   const result = await packRelease({ sourcePath: source, releasesDir: path.join(dir, releasesDir), facts, renderNfo: nfo });
-  const checks = await checkPublishedRelease({ dir: result.dir, name: result.name, format: 'epub', group: 'ESP' }, EBOOK_2022_LIMITS);
+  const checks = await checkPublishedRelease({ folder: publishedFolder(localReleases(path.dirname(result.dir)), result.name), name: result.name, format: 'epub', group: 'ESP' }, EBOOK_2022_LIMITS);
   return checks.find((c) => c.check === 'nfo-creator');
 }
 

@@ -1,6 +1,4 @@
-import fsp from 'node:fs/promises';
-import path from 'node:path';
-import { openZip } from '../../inspect/zip-reader';
+import type { ZipReader } from '../../inspect/zip-reader';
 import type { BookFormat } from '../../../lib/domain/embedded-metadata';
 import { decodeCp437 } from './cp437';
 import { validateReleaseName } from './release-name';
@@ -13,8 +11,17 @@ export interface RuleCheck {
   detail: string;
 }
 
+/** Read access to a published release folder, wherever it is kept (jobs/stored-files.ts). */
+export interface PublishedFolder {
+  /** Its files with their sizes; undefined when there is no such folder. */
+  list(): Promise<{ fileName: string; size: number }[] | undefined>;
+  /** A whole file (the NFO, the DIZ: small texts). */
+  read(fileName: string): Promise<Buffer>;
+  openZip(file: { fileName: string; size: number }): Promise<ZipReader>;
+}
+
 export interface PublishedRelease {
-  dir: string;
+  folder: PublishedFolder;
   name: string;
   format: BookFormat;
   group: string;
@@ -24,7 +31,7 @@ const ZIP_8_3 = /^[A-Za-z0-9_-]{1,8}\.zip$/;
 const MAX_TEXT_BYTES = 64 * 1024;
 
 /**
- * Checks a published release folder, as it is on disk, against a rule: name, format, folder
+ * Checks a published release folder, as it is stored, against a rule: name, format, folder
  * layout, zip names, volume count and size, the NFO, the DIZ, and what each zip holds.
  */
 export async function checkPublishedRelease(release: PublishedRelease, limits: RuleLimits): Promise<RuleCheck[]> {
@@ -36,13 +43,13 @@ export async function checkPublishedRelease(release: PublishedRelease, limits: R
   add('dirname-rules', nameProblems.map((p) => `${p.rule}: ${p.message}`), 'order, tags, group suffix and characters conform');
   add('format', limits.formats.includes(release.format) ? [] : [`${release.format} is not an allowed format (${limits.formats.join(', ')})`], `${release.format} is allowed`);
 
-  let entries: string[];
-  try {
-    entries = (await fsp.readdir(release.dir)).sort();
-  } catch {
+  const listed = await release.folder.list();
+  if (!listed) {
     add('layout', ['the release folder is missing'], '');
     return checks;
   }
+  const sizeOf = new Map(listed.map((f) => [f.fileName, f.size]));
+  const entries = [...sizeOf.keys()].sort();
   const zips = entries.filter((e) => e.toLowerCase().endsWith('.zip'));
   const nfos = entries.filter((e) => e.toLowerCase().endsWith('.nfo'));
   const dizs = entries.filter((e) => e.toLowerCase() === 'file_id.diz');
@@ -56,30 +63,30 @@ export async function checkPublishedRelease(release: PublishedRelease, limits: R
   add('zip-names', zips.filter((z) => !ZIP_8_3.test(z)).map((z) => `${z} is not an 8.3 name`), 'all 8.3');
   add('volume-count', zips.length > limits.maxVolumes ? [`${zips.length} volumes (at most ${limits.maxVolumes})`] : [], `${zips.length} of at most ${limits.maxVolumes}`);
 
-  const sizes = await Promise.all(zips.map(async (z) => (await fsp.stat(path.join(release.dir, z))).size));
-  const largest = Math.max(0, ...sizes);
+  const largest = Math.max(0, ...zips.map((z) => sizeOf.get(z)!));
   const fits = [...limits.volumeSizesMb].sort((a, b) => a - b).find((mb) => largest <= mb * 1_000_000);
   add('volume-size', fits ? [] : [`the largest volume is ${largest} bytes, over every allowed size`], `every volume fits ${fits} MB`);
 
   if (nfos.length === 1) {
     // Measured on the published bytes themselves, as the packer measured them before writing.
-    const nfo = await fsp.readFile(path.join(release.dir, nfos[0]));
+    const nfo = await release.folder.read(nfos[0]);
     add('nfo', nfoProblems(nfo, limits), `at most ${limits.nfoWidth} columns`);
     add('nfo-creator', nfoCreatorProblems(nfo), 'states the author or publisher');
   }
   if (dizs.length === 1) {
-    const diz = await fsp.readFile(path.join(release.dir, dizs[0]));
+    const diz = await release.folder.read(dizs[0]);
     add('diz', dizProblems(diz, limits), `at most ${limits.dizWidth} x ${limits.dizLines} with the disk counter`);
   }
-  add('zip-contents', await zipContentProblems(release.dir, zips, nfos[0]), 'each zip holds its FILE_ID.DIZ and DISK counter, the first the NFO, none an SFV');
+  add('zip-contents', await zipContentProblems(release.folder, zips.map((z) => ({ fileName: z, size: sizeOf.get(z)! })), nfos[0]), 'each zip holds its FILE_ID.DIZ and DISK counter, the first the NFO, none an SFV');
   return checks;
 }
 
-async function zipContentProblems(dir: string, zips: string[], nfoName: string | undefined): Promise<string[]> {
+async function zipContentProblems(folder: PublishedFolder, zips: { fileName: string; size: number }[], nfoName: string | undefined): Promise<string[]> {
   const problems: string[] = [];
-  for (const [i, zipName] of zips.entries()) {
+  for (const [i, file] of zips.entries()) {
+    const zipName = file.fileName;
     try {
-      const zip = await openZip(path.join(dir, zipName));
+      const zip = await folder.openZip(file);
       try {
         const diz = await zip.read('FILE_ID.DIZ', MAX_TEXT_BYTES);
         const counter = `DISK: [${String(i + 1).padStart(2, '0')}/${String(zips.length).padStart(2, '0')}]`;

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { EBOOK_2022_LIMITS } from '../../../lib/domain/rule-limits';
 import { checkPublishedRelease } from './check-release';
+import { publishedFolder } from '../../stored-files';
+import { localReleases } from '../fixtures/local-releases';
 import { encodeCp437 } from './cp437';
 import { renderDiz } from './diz';
 import { renderNfo } from './nfo';
@@ -77,7 +79,7 @@ it('packs a Japanese/Cyrillic book whose published NFO and DIZ keep to the width
     // Read back by a real tool: the NFO inside the first zip is the same bytes.
     const zip = result.files.find((f) => f.kind === 'zip')!.fileName;
     expect(execFileSync('unzip', ['-p', path.join(result.dir, zip), nfoName]).equals(published)).toBe(true);
-    const checks = await checkPublishedRelease({ dir: result.dir, name: result.name, format: 'epub', group: 'ESP' }, EBOOK_2022_LIMITS);
+    const checks = await checkPublishedRelease({ folder: publishedFolder(localReleases(path.dirname(result.dir)), result.name), name: result.name, format: 'epub', group: 'ESP' }, EBOOK_2022_LIMITS);
     expect(checks.filter((c) => c.check === 'nfo' || c.check === 'diz')).toEqual([expect.objectContaining({ check: 'nfo', passed: true }), expect.objectContaining({ check: 'diz', passed: true })]);
   }
 });
