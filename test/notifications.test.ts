@@ -6,6 +6,9 @@ import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { JobQueue } from '../jobs/job-queue';
 import { announceJobOutcome } from '../jobs/notify/release-events';
 import { createRedis, whenReady } from '../lib/redis';
+import { QueueName } from '../lib/domain/queue-names';
+import { Scheduler } from '../scheduler/scheduler';
+import { FLOW_LOST } from '../scheduler/tasks/reconcile';
 import { signWebhook, verifyWebhook } from '../lib/webhook-signature';
 import { startFtpServer, FtpServer } from './support/transfer-servers';
 import { startTestApp, TestApp } from './support/test-app';
@@ -13,9 +16,9 @@ import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/wo
 
 /**
  * Release-event webhooks end to end: webhooks configured over HTTP, real releases packed by a real
- * worker process, and a local receiver that checks each request's HMAC signature (generic) and the
- * Discord and Slack payload shapes, one that fails twice before it accepts (retries), and one that
- * is down (the release completes all the same).
+ * worker process (and one failed by the reconciler), and a local receiver that checks each
+ * request's HMAC signature (generic) and the Discord and Slack payload shapes, one that fails
+ * twice before it accepts (retries), and one that is down (the release completes all the same).
  */
 const SECRET = 'a-shared-webhook-secret-of-some-length';
 
@@ -229,6 +232,57 @@ describe('release events', () => {
     expect(sentTo('/generic', 'release.failed', broken.id)).toHaveLength(1);
     expect(sentTo('/discord', 'release.review', held.id)).toHaveLength(0);
   }, 180_000);
+
+  it('tells about a release the reconciler failed (its jobs gone from the queue) as about one a worker failed, once', async () => {
+    const book = path.join(app.dataDir, 'Lost Flow.epub');
+    await writeEpub(book, { title: 'Lost Flow', date: '2019-05-02', publisher: 'Tor Books' });
+    const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', book)).body.upload.id;
+    // Paused, so no worker takes the flow's first job before it is removed.
+    const uploads = app.context.queue.queue(QueueName.Upload);
+    await uploads.pause();
+    let id: string;
+    try {
+      const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options: { group: 'ESP', proofUrl: 'https://books.example.test/lost' } });
+      expect(requested.status).toBe(202);
+      id = requested.body.release.id;
+      // Redis loses the flow (here: removed by hand, the enrich parent with its inspect child).
+      const flow = await app.context.queue.queue(QueueName.Enrich).getJob(`enrich-${id}`);
+      await flow!.remove({ removeChildren: true });
+    } finally {
+      await uploads.resume();
+    }
+    expect((await app.http.get(`/api/releases/${id}`).set(as(operator))).body.release.state).toBe('queued');
+
+    // The reconciler, as the scheduler runs it, twice: the second run finds nothing new to tell.
+    const redis = createRedis(app.config, 'worker');
+    redis.on('error', () => undefined);
+    const scheduler = new Scheduler(app.config, app.context.logger, redis);
+    try {
+      const report = await scheduler.run.reconcile({ graceMs: 0 });
+      expect(report!.releasesFailed).toEqual([{ id, reason: FLOW_LOST }]);
+      expect((await scheduler.run.reconcile({ graceMs: 0 }))!.releasesFailed).toEqual([]);
+    } finally {
+      await scheduler.stop();
+      redis.disconnect();
+    }
+
+    const [failed] = await arrived('/generic', 'release.failed', id);
+    expect(failed.signature?.ok).toBe(true);
+    expect(failed.json).toEqual({
+      event: 'release.failed',
+      occurredAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      release: { id, name: null, state: 'failed', group: 'ESP', step: 'inspect', error: FLOW_LOST, reviewReasons: [] },
+    });
+    // Through the same notify job as a worker's report would be (one per release, event and webhook).
+    const job = await waitFor('the notify job to complete', async () => {
+      const found = (await app.http.get(`/api/jobs/notify/notify-release.failed-${id}-${webhooks.generic}`).set(as(admin))).body.job;
+      return found?.state === 'completed' ? found : undefined;
+    }, 30_000);
+    expect(job.data).toMatchObject({ webhookId: webhooks.generic, event: 'release.failed' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sentTo('/generic', 'release.failed', id)).toHaveLength(1);
+    expect(received.some((r) => r.path === '/other' && JSON.stringify(r.json).includes(id))).toBe(false);
+  }, 120_000);
 
   it('logs, and never throws into the release flow, an event it cannot enqueue (Redis unreachable)', async () => {
     // A producer whose connection went away: enqueueing answers "unavailable" (a 503 in the API).

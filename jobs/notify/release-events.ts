@@ -22,14 +22,35 @@ export interface JobOutcome {
  * notification that cannot be enqueued is logged, and the release goes on.
  */
 export async function announceJobOutcome(outcome: JobOutcome, queue: JobQueue, logger: Logger): Promise<void> {
+  await announce(() => eventOf(outcome), queue, logger, { job: outcome.jobName });
+}
+
+/**
+ * Tells the webhooks that a release failed when no job said so: the reconciler failed it (its
+ * jobs gone from Redis, or a failure no worker heard). The same event, body and notify job ids as
+ * a worker's report, so a release is announced failed once, whoever noticed first. Never throws.
+ */
+export async function announceReleaseFailed(releaseId: string, queue: JobQueue, logger: Logger): Promise<void> {
+  await announce(
+    async () => {
+      const release = await Release.query().findById(releaseId);
+      return release?.state === 'failed' ? releaseEvent('release.failed', release) : undefined;
+    },
+    queue,
+    logger,
+    { releaseId },
+  );
+}
+
+async function announce(find: () => Promise<FoundEvent | undefined>, queue: JobQueue, logger: Logger, about: Record<string, string>): Promise<void> {
   try {
-    const found = await eventOf(outcome);
+    const found = await find();
     if (!found) return;
     const webhooks = await webhooksFor(found.event, found.groupId);
     for (const webhook of webhooks) await queue.enqueueNotification(webhook.id, found.event, found.subjectId, found.payload as unknown as Record<string, unknown>);
     if (webhooks.length > 0) logger.info('release event announced', { event: found.event, webhooks: webhooks.length });
   } catch (err) {
-    logger.warn('release event not announced', { job: outcome.jobName, error: err instanceof Error ? err.message : String(err) });
+    logger.warn('release event not announced', { ...about, error: err instanceof Error ? err.message : String(err) });
   }
 }
 
@@ -55,7 +76,12 @@ async function eventOf({ jobName, outcome, data, jobTimestamp }: JobOutcome): Pr
     return { event, subjectId: `${release.id}-${data.destinationId}-${jobTimestamp}`, groupId: release.groupId, payload };
   }
   const event = releaseEventOf(jobName, outcome, release.state);
-  return event && { event, subjectId: release.id, groupId: release.groupId, payload: payloadOf(event, release) };
+  return event && releaseEvent(event, release);
+}
+
+/** An event about the release itself (not one of its distributions): one per release and event. */
+function releaseEvent(event: ReleaseEvent, release: Release): FoundEvent {
+  return { event, subjectId: release.id, groupId: release.groupId, payload: payloadOf(event, release) };
 }
 
 function releaseEventOf(jobName: string, outcome: JobOutcome['outcome'], state: string): ReleaseEvent | undefined {

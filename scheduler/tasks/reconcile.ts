@@ -1,6 +1,8 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
+import { runWithContext } from '../../lib/request-context';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { JobRun, Release } from '../../db/models';
 import { jobIds, JobQueue } from '../../jobs/job-queue';
@@ -9,7 +11,8 @@ import { discardFailedRelease } from '../../jobs/pack/release-ownership';
 import { publishedReleaseNames, removeUncommittedReleases } from '../../jobs/stored-files';
 import { ReconcileReport, REPORT_LIST_LIMIT } from '../../jobs/reconcile-report';
 import { failRelease, ReleaseStep, SETTLED_STATES } from '../../jobs/release-state';
-import { closeLostRuns, readableFailure } from '../../jobs/run-job';
+import { closeLostRuns, readableFailure, splitJobData } from '../../jobs/run-job';
+import { announceReleaseFailed } from '../../jobs/notify/release-events';
 import { stagingRoot, trashRoot } from '../../jobs/storage-paths';
 
 export interface ReconcileOptions {
@@ -27,18 +30,24 @@ export const FLOW_LOST = 'its jobs are gone from the queue (Redis lost them, or 
 
 /**
  * Makes disk, database and queues agree after faults (crashes, SIGKILL, OOM, Redis or disk
- * trouble): releases whose flow is gone or failed are failed with a reason, failed releases
- * leave nothing on disk, job_runs of dead workers are closed, staging folders of no live pack
- * job and trash of deleted rows are removed, and strays are reported. Every step is idempotent.
+ * trouble): releases whose flow is gone or failed are failed with a reason and announced to the
+ * webhooks as a worker's failure would be, failed releases leave nothing on disk, job_runs of
+ * dead workers are closed, staging folders of no live pack job and trash of deleted rows are
+ * removed, and strays are reported. Every step is idempotent.
  */
-export async function reconcile(config: Config, queue: JobQueue, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcile(config: Config, queue: JobQueue, logger: Logger, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = options.now ?? new Date();
-  const releasesFailed = await failStrandedReleases(queue, new Date(now.getTime() - (options.graceMs ?? 120_000)));
+  const stranded = await failStrandedReleases(queue, new Date(now.getTime() - (options.graceMs ?? 120_000)));
   const failedReleasesCleaned: string[] = [];
   for (const release of await Release.query().where({ state: 'failed' }).whereNotNull('name')) {
     await discardFailedRelease(config, release.id);
     failedReleasesCleaned.push(release.id);
   }
+  // Announced once their leftovers are gone, as a worker announces the failures it records.
+  for (const { id, requestId } of stranded) {
+    await runWithContext({ requestId, releaseId: id }, () => announceReleaseFailed(id, queue, logger));
+  }
+  const releasesFailed = stranded.map(({ id, reason }) => ({ id, reason }));
   const jobRunsClosed = await closeDeadJobRuns(queue);
   const stagingRemoved = await removeDeadStaging(config, queue);
   const trashEmptied = await emptyTrash(config);
@@ -60,8 +69,8 @@ export async function reconcile(config: Config, queue: JobQueue, options: Reconc
  * whose step jobs has failed, is failed with the reason. (The flow is enrich <- inspect; the pack
  * job is enqueued by enrich, so "all gone" means none of the three exists.)
  */
-async function failStrandedReleases(queue: JobQueue, createdBefore: Date): Promise<{ id: string; reason: string }[]> {
-  const failed: { id: string; reason: string }[] = [];
+async function failStrandedReleases(queue: JobQueue, createdBefore: Date): Promise<{ id: string; reason: string; requestId?: string }[]> {
+  const failed: { id: string; reason: string; requestId?: string }[] = [];
   // A release in review waits for a person with no job in Redis: nothing is stranded there.
   const inFlight = await Release.query().whereNotIn('state', [...SETTLED_STATES, 'review']).where('createdAt', '<', createdBefore);
   for (const release of inFlight) {
@@ -72,7 +81,9 @@ async function failStrandedReleases(queue: JobQueue, createdBefore: Date): Promi
     if (views.every((v) => !v)) [step, reason] = [(release.step as ReleaseStep | null) ?? 'inspect', FLOW_LOST];
     else if (failedStep >= 0) [step, reason] = [STEPS[failedStep][0], readableFailure(views[failedStep]!.failedReason ?? 'the job failed')];
     if (!step || !reason) continue;
-    if (await failRelease(release.id, step, reason)) failed.push({ id: release.id, reason });
+    // The request that started the release, from whichever of its jobs is left (none when all are gone).
+    const requestId = views.map((v) => v && splitJobData(v.data).requestId).find(Boolean);
+    if (await failRelease(release.id, step, reason)) failed.push({ id: release.id, reason, requestId });
   }
   return failed;
 }
