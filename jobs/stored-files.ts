@@ -139,7 +139,13 @@ export async function publishedFiles(config: StorageConfig, name: string): Promi
   const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => undefined);
   if (!entries) return undefined;
   const files: PublishedFile[] = [];
-  for (const entry of entries.filter((e) => e.isFile())) {
+  for (const entry of entries) {
+    // A folder or link inside a release breaks the layout: listed with a trailing "/" so the
+    // checks name it, and no download ever matches it.
+    if (!entry.isFile()) {
+      files.push({ fileName: `${entry.name}/`, size: 0 });
+      continue;
+    }
     const stats = await fsp.stat(path.join(dir, entry.name)).catch(() => undefined);
     if (stats) files.push({ fileName: entry.name, size: stats.size });
   }

@@ -96,12 +96,14 @@ describe('releases against stored rules and templates', () => {
     const original = fs.readFileSync(nfoPath);
     fs.appendFileSync(nfoPath, `${'x'.repeat(95)}\r\n`);
     fs.writeFileSync(path.join(dir, 'release.sfv'), 'stray');
+    fs.mkdirSync(path.join(dir, 'Sample'));
     const tampered = (await app.http.get(`/api/releases/${release.id}/validation`).set(as(operator))).body.validation;
     fs.writeFileSync(nfoPath, original);
     fs.rmSync(path.join(dir, 'release.sfv'));
+    fs.rmdirSync(path.join(dir, 'Sample'));
     expect(tampered.passed).toBe(false);
     const failed = Object.fromEntries(tampered.checks.filter((c: { passed: boolean }) => !c.passed).map((c: { check: string; detail: string }) => [c.check, c.detail]));
-    expect(failed).toEqual({ layout: 'unexpected files: release.sfv', nfo: expect.stringMatching(/^NFO line \d+ is 95 columns wide \(at most 80\)$/) });
+    expect(failed).toEqual({ layout: 'unexpected files: Sample/, release.sfv', nfo: expect.stringMatching(/^NFO line \d+ is 95 columns wide \(at most 80\)$/) });
   });
 
   it("holds a release the rule's limits refuse in review, saying which limit, and approval cannot pack it", async () => {
