@@ -19,7 +19,7 @@ let admin: Caller;
 const PROOF = 'https://books.example.test/earthsea';
 
 beforeAll(async () => {
-  world = await startPipelineWorld({ catalogue: 'replay', users: { operator: ['operator'], admin: ['admin'] } });
+  world = await startPipelineWorld({ replay: ['googlebooks', 'openlibrary'], users: { operator: ['operator'], admin: ['admin'] } });
   ({ app, users: { operator, admin } } = world);
 }, 90_000);
 afterAll(() => world.close());
