@@ -144,6 +144,14 @@ describe('release lifecycle', () => {
     expect(fs.readdirSync(releaseDir(published.name)).map((f) => [f, sha(path.join(releaseDir(published.name), f))])).toEqual(originalFiles);
   });
 
+  it('answers identical follow-up requests sent at once with one release, created once', async () => {
+    const body = { kind: 'DiRFiX', reason: 'asked for twice at once', changes: { edition: 'Concurrent' } };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => app.http.post(`/api/releases/${published.id}/follow-ups`).set(as(operator)).send(body)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 202]);
+    expect(new Set(answers.map((a) => a.body.release.id)).size).toBe(1);
+    expect(await settled(answers[0].body.release.id)).toMatchObject({ state: 'done', followUpKind: 'DiRFiX' });
+  });
+
   it("follows the group's settings: approval for every release, a confidence threshold, the retail proof check turned off", async () => {
     const me = (await app.http.get('/api/auth/me').set(as(operator))).body.user;
     const group = await app.http.post('/api/groups').set(as(admin)).send({
