@@ -90,8 +90,13 @@ describe('configurations', () => {
 
   it('validates values and refuses unknown keys', async () => {
     expect((await app.http.put('/api/configurations/pack.defaultRuleId').set(asAdmin()).send({ value: 'seven' })).status).toBe(400);
-    const ok = await app.http.put('/api/configurations/pack.defaultRuleId').set(asAdmin()).send({ value: 7 });
-    expect(ok.body.configuration).toMatchObject({ source: 'database', value: '7', secret: false });
+    const rule = await app.http
+      .post('/api/rules')
+      .set(asAdmin())
+      .send({ section: 'EBOOK', year: 2030, scene: 'Secrets', title: 'Rules', body: 'Rules.', limits: { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5], maxVolumes: 99, formats: ['epub'], dirnameMaxLength: 243 } });
+    expect(rule.status).toBe(201);
+    const ok = await app.http.put('/api/configurations/pack.defaultRuleId').set(asAdmin()).send({ value: rule.body.rule.id });
+    expect(ok.body.configuration).toMatchObject({ source: 'database', value: String(rule.body.rule.id), secret: false });
     const unknown = await app.http.put('/api/configurations/app.debug').set(asAdmin()).send({ value: 'true' });
     expect(unknown.status).toBe(404);
   });

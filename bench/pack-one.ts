@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { packRelease, PackInput } from '../jobs/pack/engine/pack-release';
+import { packRelease } from '../jobs/pack/engine/pack-release';
+import { SAMPLE_FACTS, samplePackInput } from '../jobs/pack/fixtures/sample-pack';
 
 /**
  * Child process of the benchmark: packs one book as the pack job does (the upload's recorded
@@ -10,17 +11,6 @@ import { packRelease, PackInput } from '../jobs/pack/engine/pack-release';
  * as JSON. A worker process is long-lived, so one small book is packed first: the first pack's
  * module loading and compilation are not what other queues in that process feel on every book.
  */
-const facts: PackInput['facts'] = {
-  name: 'Bench.Author.Bench.Title.2024.RETAiL.ePub.eBook-ESP',
-  title: 'Bench Title',
-  authors: ['Bench Author'],
-  year: 2024,
-  releaseDate: '2026-01-01',
-  languageName: 'English',
-  source: 'RETAIL',
-  format: 'epub',
-  group: 'ESP',
-};
 const RECORDED_SHA256 = 'a'.repeat(64);
 
 async function warmUp(): Promise<void> {
@@ -28,20 +18,20 @@ async function warmUp(): Promise<void> {
   try {
     const book = path.join(dir, 'warm.epub');
     fs.writeFileSync(book, Buffer.alloc(64 * 1024, 1));
-    await packRelease({ sourcePath: book, releasesDir: path.join(dir, 'releases'), volumeSizeMb: 5, facts, knownSha256: RECORDED_SHA256 });
+    await packRelease({ sourcePath: book, releasesDir: path.join(dir, 'releases'), volumeSizeMb: 5, facts: SAMPLE_FACTS, knownSha256: RECORDED_SHA256 });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function main(): Promise<void> {
-  const [sourcePath, releasesDir, volumeSizeMb] = process.argv.slice(2);
+  const input = samplePackInput(process.argv.slice(2));
   await warmUp();
   // How long the event loop is held up while packing: what other queues in the same worker would feel.
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   const started = performance.now();
-  await packRelease({ sourcePath, releasesDir, volumeSizeMb: Number(volumeSizeMb), facts, knownSha256: RECORDED_SHA256 });
+  await packRelease({ ...input, knownSha256: RECORDED_SHA256 });
   const seconds = (performance.now() - started) / 1000;
   loopDelay.disable();
   console.log(JSON.stringify({ seconds, maxRssKb: process.resourceUsage().maxRSS, loopDelayMaxMs: loopDelay.max / 1e6 }));

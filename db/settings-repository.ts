@@ -1,7 +1,15 @@
+import type { Model, ModelClass, Transaction } from 'objection';
 import type { Config } from '../lib/config';
-import { RUNTIME_SETTINGS, SettingKey } from '../lib/runtime-settings';
+import { ConflictError, NotFoundError, UnprocessableError } from '../lib/errors';
+import { RUNTIME_SETTINGS, RuntimeSetting, SettingKey } from '../lib/runtime-settings';
 import { SecretBox } from '../lib/secret-box';
-import { Setting } from './models';
+import { NfoTemplate, Rule, Setting } from './models';
+
+type NamedTable = NonNullable<RuntimeSetting['names']>;
+const NAMED: Record<NamedTable, { model: ModelClass<Model>; what: string }> = {
+  rules: { model: Rule, what: 'Rule' },
+  nfo_templates: { model: NfoTemplate, what: 'NFO template' },
+};
 
 export interface SettingView {
   key: SettingKey;
@@ -46,6 +54,7 @@ export class SettingsRepository {
     const { category, secret } = RUNTIME_SETTINGS[key];
     const row = { category, secret, value: secret ? this.box.seal(value) : value, updatedBy: userId, updatedAt: new Date() };
     await Setting.transaction(async (trx) => {
+      await assertNamedRowExists(key, value, trx);
       const updated = await Setting.query(trx).patch(row).where({ key });
       if (updated === 0) await Setting.query(trx).insert({ key, ...row });
     });
@@ -78,4 +87,38 @@ export class SettingsRepository {
       updatedAt: row?.updatedAt ?? null,
     };
   }
+}
+
+/**
+ * A setting that names a row (RuntimeSetting.names) must name one that exists: 422
+ * UNKNOWN_REFERENCE otherwise. The row is locked until the setting is stored (MariaDB; SQLite
+ * writes one at a time), so a delete running at the same moment waits and then sees the setting.
+ */
+async function assertNamedRowExists(key: SettingKey, value: string, trx: Transaction): Promise<void> {
+  const table = (RUNTIME_SETTINGS[key] as RuntimeSetting).names;
+  if (!table) return;
+  const { model, what } = NAMED[table];
+  if (!(await model.query(trx).findById(Number(value)).forUpdate())) {
+    throw new UnprocessableError(`${key} names ${what} ${value}, which does not exist`, 'UNKNOWN_REFERENCE', { field: key, missing: [Number(value)] });
+  }
+}
+
+/**
+ * Deletes a rule or NFO template unless a setting names it: a default is chosen on purpose and
+ * applies to every release that names none, so deleting what it names must not silently change
+ * how later releases are packed (409 IN_USE_AS_DEFAULT, naming the settings to change first).
+ * The row is locked first, as a set locks it, so the two cannot interleave.
+ */
+export async function deleteUnlessNamedBySetting(table: NamedTable, id: number): Promise<void> {
+  const { model, what } = NAMED[table];
+  await Setting.transaction(async (trx) => {
+    const row = await model.query(trx).findById(id).forUpdate();
+    if (!row) throw new NotFoundError(`${what} ${id}`);
+    const keys = (Object.keys(RUNTIME_SETTINGS) as SettingKey[]).filter((key) => (RUNTIME_SETTINGS[key] as RuntimeSetting).names === table);
+    const naming = (await Setting.query(trx).whereIn('key', keys).where({ value: String(id) }).forUpdate()).map((s) => s.key);
+    if (naming.length) {
+      throw new ConflictError(`${what} ${id} is the default named by ${naming.join(', ')}; set another or unset it first`, 'IN_USE_AS_DEFAULT', { settings: naming });
+    }
+    await model.query(trx).deleteById(id);
+  });
 }

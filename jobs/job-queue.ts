@@ -4,7 +4,7 @@ import { ServiceUnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { Redis, whenReady } from '../lib/redis';
 import { currentContext } from '../lib/request-context';
-import { ALL_QUEUES, JobName, PIPELINE_QUEUES, QueueName } from '../lib/domain/queue-names';
+import { ALL_QUEUES, JobName, QueueName } from '../lib/domain/queue-names';
 
 /** Retries and retention per queue: enough history to debug, bounded so Redis memory stays flat. */
 const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
@@ -163,7 +163,7 @@ export class JobQueue {
   }
 
   async workerCounts(): Promise<Record<string, number>> {
-    const counts = await Promise.all(PIPELINE_QUEUES.map(async (name) => [name, (await this.queue(name).getWorkers()).length] as const));
+    const counts = await Promise.all(ALL_QUEUES.map(async (name) => [name, (await this.queue(name).getWorkers()).length] as const));
     return Object.fromEntries(counts);
   }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import { ALL_QUEUES, isQueueName, PIPELINE_QUEUES, QueueName } from './domain/queue-names';
+import { ALL_QUEUES, isQueueName, QueueName } from './domain/queue-names';
 import { loadOrCreateSecrets } from './secrets-file';
 
 /**
@@ -97,7 +97,7 @@ const rawSchema = z.object({
     .pipe(z.enum(['error', 'warn', 'info', 'http', 'debug']))
     .default('info'),
   LOG_FILE: optionalString,
-  WORKER_QUEUES: z.string().trim().default(PIPELINE_QUEUES.join(',')),
+  WORKER_QUEUES: z.string().trim().default(ALL_QUEUES.join(',')),
   WORKER_CONCURRENCY: z.string().trim().default(''),
   WORKER_SHUTDOWN_TIMEOUT_MS: intFrom('WORKER_SHUTDOWN_TIMEOUT_MS', 1000, 3_600_000).default('30000'),
   WORKER_LOCK_DURATION_MS: intFrom('WORKER_LOCK_DURATION_MS', 1000, 600_000).default('30000'),

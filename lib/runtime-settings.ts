@@ -9,6 +9,8 @@ export interface RuntimeSetting {
   env?: string;
   schema: z.ZodType<string, z.ZodTypeDef, unknown>;
   description: string;
+  /** The table whose row the value is the id of: setting a missing id is refused, and so is deleting the row it names. */
+  names?: 'rules' | 'nfo_templates';
 }
 
 // Keys travel in HTTP headers and query strings: printable ASCII only, no blanks or control characters.
@@ -23,8 +25,8 @@ export const RUNTIME_SETTINGS = {
   'providers.tmdbKey': { category: 'providers', secret: true, env: 'TMDB_API_KEY', schema: apiKey, description: 'TMDB v3 key or v4 token' },
   'providers.tvdbKey': { category: 'providers', secret: true, env: 'TVDB_API_KEY', schema: apiKey, description: 'TheTVDB v4 API key' },
   'providers.tvdbPin': { category: 'providers', secret: true, env: 'TVDB_PIN', schema: apiKey, description: 'TheTVDB subscriber PIN' },
-  'pack.defaultRuleId': { category: 'pack', secret: false, schema: id, description: 'Rule releases are packed against when neither the request nor the group names one' },
-  'pack.defaultTemplateId': { category: 'pack', secret: false, schema: id, description: 'NFO template used when neither the request nor the group names one' },
+  'pack.defaultRuleId': { category: 'pack', secret: false, schema: id, names: 'rules', description: 'Rule releases are packed against when neither the request nor the group names one' },
+  'pack.defaultTemplateId': { category: 'pack', secret: false, schema: id, names: 'nfo_templates', description: 'NFO template used when neither the request nor the group names one' },
 } satisfies Record<string, RuntimeSetting>;
 
 export type SettingKey = keyof typeof RUNTIME_SETTINGS;

@@ -16,7 +16,7 @@ let operator: Caller;
 const PROOF = 'https://books.example.test/proof';
 
 beforeAll(async () => {
-  world = await startPipelineWorld({ catalogue: 'replay', users: { operator: ['operator'] } });
+  world = await startPipelineWorld({ replay: ['googlebooks', 'openlibrary'], users: { operator: ['operator'] } });
   ({ app, users: { operator } } = world);
 }, 90_000);
 afterAll(() => world.close());

@@ -3,50 +3,34 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Release, Upload } from '../db/models';
 import { writeEpub, writePdf } from '../jobs/inspect/fixtures/books';
-import { startTestApp, TestApp } from './support/test-app';
-import { startReplayServer, ReplayServer } from './support/replay-server';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+import { as, Caller, PipelineWorld, settledRelease, startPipelineWorld, uploadAs } from './support/pipeline-world';
+import type { TestApp } from './support/test-app';
+import { waitFor } from './support/worker-process';
 
 /**
  * The whole product path over real HTTP, real Redis, the real database and real worker
  * processes: upload -> inspect -> release flow (inspect, enrich, pack) -> files on disk.
  */
+let world: PipelineWorld<'operator'>;
 let app: TestApp;
-let operator: { token: string };
-let worker: ReturnType<typeof startWorker>;
-let replay: ReplayServer;
+let operator: Caller;
 
 beforeAll(async () => {
   // Google Books answers from recordings; OpenLibrary is down (a closed port).
-  replay = await startReplayServer();
-  app = await startTestApp({
-    WORKER_LOCK_DURATION_MS: '3000',
-    WORKER_STALLED_INTERVAL_MS: '1000',
-    GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'),
+  world = await startPipelineWorld({
+    replay: ['googlebooks'],
+    env: { WORKER_LOCK_DURATION_MS: '3000', WORKER_STALLED_INTERVAL_MS: '1000' },
+    users: { operator: ['operator'] },
   });
-  operator = await app.createUser('operator');
-  worker = await startReadyWorker(app.env, app.context.queue);
+  ({ app, users: { operator } } = world);
 });
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-  await replay.close();
-});
+afterAll(() => world.close());
 
-const auth = () => ({ Authorization: `Bearer ${operator.token}` });
+const auth = () => as(operator);
 /** A RETAiL release needs a proof link (a store page) for its NFO. */
 const PROOF = 'https://books.example.test/store/proof';
-
-async function upload(filePath: string, token = operator.token) {
-  return app.http.post('/api/uploads').set('Authorization', `Bearer ${token}`).attach('file', filePath);
-}
-
-async function settled(releaseId: string) {
-  return waitFor(`release ${releaseId} to finish`, async () => {
-    const res = await app.http.get(`/api/releases/${releaseId}`).set(auth());
-    return ['done', 'failed', 'review'].includes(res.body.release.state) ? res.body.release : undefined;
-  }, 60_000);
-}
+const upload = (filePath: string) => uploadAs(app, operator, filePath);
+const settled = (releaseId: string) => settledRelease(app, operator, releaseId);
 
 describe('pipeline end to end', () => {
   it('reports ok on /health once every pipeline queue has a worker', async () => {
@@ -170,11 +154,11 @@ describe('pipeline end to end', () => {
     const book = path.join(app.dataDir, 'private.epub');
     await writeEpub(book, { title: 'Private Book' });
     const uploadId = (await upload(book)).body.upload.id;
-    const res = await app.http.get(`/api/uploads/${uploadId}`).set('Authorization', `Bearer ${other.token}`);
+    const res = await app.http.get(`/api/uploads/${uploadId}`).set(as(other));
     expect(res.status).toBe(404);
-    const steal = await app.http.post('/api/releases').set('Authorization', `Bearer ${other.token}`).send({ uploadId, options: { group: 'ESP' } });
+    const steal = await app.http.post('/api/releases').set(as(other)).send({ uploadId, options: { group: 'ESP' } });
     expect(steal.status).toBe(404);
-    const list = await app.http.get('/api/releases').set('Authorization', `Bearer ${other.token}`);
+    const list = await app.http.get('/api/releases').set(as(other));
     expect(list.body.releases).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ let admin: Caller;
 const PROOF = 'https://books.example.test/earthsea';
 
 beforeAll(async () => {
-  world = await startPipelineWorld({ catalogue: 'replay', users: { operator: ['operator'], admin: ['admin'] } });
+  world = await startPipelineWorld({ replay: ['googlebooks', 'openlibrary'], users: { operator: ['operator'], admin: ['admin'] } });
   ({ app, users: { operator, admin } } = world);
 }, 90_000);
 afterAll(() => world.close());
@@ -142,6 +142,14 @@ describe('release lifecycle', () => {
     else expect({ zips: zips.length, entries }).toEqual({ zips: 1, entries: ['FILE_ID.DIZ', nfoName] });
     // The published release is never rewritten.
     expect(fs.readdirSync(releaseDir(published.name)).map((f) => [f, sha(path.join(releaseDir(published.name), f))])).toEqual(originalFiles);
+  });
+
+  it('answers identical follow-up requests sent at once with one release, created once', async () => {
+    const body = { kind: 'DiRFiX', reason: 'asked for twice at once', changes: { edition: 'Concurrent' } };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => app.http.post(`/api/releases/${published.id}/follow-ups`).set(as(operator)).send(body)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 202]);
+    expect(new Set(answers.map((a) => a.body.release.id)).size).toBe(1);
+    expect(await settled(answers[0].body.release.id)).toMatchObject({ state: 'done', followUpKind: 'DiRFiX' });
   });
 
   it("follows the group's settings: approval for every release, a confidence threshold, the retail proof check turned off", async () => {

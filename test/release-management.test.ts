@@ -3,9 +3,8 @@ import path from 'node:path';
 import { Release, ReleaseFile } from '../db/models';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { decodeCp437 } from '../jobs/pack/engine/cp437';
-import { startReplayServer, ReplayServer } from './support/replay-server';
-import { startTestApp, TestApp } from './support/test-app';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
+import { as, Caller, PipelineWorld, settledRelease, startPipelineWorld, TestUser, uploadedId } from './support/pipeline-world';
+import type { TestApp } from './support/test-app';
 
 /**
  * Releases packed against stored rules and templates, by a real worker: validation of what was
@@ -26,41 +25,29 @@ const TEMPLATE = [
   ' {{description}}',
 ].join('\n');
 
+let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
-let replay: ReplayServer;
-let worker: ReturnType<typeof startWorker>;
-let admin: { token: string };
-let operator: { token: string; user: { id: number } };
+let admin: Caller;
+let operator: TestUser;
 let ruleId: number;
-const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
 /** A RETAiL release names the store page that proves its edition (else it waits in review). */
 const PROOF = 'https://www.hmhbooks.com/shop/books/a-wizard-of-earthsea/9780547928227';
 
 beforeAll(async () => {
-  replay = await startReplayServer();
-  app = await startTestApp({ GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'), OMDB_BASE_URL: replay.baseUrl('omdb') });
-  admin = await app.createUser('admin', 'admin@example.test', []);
-  operator = await app.createUser('operator', 'op@example.test', []);
+  world = await startPipelineWorld({ replay: ['googlebooks', 'omdb'], users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test', []] } });
+  ({ app, users: { admin, operator } } = world);
   ruleId = (await app.http.post('/api/rules/import').set(as(admin)).attach('file', RULES_NFO)).body.rule.id;
   const templateId = (await app.http.post('/api/templates').set(as(admin)).send({ name: 'esp-house', body: TEMPLATE })).body.template.id;
   const group = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'PaGE', name: 'Page', ruleId, nfoTemplateId: templateId, memberIds: [operator.user.id] });
   expect(group.status).toBe(201);
-  worker = await startReadyWorker(app.env, app.context.queue);
 }, 60_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-  await replay.close();
-});
+afterAll(() => world.close());
 
 async function packed(file: string, options: Record<string, unknown>) {
-  const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', file)).body.upload.id;
+  const uploadId = await uploadedId(app, operator, file);
   const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options: { group: 'PaGE', proofUrl: PROOF, ...options } });
   expect(requested.status).toBe(202);
-  return waitFor('release to settle', async () => {
-    const release = (await app.http.get(`/api/releases/${requested.body.release.id}`).set(as(operator))).body.release;
-    return ['done', 'failed', 'review'].includes(release.state) ? release : undefined;
-  }, 60_000);
+  return settledRelease(app, operator, requested.body.release.id);
 }
 
 describe('releases against stored rules and templates', () => {

@@ -19,6 +19,7 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const auth = () => ({ Authorization: `Bearer ${admin.token}` });
+const LIMITS = { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5, 10], maxVolumes: 99, formats: ['epub'], dirnameMaxLength: 243 };
 const port = () => (app.server.address() as { port: number }).port;
 
 function expectFieldError(res: { status: number; body: { error?: { code: string; message: string } } }, field: string, what: string): void {
@@ -113,14 +114,28 @@ describe('ids on every :id route', () => {
 describe('runtime settings', () => {
   const put = (key: string, value: unknown) => app.http.put(`/api/configurations/${key}`).set(auth()).send({ value });
 
+  // Two rows each setting may name (a setting naming a missing row is refused: test/settings-references.test.ts).
+  const rows = async (key: string): Promise<number[]> =>
+    Promise.all(
+      [1, 2].map(async (n) => {
+        const res =
+          key === 'pack.defaultRuleId'
+            ? await app.http.post('/api/rules').set(auth()).send({ section: 'EBOOK', year: 2070 + n, scene: 'Strict', title: `Strict ${n}`, body: 'Rules.', limits: LIMITS })
+            : await app.http.post('/api/templates').set(auth()).send({ name: `strict-${n}`, body: ' {{title}}' });
+        expect(res.status).toBe(201);
+        return (res.body.rule ?? res.body.template).id as number;
+      }),
+    );
+
   it.each(['pack.defaultTemplateId', 'pack.defaultRuleId'])('refuses out-of-range and ill-typed ids for %s, naming it', async (key) => {
     for (const value of [1e308, 1.5, -1, 0, 2 ** 53 + 2, '0x1', '1e3', ' 7', '+7', '', 'seven', true, null, [], {}, [7]]) {
       const res = await put(key, value);
       expectFieldError(res, key, `${key} = ${JSON.stringify(value)}`);
     }
     expect((await app.http.get(`/api/configurations/${key}`).set(auth())).body.configuration.value).toBeNull();
-    expect((await put(key, 7)).body.configuration.value).toBe('7');
-    expect((await put(key, '8')).body.configuration.value).toBe('8');
+    const [asNumber, asText] = await rows(key);
+    expect((await put(key, asNumber)).body.configuration.value).toBe(String(asNumber));
+    expect((await put(key, String(asText))).body.configuration.value).toBe(String(asText));
   });
 
   it('refuses provider keys with blanks, control characters or the wrong type', async () => {

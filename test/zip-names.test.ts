@@ -18,7 +18,7 @@ const PROOF = 'https://books.example.test/earthsea';
 
 beforeAll(async () => {
   // No catalogue answers: the providers point at a closed port.
-  world = await startPipelineWorld({ catalogue: 'closed', users: { operator: ['operator'] } });
+  world = await startPipelineWorld({ users: { operator: ['operator'] } });
   ({ app, users: { operator } } = world);
 }, 90_000);
 afterAll(() => world.close());

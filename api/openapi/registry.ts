@@ -172,7 +172,7 @@ export function buildRegistry(): OpenAPIRegistry {
   const settingKey = z.object({ key: z.enum(Object.keys(RUNTIME_SETTINGS) as [string, ...string[]]) });
   d('get', '/api/configurations', { summary: 'Runtime settings (secrets never shown)', permission: 'configurations:READ', ok: { 200: z.object({ configurations: z.array(shapes.configurationSchema) }) } });
   d('get', '/api/configurations/:key', { summary: 'One runtime setting', permission: 'configurations:READ', params: settingKey, ok: { 200: one('configuration', shapes.configurationSchema) } });
-  d('put', '/api/configurations/:key', { summary: 'Set a runtime setting', permission: 'configurations:WRITE', params: settingKey, body: configurations.setBody, ok: { 200: one('configuration', shapes.configurationSchema) } });
+  d('put', '/api/configurations/:key', { summary: 'Set a runtime setting', permission: 'configurations:WRITE', params: settingKey, body: configurations.setBody, ok: { 200: one('configuration', shapes.configurationSchema) }, errors: { 422: 'UNKNOWN_REFERENCE: the rule or NFO template named does not exist' } });
   d('delete', '/api/configurations/:key', { summary: 'Unset a runtime setting', permission: 'configurations:DELETE', params: settingKey, ok: { 204: null } });
 
   return registry;

@@ -25,7 +25,7 @@ export function releaseLifecycleRoutes(context: ApiContext): Router {
   const { services, authenticate, config, redis, queue, logger } = context;
   const previews = new ReleasePreviewService(config, redis, services.settings, services.releases, services.uploads);
   const reviews = new ReleaseReviewService(services.releases, previews, queue, logger);
-  const followUps = new FollowUpService(services.releases, queue, logger);
+  const followUps = new FollowUpService(services.releases, logger);
   const router = Router();
 
   router

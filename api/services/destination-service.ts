@@ -4,24 +4,16 @@ import type { Logger } from '../../lib/logger';
 import { SecretBox } from '../../lib/secret-box';
 import { AuthType, Destination, Protocol, ReleaseDistribution } from '../../db/models';
 import { connectionOf } from '../../jobs/distribute/connection';
-import { openSession } from '../../jobs/distribute/transfer';
+import { openSession, type ConnectionSettings } from '../../jobs/distribute/transfer';
 import type { JobQueue } from '../../jobs/job-queue';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { ReleaseService } from './release-service';
 
-export interface DestinationInput {
+/** A destination as created or edited: how to connect (its secret write-only: sealed when stored, never returned), plus its name, folder and switch. */
+export interface DestinationInput extends Omit<ConnectionSettings, 'timeoutMs'> {
   name: string;
-  protocol: Protocol;
-  host: string;
-  port: number;
-  username: string;
-  authType: AuthType;
-  /** Write-only: stored encrypted, never returned. */
-  secret: string;
   remotePath: string;
-  tlsVerify: boolean;
-  hostFingerprint: string | null;
   enabled: boolean;
 }
 

@@ -2,8 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { stableStringify } from '../../lib/stable-json';
-import { Release, ReleaseDistribution } from '../../db/models';
-import type { JobQueue } from '../../jobs/job-queue';
+import { Release } from '../../db/models';
 import type { FollowUpRequest } from '../../lib/domain/release-options';
 import type { Actor } from './actor';
 import { applyEdit } from './release-edit';
@@ -17,7 +16,6 @@ import type { ReleaseService } from './release-service';
 export class FollowUpService {
   constructor(
     private readonly releases: ReleaseService,
-    private readonly queue: JobQueue,
     private readonly logger: Logger,
   ) {}
 
@@ -30,8 +28,8 @@ export class FollowUpService {
 
     const { options, nfoTemplateId } = await applyEdit(original, changes);
     const followUpId = randomUUID();
-    const release = await Release.transaction(async (trx) => {
-      const row = await Release.query(trx).insertAndFetch({
+    const answer = await this.releases.createQueued(
+      {
         id: followUpId,
         uploadId: original.uploadId,
         userId: actor.user.id,
@@ -41,29 +39,14 @@ export class FollowUpService {
         groupId: original.groupId,
         ruleId: original.ruleId,
         nfoTemplateId,
-        state: 'queued',
-        progress: 0,
-        releaseDate: new Date().toISOString().slice(0, 10),
         followsId: original.id,
         followsName: original.name,
         followUpKind: kind,
         followUpReason: reason,
-      });
-      const destinations = (original.distributions ?? []).map((d) => d.destinationId);
-      if (destinations.length) {
-        await trx(ReleaseDistribution.tableName).insert(
-          destinations.map((destinationId) => ({ releaseId: followUpId, destinationId, state: 'queued', createdAt: new Date(), updatedAt: new Date() })),
-        );
-      }
-      return row;
-    });
-    try {
-      await this.queue.startReleaseFlow(followUpId);
-    } catch (err) {
-      await Release.query().deleteById(followUpId);
-      throw err;
-    }
-    this.logger.info('follow-up requested', { releaseId: followUpId, follows: id, kind, userId: actor.user.id });
-    return { release, created: true };
+      },
+      (original.distributions ?? []).map((d) => d.destinationId),
+    );
+    if (answer.created) this.logger.info('follow-up requested', { releaseId: followUpId, follows: id, kind, userId: actor.user.id });
+    return answer;
   }
 }

@@ -2,7 +2,7 @@ import { QueueEvents } from 'bullmq';
 import type { Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import { createRedis, Redis } from '../../lib/redis';
-import { PIPELINE_QUEUES, QueueName } from '../../lib/domain/queue-names';
+import { ALL_QUEUES, QueueName } from '../../lib/domain/queue-names';
 import { Release, Upload } from '../../db/models';
 import { LoggedEvent, ReleaseEvent, ReleaseEventLog } from './release-event-log';
 
@@ -89,7 +89,7 @@ export class ReleaseEventHub {
   private async start(): Promise<void> {
     if (this.running && !this.running.stopped) return;
     const connection = { url: this.config.redis.url };
-    const queueEvents = PIPELINE_QUEUES.filter((q) => q !== QueueName.Notify).map((name) => {
+    const queueEvents = ALL_QUEUES.filter((q) => q !== QueueName.Notify).map((name) => {
       const events = new QueueEvents(name, { connection, prefix: this.config.redis.prefix });
       events.on('error', (err) => this.logger.warn('queue events error', { queue: name, error: err.message }));
       for (const type of JOB_EVENTS) {

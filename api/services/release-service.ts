@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { PartialModelObject } from 'objection';
 import type { Config } from '../../lib/config';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -62,43 +63,53 @@ export class ReleaseService {
     const resolved = await this.resolveOptions(actor, options);
     await this.refuseDupe(upload, resolved, options);
     const id = randomUUID();
+    const answer = await this.createQueued(
+      {
+        id,
+        uploadId,
+        userId: actor.user.id,
+        requestKey,
+        options: { ...options, volumeSizeMb: resolved.volumeSizeMb },
+        type: options.type,
+        groupId: resolved.groupId,
+        ruleId: resolved.ruleId,
+        nfoTemplateId: resolved.templateId,
+      },
+      resolved.destinationIds,
+    );
+    if (answer.created) this.logger.info('release requested', { releaseId: id, uploadId, userId: actor.user.id, groupId: resolved.groupId });
+    return answer;
+  }
+
+  /**
+   * Stores a new release, queued, with a queued distribution per destination, and starts its flow:
+   * how a request and a follow-up both create one. A concurrent identical request (the same
+   * requestKey) that stored its row first is answered instead; when the flow cannot be started the
+   * row goes again, so the client can simply retry.
+   */
+  async createQueued(row: PartialModelObject<Release> & { id: string; requestKey: string }, destinationIds: number[]): Promise<{ release: Release; created: boolean }> {
     let release: Release;
     try {
       release = await Release.transaction(async (trx) => {
-        const row = await Release.query(trx).insertAndFetch({
-          id,
-          uploadId,
-          userId: actor.user.id,
-          requestKey,
-          options: { ...options, volumeSizeMb: resolved.volumeSizeMb },
-          type: options.type,
-          groupId: resolved.groupId,
-          ruleId: resolved.ruleId,
-          nfoTemplateId: resolved.templateId,
-          state: 'queued',
-          progress: 0,
-          releaseDate: new Date().toISOString().slice(0, 10),
-        });
-        if (resolved.destinationIds.length) {
+        const inserted = await Release.query(trx).insertAndFetch({ ...row, state: 'queued', progress: 0, releaseDate: new Date().toISOString().slice(0, 10) });
+        if (destinationIds.length) {
           await trx(ReleaseDistribution.tableName).insert(
-            resolved.destinationIds.map((destinationId) => ({ releaseId: id, destinationId, state: 'queued', createdAt: new Date(), updatedAt: new Date() })),
+            destinationIds.map((destinationId) => ({ releaseId: row.id, destinationId, state: 'queued', createdAt: new Date(), updatedAt: new Date() })),
           );
         }
-        return row;
+        return inserted;
       });
     } catch (err) {
-      // A concurrent identical request inserted first.
-      const winner = await Release.query().findOne({ requestKey });
+      const winner = await Release.query().findOne({ requestKey: row.requestKey });
       if (winner) return { release: winner, created: false };
       throw err;
     }
     try {
-      await this.queue.startReleaseFlow(id);
+      await this.queue.startReleaseFlow(row.id);
     } catch (err) {
-      await Release.query().deleteById(id);
+      await Release.query().deleteById(row.id);
       throw err;
     }
-    this.logger.info('release requested', { releaseId: id, uploadId, userId: actor.user.id, groupId: resolved.groupId });
     return { release, created: true };
   }
 

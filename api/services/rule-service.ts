@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/erro
 import { Rule } from '../../db/models';
 import type { RuleLimits } from '../../lib/domain/rule-limits';
 import { decodeRulesText, parseRulesText } from '../../jobs/pack/engine/rules-text';
+import { deleteUnlessNamedBySetting } from '../../db/settings-repository';
 import { paginate, PageQuery, Paginated } from '../pagination';
 
 export interface RuleInput {
@@ -45,9 +46,12 @@ export class RuleService {
     return rule.$query().patchAndFetch(changes);
   }
 
-  /** Releases packed against the rule keep their files; their link to it is cleared. */
+  /**
+   * Refused while a setting names it as the default; releases packed against it keep their files
+   * and groups that named it fall back to the default (their link to it is cleared).
+   */
   async remove(id: number): Promise<void> {
-    await (await this.get(id)).$query().delete();
+    await deleteUnlessNamedBySetting('rules', id);
   }
 
   /**

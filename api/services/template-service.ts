@@ -6,6 +6,7 @@ import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { nfoProblems } from '../../jobs/pack/engine/text-checks';
 import { namingStyleOf, releaseFactsOf } from '../../jobs/pack/release-facts-of';
 import { bookRecordOf, ruleOf } from '../../jobs/pack/release-rule';
+import { deleteUnlessNamedBySetting } from '../../db/settings-repository';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { ReleaseService } from './release-service';
@@ -55,8 +56,9 @@ export class TemplateService {
     return template.$query().patchAndFetch(changes);
   }
 
+  /** Refused while a setting names it as the default; groups and releases that named it lose the link. */
   async remove(id: number): Promise<void> {
-    await (await this.get(id)).$query().delete();
+    await deleteUnlessNamedBySetting('nfo_templates', id);
   }
 
   /** Renders a template (stored, or a draft body) with sample data or a release's own data. */

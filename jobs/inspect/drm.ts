@@ -1,5 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import type { PdfInfo } from './pdf';
 import { RejectedFileError } from './rejected-file-error';
 import { asArray, attrOf, child, parseXml } from './xml';
 import type { ZipReader } from './zip-reader';
@@ -47,20 +46,16 @@ export function refuseMobiDrm(record0: Buffer): void {
   if (type !== 0) throw new DrmProtectedError(`Mobipocket encryption type ${type} in the MOBI header`);
 }
 
-const run = promisify(execFile);
-const TOOL_TIMEOUT_MS = 60_000;
-
-/** PDF: an encryption dictionary in the trailer, as poppler's pdfinfo reports it ("Encrypted: yes"). */
-export async function refusePdfDrm(filePath: string): Promise<void> {
-  let info: string;
-  try {
-    info = (await run('pdfinfo', [filePath], { timeout: TOOL_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 })).stdout;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('pdfinfo is not installed (Debian package poppler-utils)');
-    // Without the user password pdfinfo cannot open it at all; other failures are for the reader to name.
-    if (/incorrect password/i.test(String((err as { stderr?: string }).stderr))) throw new DrmProtectedError('PDF encryption with a password needed to open it');
+/**
+ * PDF: an encryption dictionary in the trailer, as poppler's pdfinfo reports it ("Encrypted: yes"),
+ * or a file pdfinfo cannot open without the user password. Other failures to open it are for the
+ * reader to name.
+ */
+export function refusePdfDrm(info: PdfInfo): void {
+  if ('failure' in info) {
+    if (/incorrect password/i.test(info.failure)) throw new DrmProtectedError('PDF encryption with a password needed to open it');
     return;
   }
-  const encrypted = /^Encrypted:\s+yes\s*(?:\((.*)\))?/m.exec(info);
+  const encrypted = /^Encrypted:\s+yes\s*(?:\((.*)\))?/m.exec(info.text);
   if (encrypted) throw new DrmProtectedError(`PDF encryption dictionary${encrypted[1] ? `: ${encrypted[1].trim()}` : ''}`);
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { splitAuthors } from '../metadata/authors';
 import { detectLanguage } from '../metadata/detect-language';
 import { meaningful } from '../metadata/junk';
-import { readPdfMetadata } from './pdf';
+import { readPdfInfo, readPdfMetadata } from './pdf';
 import { copyrightHolders, printedYear } from './pdf-title-page';
 
 /** A one-page PDF with no info dictionary: a title in large type and an author line below it. */
@@ -44,7 +44,7 @@ describe('PDF reading from the printed title page', () => {
       { text: 'publish, with the rules that apply to each archive and text file in the release.', size: 10, y: 288 },
     ]);
     expect(execFileSync('pdfinfo', [file]).toString()).not.toMatch(/^Title:/m);
-    const metadata = await readPdfMetadata(file);
+    const metadata = await readPdfMetadata(file, await readPdfInfo(file));
     expect(metadata).toMatchObject({ title: 'The Art of Packing Ebooks for Everyone', authors: ['Jane Porter', 'Hans Meier'], year: 2019, language: 'en' });
     expect(metadata.languageDetected?.confidence).toBeGreaterThan(0);
   });

@@ -15,23 +15,36 @@ const TOOL_TIMEOUT_MS = 60_000;
 const PAGES_READ = 8;
 
 /**
+ * What poppler's pdfinfo says of a PDF (`-isodates`): run once per book, then read by the DRM
+ * check (drm.ts) and by readPdfMetadata. `failure` is pdfinfo's stderr when it could not open the
+ * file; which failure means what is for those readers to decide.
+ */
+export type PdfInfo = { text: string; fields: Map<string, string> } | { failure: string };
+
+export async function readPdfInfo(filePath: string): Promise<PdfInfo> {
+  try {
+    const text = (await run('pdfinfo', ['-isodates', filePath], { timeout: TOOL_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 })).stdout;
+    return { text, fields: parseFields(text) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('pdfinfo is not installed (Debian package poppler-utils)');
+    return { failure: String((err as { stderr?: string }).stderr ?? '') };
+  }
+}
+
+/**
  * PDF metadata through poppler's pdfinfo (info dictionary and XMP; it streams, so memory does
  * not grow with the file) and pdftotext for what the first pages print: the title and authors
  * from page 1's layout (largest type) when the info dictionary has none or only junk, the
  * copyright holder as author when nothing else names one, the year of the date printed in the
  * text (it beats the file's creation date, which is only when the PDF was made), ISBNs, and the
- * language when none is declared.
+ * language when none is declared. `info` is readPdfInfo's of the same file.
  */
-export async function readPdfMetadata(filePath: string): Promise<EmbeddedMetadata> {
-  let info: string;
-  try {
-    info = (await run('pdfinfo', ['-isodates', filePath], { timeout: TOOL_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 })).stdout;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('pdfinfo is not installed (Debian package poppler-utils)');
-    const stderr = String((err as { stderr?: string }).stderr ?? '').split('\n').find((l) => l.trim()) ?? 'unreadable';
+export async function readPdfMetadata(filePath: string, info: PdfInfo): Promise<EmbeddedMetadata> {
+  if ('failure' in info) {
+    const stderr = info.failure.split('\n').find((l) => l.trim()) ?? 'unreadable';
     throw new RejectedFileError(`damaged PDF (${stderr.replace(/\s*\(.*?\)\s*/g, ' ').trim()})`);
   }
-  const fields = parseFields(info);
+  const { fields } = info;
   const xmp = await run('pdfinfo', ['-meta', filePath], { timeout: TOOL_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 })
     .then((r) => r.stdout)
     .catch(() => '');

@@ -5,7 +5,7 @@ import { refuseEpubDrm, refusePdfDrm } from './drm';
 import { readEpubMetadata } from './epub';
 import { withTitlePageTitle } from './epub-title-page';
 import { readMobiMetadata } from './mobi';
-import { readPdfMetadata } from './pdf';
+import { readPdfInfo, readPdfMetadata } from './pdf';
 import { openZip } from './zip-reader';
 
 /**
@@ -14,9 +14,11 @@ import { openZip } from './zip-reader';
  */
 export async function readBook(filePath: string): Promise<EmbeddedMetadata> {
   switch (await detectContainer(filePath)) {
-    case 'pdf':
-      await refusePdfDrm(filePath);
-      return readPdfMetadata(filePath);
+    case 'pdf': {
+      const info = await readPdfInfo(filePath);
+      refusePdfDrm(info);
+      return readPdfMetadata(filePath, info);
+    }
     case 'palmdb':
       return readMobiMetadata(filePath);
     case 'zip': {

@@ -19,10 +19,8 @@ export enum JobName {
   Notify = 'notify',
 }
 
+/** Every queue; each has jobs, so workers run them all by default and health expects workers on each. */
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
-
-/** Queues that have jobs; workers run these by default and health expects workers on them. */
-export const PIPELINE_QUEUES: readonly QueueName[] = ALL_QUEUES;
 
 export function isQueueName(value: string): value is QueueName {
   return (ALL_QUEUES as readonly string[]).includes(value);

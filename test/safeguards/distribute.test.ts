@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
 import { startFtpServer, startSftpServer, FtpServer, SftpServer } from '../support/transfer-servers';
-import { PipelineWorld, startPipelineWorld } from '../support/pipeline-world';
+import { as, Caller, PipelineWorld, releaseOf, startPipelineWorld } from '../support/pipeline-world';
 import type { TestApp } from '../support/test-app';
 import { waitFor } from '../support/worker-process';
-import { as, Caller, releaseOf } from './flow';
 
 /**
  * The distribution safeguards against real pure-ftpd and OpenSSH servers: a file whose remote

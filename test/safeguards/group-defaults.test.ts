@@ -2,19 +2,18 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
 import { decodeCp437 } from '../../jobs/pack/engine/cp437';
-import { startTestApp, TestApp } from '../support/test-app';
-import { startReadyWorker, startWorker, stopWorker } from '../support/worker-process';
-import { as, Caller, releaseOf } from './flow';
+import { as, Caller, PipelineWorld, releaseOf, startPipelineWorld, TestUser } from '../support/pipeline-world';
+import type { TestApp } from '../support/test-app';
 
 /**
  * What a release request leaves out comes from its group (volume size, enabled destinations), then
  * from the configuration (`pack.defaultRuleId`, `pack.defaultTemplateId`): checked by what the
  * worker packs, not only by what the API echoes.
  */
+let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
 let admin: Caller;
-let operator: Caller & { user: { id: number } };
+let operator: TestUser;
 let ruleId: number;
 let templateId: number;
 let enabledDestination: number;
@@ -22,9 +21,8 @@ let enabledDestination: number;
 const LIMITS = { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5, 10, 50], maxVolumes: 99, formats: ['epub', 'pdf'], dirnameMaxLength: 243 };
 
 beforeAll(async () => {
-  app = await startTestApp();
-  admin = await app.createUser('admin', 'admin@example.test', []);
-  operator = await app.createUser('operator', 'op@example.test', []);
+  world = await startPipelineWorld({ users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test', []] } });
+  ({ app, users: { admin, operator } } = world);
   const created = async (url: string, body: Record<string, unknown>) => {
     const res = await app.http.post(url).set(as(admin)).send(body);
     expect(res.status).toBe(201);
@@ -32,21 +30,16 @@ beforeAll(async () => {
   };
   ruleId = (await created('/api/rules', { section: 'EBOOK', year: 2031, scene: 'House', title: 'House rules', body: 'House rules.', limits: LIMITS })).rule.id;
   templateId = (await created('/api/templates', { name: 'house', body: ' HOUSE TEMPLATE FOR {{group}}\n {{title}}\n Disks: {{disks}}' })).template.id;
-  const destination = (name: string, enabled: boolean) =>
-    created('/api/destinations', { name, protocol: 'ftp', host: '127.0.0.1', port: 9, username: 'u', secret: 'p', remotePath: '/r', enabled });
-  enabledDestination = (await destination('on', true)).destination.id;
-  const disabledDestination = (await destination('off', false)).destination.id;
+  const destination = (name: string, enabled: boolean) => world.createDestination(admin, name, { protocol: 'ftp', port: 9, username: 'u', secret: 'p', remotePath: '/r', enabled });
+  enabledDestination = await destination('on', true);
+  const disabledDestination = await destination('off', false);
   await created('/api/groups', { tag: 'DEF', name: 'Defaults', volumeSizeMb: 10, destinationIds: [enabledDestination, disabledDestination], memberIds: [operator.user.id] });
   for (const [key, value] of [['pack.defaultRuleId', ruleId], ['pack.defaultTemplateId', templateId]] as const) {
     const res = await app.http.put(`/api/configurations/${key}`).set(as(admin)).send({ value: String(value) });
     expect(res.status).toBe(200);
   }
-  worker = await startReadyWorker(app.env, app.context.queue);
 }, 60_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-});
+afterAll(() => world.close());
 
 it("packs with the group's volume size and enabled destinations, and the configured default rule and template", async () => {
   const book = path.join(app.dataDir, 'defaults.epub');

@@ -2,27 +2,22 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeMobi } from '../../jobs/inspect/fixtures/books';
-import { startTestApp, TestApp } from '../support/test-app';
-import { startReadyWorker, startWorker, stopWorker } from '../support/worker-process';
-import { Caller, releaseOf } from './flow';
+import { Caller, PipelineWorld, releaseOf, startPipelineWorld } from '../support/pipeline-world';
+import type { TestApp } from '../support/test-app';
 
 /** MOBI and AZW3 (KF8) books through the whole pipeline: inspected, named with their format tag, packed, zips intact. */
+let world: PipelineWorld<'operator'>;
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
 let operator: Caller;
 
 /** Offset of the MOBI header's version field: the PalmDB header with two record entries, then record 0 at +36. */
 const MOBI_VERSION_OFFSET = 78 + 2 * 8 + 2 + 36;
 
 beforeAll(async () => {
-  app = await startTestApp();
-  operator = await app.createUser('operator');
-  worker = await startReadyWorker(app.env, app.context.queue);
+  world = await startPipelineWorld({ users: { operator: ['operator'] } });
+  ({ app, users: { operator } } = world);
 }, 60_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-});
+afterAll(() => world.close());
 
 it.each([
   ['azw3', 8, 'KF8', 'Ancillary Justice'],

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
-import { startTestApp, TestApp } from '../support/test-app';
-import { startReadyWorker, startWorker, stopWorker, waitFor } from '../support/worker-process';
-import { as, Caller, releaseOf, settledRelease, uploadedId } from './flow';
+import { as, Caller, PipelineWorld, releaseOf, settledRelease, startPipelineWorld, uploadedId } from '../support/pipeline-world';
+import type { TestApp } from '../support/test-app';
+import { waitFor } from '../support/worker-process';
 
 /**
  * A release name that breaks the rules is never packed unless someone with releases:MOD forced it.
@@ -12,24 +12,19 @@ import { as, Caller, releaseOf, settledRelease, uploadedId } from './flow';
  * review hold stops it after enrichment; the pack job refuses it again by itself when it is
  * reached anyway (a rerun, a job added by hand).
  */
+let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
 let admin: Caller;
 let operator: Caller;
 let book: string;
 
 beforeAll(async () => {
-  app = await startTestApp();
-  admin = await app.createUser('admin');
-  operator = await app.createUser('operator');
+  world = await startPipelineWorld({ users: { admin: ['admin'], operator: ['operator'] } });
+  ({ app, users: { admin, operator } } = world);
   book = path.join(app.dataDir, 'solitude.epub');
   await writeEpub(book, { title: 'Solitude', creators: [], date: '2019-03-01' });
-  worker = await startReadyWorker(app.env, app.context.queue);
 }, 60_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-});
+afterAll(() => world.close());
 
 const NAME = 'Solitude.2019.SCAN.ePub.eBook-ESP';
 const BROKEN = 'needs an author or publisher and a title before the year';
@@ -48,7 +43,7 @@ describe('a release name that breaks the rules', () => {
   it('is refused by the pack job itself when the job is reached without force', async () => {
     await app.context.queue.enqueuePack(held.id);
     // It starts in review, so wait for the pack job's own outcome.
-    const release = await settledRelease(app, operator, held.id, 50_000, ['done', 'failed']);
+    const release = await settledRelease(app, operator, held.id, ['done', 'failed']);
     expect(release).toMatchObject({ state: 'failed', step: 'pack' });
     expect(release.error).toBe(`release name ${NAME} breaks the rules: ${BROKEN}`);
     expect(release.files).toEqual([]);

@@ -1,17 +1,16 @@
 import path from 'node:path';
 import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule } from '../../db/models';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
-import { startTestApp, TestApp } from '../support/test-app';
-import { startReadyWorker, startWorker, stopWorker } from '../support/worker-process';
-import { as, Caller, releaseOf } from './flow';
+import { as, Caller, PipelineWorld, releaseOf, startPipelineWorld } from '../support/pipeline-world';
+import type { TestApp } from '../support/test-app';
 
 /**
  * What api/permissions.test.ts checks by status code only, checked here by body and effect: a
  * refused change changes nothing, an allowed one does; secrets are never read back; a busy
  * destination or a started release is refused and kept as it was.
  */
+let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
 let admin: Caller;
 let operator: Caller;
 let ruleId: number;
@@ -21,17 +20,12 @@ const LIMITS = { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5], m
 const OMDB_KEY = 'omdb-key-that-must-stay-sealed';
 
 beforeAll(async () => {
-  app = await startTestApp();
-  admin = await app.createUser('admin');
-  operator = await app.createUser('operator');
+  world = await startPipelineWorld({ users: { admin: ['admin'], operator: ['operator'] } });
+  ({ app, users: { admin, operator } } = world);
   ruleId = (await app.http.post('/api/rules').set(as(admin)).send({ section: 'EBOOK', year: 2032, scene: 'Kept', title: 'Kept rule', body: 'Kept.', limits: LIMITS })).body.rule.id;
   templateId = (await app.http.post('/api/templates').set(as(admin)).send({ name: 'kept', body: ' KEPT {{title}}' })).body.template.id;
-  worker = await startReadyWorker(app.env, app.context.queue);
 }, 60_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-});
+afterAll(() => world.close());
 
 describe('rules and templates', () => {
   it('an operator (READ only) can neither change nor delete them, and nothing changes', async () => {

@@ -2,16 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Release, ReleaseDistribution, ReleaseFile } from '../../db/models';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
-import { startTestApp, TestApp } from '../support/test-app';
-import { startReadyWorker, startWorker, stopWorker } from '../support/worker-process';
-import { as, Caller, releaseOf } from './flow';
+import { as, Caller, PipelineWorld, releaseOf, startPipelineWorld } from '../support/pipeline-world';
+import type { TestApp } from '../support/test-app';
 
 /**
  * Deleting a release never leaves one side without the other: it is refused while a destination
  * is being uploaded to, and when its rows cannot be deleted its files are moved back.
  */
+let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
-let worker: ReturnType<typeof startWorker>;
 let admin: Caller;
 let operator: Caller;
 let release: { id: string; name: string };
@@ -23,22 +22,15 @@ const snapshot = () => fs.readdirSync(folder()).sort().map((f) => [f, fs.readFil
 const remove = () => app.http.delete(`/api/releases/${release.id}`).set(as(operator));
 
 beforeAll(async () => {
-  app = await startTestApp();
-  admin = await app.createUser('admin');
-  operator = await app.createUser('operator');
-  worker = await startReadyWorker(app.env, app.context.queue);
+  world = await startPipelineWorld({ users: { admin: ['admin'], operator: ['operator'] } });
+  ({ app, users: { admin, operator } } = world);
   const book = path.join(app.dataDir, 'keep.epub');
   await writeEpub(book, { title: 'Keep Me Whole', date: '2020-01-01' });
   release = await releaseOf(app, operator, book, { group: 'ESP', source: 'SCAN' });
   expect(release).toMatchObject({ state: 'done' });
-  const dest = await app.http.post('/api/destinations').set(as(admin)).send({ name: 'nowhere', protocol: 'ftp', host: '127.0.0.1', port: 9, username: 'u', secret: 'p', remotePath: '/r' });
-  expect(dest.status).toBe(201);
-  destinationId = dest.body.destination.id;
+  destinationId = await world.createDestination(admin, 'nowhere', { protocol: 'ftp', port: 9, username: 'u', secret: 'p', remotePath: '/r' });
 }, 90_000);
-afterAll(async () => {
-  await stopWorker(worker);
-  await app.close();
-});
+afterAll(() => world.close());
 
 describe('deleting a release', () => {
   it('is refused with 409 RELEASE_BUSY while a destination is being uploaded to, and keeps everything', async () => {

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Upload } from '../../db/models';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
+import { as, Caller, uploadAs } from '../support/pipeline-world';
 import { startTestApp, TestApp } from '../support/test-app';
-import { as, Caller, uploadAs } from './flow';
 
 /**
  * Uploads belong to the user who sent them: dedupe by SHA-256 is per user, an operator lists and

@@ -1,3 +1,4 @@
+import { samplePackInput } from '../../jobs/pack/fixtures/sample-pack';
 import { packRelease } from '../../jobs/pack/engine/pack-release';
 
 /**
@@ -5,23 +6,7 @@ import { packRelease } from '../../jobs/pack/engine/pack-release';
  * result as JSON. Arguments: source path, releases folder, volume size in MB.
  */
 async function main(): Promise<void> {
-  const [sourcePath, releasesDir, volumeSizeMb] = process.argv.slice(2);
-  const result = await packRelease({
-    sourcePath,
-    releasesDir,
-    volumeSizeMb: Number(volumeSizeMb),
-    facts: {
-      name: 'Durable.Author.Durable.Title.2024.RETAiL.ePub.eBook-ESP',
-      title: 'Durable Title',
-      authors: ['Durable Author'],
-      year: 2024,
-      releaseDate: '2026-01-01',
-      languageName: 'English',
-      source: 'RETAIL',
-      format: 'epub',
-      group: 'ESP',
-    },
-  });
+  const result = await packRelease(samplePackInput(process.argv.slice(2)));
   console.log(JSON.stringify({ dir: result.dir, sfvPath: result.sfvPath, files: result.files.map((f) => f.fileName) }));
 }
 

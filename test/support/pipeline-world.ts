@@ -1,3 +1,7 @@
+/**
+ * What tests that go through the pipeline over HTTP share: calls as a user, uploads, waiting for a
+ * release to settle, and the whole world (app, users, worker, recorded catalogues) at once.
+ */
 import { startReplayServer, ReplayServer } from './replay-server';
 import { startTestApp, TestApp } from './test-app';
 import { startReadyWorker, startWorker, stopWorker, waitFor } from './worker-process';
@@ -9,15 +13,59 @@ export interface Caller {
 
 export const as = (who: Caller) => ({ Authorization: `Bearer ${who.token}` });
 
+const RELEASE_TIMEOUT_MS = 90_000;
+/** States a release rests in until someone acts. */
+const SETTLED = ['done', 'failed', 'cancelled', 'review'];
+
+export async function uploadAs(app: TestApp, who: Caller, file: string) {
+  return app.http.post('/api/uploads').set(as(who)).attach('file', file);
+}
+
+/** Uploads a file as `who` (stored or a duplicate, else it throws); the upload's id. */
+export async function uploadedId(app: TestApp, who: Caller, file: string): Promise<string> {
+  const res = await uploadAs(app, who, file);
+  if (![200, 202].includes(res.status)) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.upload.id;
+}
+
+/** Polls a release over HTTP until it reaches one of `states`; on a timeout, says where it stands. */
+export async function settledRelease(app: TestApp, who: Caller, releaseId: string, states = SETTLED, timeoutMs = RELEASE_TIMEOUT_MS) {
+  const current = async () => (await app.http.get(`/api/releases/${releaseId}`).set(as(who))).body.release;
+  return waitFor(`release ${releaseId} to settle`, async () => {
+    const release = await current();
+    return states.includes(release?.state) ? release : undefined;
+  }, timeoutMs, async () => {
+    const { state, step, progress, error } = (await current()) ?? {};
+    return { state, step, progress, error };
+  });
+}
+
+/** Uploads a file, requests a release with these options, and waits until it settles. */
+export async function releaseOf(app: TestApp, who: Caller, file: string, options: Record<string, unknown>) {
+  const uploadId = await uploadedId(app, who, file);
+  const requested = await app.http.post('/api/releases').set(as(who)).send({ uploadId, options });
+  if (![200, 202].includes(requested.status)) throw new Error(`release request answered ${requested.status}: ${JSON.stringify(requested.body)}`);
+  return settledRelease(app, who, requested.body.release.id);
+}
+
+/** A user created by the test app: the row and its access token. */
+export type TestUser = Awaited<ReturnType<TestApp['createUser']>>;
+
 /** A user to create before the worker starts: its role, and optionally its email and groups (see TestApp.createUser). */
 export type UserSpec = [role: string, email?: string, groups?: string[]];
 
+type Provider = Parameters<ReplayServer['baseUrl']>[0];
+const BASE_URL_VARIABLES: Record<Provider, string> = {
+  googlebooks: 'GOOGLE_BOOKS_BASE_URL',
+  openlibrary: 'OPENLIBRARY_BASE_URL',
+  omdb: 'OMDB_BASE_URL',
+  tmdb: 'TMDB_BASE_URL',
+  tvdb: 'TVDB_BASE_URL',
+};
+
 export interface PipelineWorldOptions<U extends string> {
-  /**
-   * Where the catalogue providers (Google Books, Open Library) answer: 'replay' from recorded
-   * answers, 'closed' nowhere (a closed port, so no match), or the app's defaults when left out.
-   */
-  catalogue?: 'replay' | 'closed';
+  /** Catalogues that answer from recordings (a replay server); the others point at a closed port (test-env.ts). */
+  replay?: Provider[];
   /** More environment for the app and the worker. */
   env?: NodeJS.ProcessEnv;
   users?: Record<U, UserSpec>;
@@ -29,32 +77,25 @@ export interface PipelineWorld<U extends string> {
   app: TestApp;
   worker: ReturnType<typeof startWorker>;
   replay?: ReplayServer;
-  users: Record<U, Caller>;
+  users: Record<U, TestUser>;
   /** Uploads a file as `who` and waits until inspection has read it; the upload's id. */
   upload(who: Caller, file: string): Promise<string>;
-  /** Polls a release until it reaches one of `states` (by default done, failed or review). */
+  /** Polls a release until it reaches one of `states` (by default done, failed, cancelled or review). */
   waitForRelease(who: Caller, id: string, states?: string[]): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Creates a distribution destination on this host as `who` (an admin); its id. */
   createDestination(who: Caller, name: string, body: Record<string, unknown>): Promise<number>;
   close(): Promise<void>;
 }
 
-const RELEASE_TIMEOUT_MS = 90_000;
-const CLOSED_PORT = 'http://127.0.0.1:9';
-
 /**
  * The real pipeline for tests that go through it over HTTP: the app, its users, and a worker
  * process registered on every queue; with recorded catalogue answers when asked.
  */
 export async function startPipelineWorld<U extends string = never>(options: PipelineWorldOptions<U> = {}): Promise<PipelineWorld<U>> {
-  const replay = options.catalogue === 'replay' ? await startReplayServer() : undefined;
-  const catalogue = replay
-    ? { GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'), OPENLIBRARY_BASE_URL: replay.baseUrl('openlibrary') }
-    : options.catalogue === 'closed'
-      ? { GOOGLE_BOOKS_BASE_URL: CLOSED_PORT, OPENLIBRARY_BASE_URL: CLOSED_PORT }
-      : {};
+  const replay = options.replay?.length ? await startReplayServer() : undefined;
+  const catalogue = Object.fromEntries((options.replay ?? []).map((provider) => [BASE_URL_VARIABLES[provider], replay!.baseUrl(provider)]));
   const app = await startTestApp({ ...catalogue, ...options.env });
-  const users = {} as Record<U, Caller>;
+  const users = {} as Record<U, TestUser>;
   for (const [name, [role, email, groups]] of Object.entries(options.users ?? {}) as [U, UserSpec][]) {
     users[name] = await app.createUser(role, email, groups);
   }
@@ -64,16 +105,12 @@ export async function startPipelineWorld<U extends string = never>(options: Pipe
     replay,
     users,
     async upload(who: Caller, file: string): Promise<string> {
-      const res = await app.http.post('/api/uploads').set(as(who)).attach('file', file);
-      const id = res.body.upload.id;
+      const id = await uploadedId(app, who, file);
       await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${id}`).set(as(who))).body.upload.metadata);
       return id;
     },
-    waitForRelease(who: Caller, id: string, states = ['done', 'failed', 'review']) {
-      return waitFor(`release ${id} to settle`, async () => {
-        const release = (await app.http.get(`/api/releases/${id}`).set(as(who))).body.release;
-        return states.includes(release.state) ? release : undefined;
-      }, RELEASE_TIMEOUT_MS);
+    waitForRelease(who: Caller, id: string, states?: string[]) {
+      return settledRelease(app, who, id, states);
     },
     async createDestination(who: Caller, name: string, body: Record<string, unknown>): Promise<number> {
       const res = await app.http.post('/api/destinations').set(as(who)).send({ name, host: '127.0.0.1', ...body });
