@@ -90,9 +90,12 @@ function expectSameFiles(release: { name: string }, remoteDir: string) {
   for (const name of names) expect(sha256(path.join(remoteDir, name))).toBe(sha256(path.join(local, name)));
 }
 
+/** The delivery's job once the queue has recorded it completed (a moment after the row says done). */
 async function jobResult(releaseId: string, destinationName: string) {
-  const res = await app.http.get(`/api/jobs/distribute/distribute-${releaseId}-${destinations[destinationName]}`).set(as(admin));
-  return res.body.job;
+  return waitFor(`the ${destinationName} delivery job to complete`, async () => {
+    const res = await app.http.get(`/api/jobs/distribute/distribute-${releaseId}-${destinations[destinationName]}`).set(as(admin));
+    return res.body.job?.state === 'completed' ? res.body.job : undefined;
+  }, 30_000);
 }
 
 /** Waits until a `.part` file under `dir` holds at least `bytes`, then cuts the sessions. */
