@@ -150,9 +150,15 @@ describe('OpenAPI document', () => {
     await call('POST', '/api/releases/:id/rematch', { id }, (r) => r.send({ title: 'Not in review' }));
     await call('POST', '/api/releases/:id/approve', { id });
     await call('POST', '/api/releases/:id/distributions/:destinationId', { id, destinationId });
+    // The follow-up inherits the destination; disabled, its delivery fails at once instead of
+    // retrying against the closed port, so the follow-up is never mid-upload when deleted.
+    await app.http.patch(`/api/destinations/${destinationId}`).set('Authorization', `Bearer ${admin.token}`).send({ enabled: false }).expect(200);
     const followUp = await call('POST', '/api/releases/:id/follow-ups', { id }, (r) => r.send({ kind: 'NFOFiX', reason: 'typo in the NFO' }));
     const followUpId = followUp.body.release.id;
-    await waitFor('the follow-up to settle', async () => (await app.http.get(`/api/releases/${followUpId}`).set('Authorization', `Bearer ${admin.token}`)).body.release.state === 'done', 90_000);
+    await waitFor('the follow-up to be done and its delivery refused', async () => {
+      const r = (await app.http.get(`/api/releases/${followUpId}`).set('Authorization', `Bearer ${admin.token}`)).body.release;
+      return r.state === 'done' && r.distributions.every((d: { state: string }) => d.state === 'failed');
+    }, 90_000);
     await call('POST', '/api/releases/:id/cancel', { id: followUpId });
     await call('DELETE', '/api/releases/:id', { id: followUpId });
     await call('GET', '/api/jobs/:queue/:id', { queue: 'upload', id: `inspect-upload-${uploadId}` });
