@@ -90,6 +90,7 @@ const rawSchema = z.object({
   PROVIDER_RETRIES: intFrom('PROVIDER_RETRIES', 0, 10).default('2'),
   PROVIDER_CACHE_TTL_SECONDS: intFrom('PROVIDER_CACHE_TTL_SECONDS', 0, 90 * 86_400).default('604800'),
   PROVIDER_RATE_LIMITS: z.string().trim().default('openlibrary=3,googlebooks=5,omdb=2,tmdb=20,tvdb=5'),
+  PROVIDER_DAILY_QUOTAS: z.string().trim().default('omdb=1000'),
   LOG_LEVEL: z
     .string()
     .trim()
@@ -157,6 +158,8 @@ export interface Config {
     cacheTtlSeconds: number;
     /** Requests per second per provider, shared by every worker process. */
     rateLimits: Record<string, number>;
+    /** Requests a UTC day per provider; over it the provider is reported failed until midnight. */
+    dailyQuotas: Record<string, number>;
     openLibraryKey?: string;
     googleBooksKey?: string;
     omdbKey?: string;
@@ -206,7 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const database = parseDatabaseUrl(raw, problems);
   const worker = parseWorker(raw, problems);
-  const rateLimits = parseRateLimits(raw.PROVIDER_RATE_LIMITS, problems);
+  const rateLimits = parsePerProvider('PROVIDER_RATE_LIMITS', raw.PROVIDER_RATE_LIMITS, 1000, 'requests per second', problems);
+  const dailyQuotas = parsePerProvider('PROVIDER_DAILY_QUOTAS', raw.PROVIDER_DAILY_QUOTAS, 10_000_000, 'requests per day', problems);
   const limits = parseAbuseLimits(raw, problems);
   for (const [name, expression] of [
     ['SCHEDULE_MAINTENANCE', raw.SCHEDULE_MAINTENANCE],
@@ -264,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retries: raw.PROVIDER_RETRIES,
       cacheTtlSeconds: raw.PROVIDER_CACHE_TTL_SECONDS,
       rateLimits,
+      dailyQuotas,
       openLibraryKey: raw.OPENLIBRARY_API_KEY,
       googleBooksKey: raw.GOOGLE_BOOKS_API_KEY,
       omdbKey: raw.OMDB_API_KEY,
@@ -333,12 +338,13 @@ function parseDatabaseUrl(raw: Raw, problems: string[]): DatabaseConfig | undefi
   return { client: 'mysql2', url: url.replace(/^(mysql|mysql2|mariadb)(\+\w+)?:\/\//, 'mysql://') };
 }
 
-function parseRateLimits(text: string, problems: string[]): Record<string, number> {
+/** `provider=N,...` with N a whole number from 1 to `max`. */
+function parsePerProvider(variable: string, text: string, max: number, unit: string, problems: string[]): Record<string, number> {
   const limits: Record<string, number> = {};
   for (const pair of text.split(',').filter((p) => p.trim())) {
     const [name, value] = pair.split('=').map((s) => s.trim());
     const n = Number(value);
-    if (!/^[a-z]+$/.test(name ?? '') || !(n > 0 && n <= 1000)) problems.push(`PROVIDER_RATE_LIMITS: "${pair}" must look like provider=N (requests per second)`);
+    if (!/^[a-z]+$/.test(name ?? '') || !Number.isInteger(n) || n < 1 || n > max) problems.push(`${variable}: "${pair}" must look like provider=N (${unit}, 1 to ${max})`);
     else limits[name] = n;
   }
   return limits;

@@ -4,7 +4,7 @@ import { REQUEST_CLASSES, RequestClass } from '../../lib/config';
 import { TooManyRequestsError } from '../../lib/errors';
 import type { ApiContext } from '../context';
 import { bearerToken } from './authenticate';
-import { isLimitReached, redisLimiter, retryAfterSeconds } from '../services/redis-limiter';
+import { isLimitReached, redisLimiter, retryAfterSeconds } from '../../lib/redis-limiter';
 
 type Limiters = Record<RequestClass, RateLimiterRedis>;
 

@@ -5,7 +5,7 @@ import { ServiceUnavailableError, TooManyRequestsError } from '../../lib/errors'
 import type { Logger } from '../../lib/logger';
 import { loginFailures, loginLockouts } from '../../lib/metrics';
 import type { Redis } from '../../lib/redis';
-import { isLimitReached, redisLimiter, retryAfterSeconds } from './redis-limiter';
+import { isLimitReached, redisLimiter, retryAfterSeconds } from '../../lib/redis-limiter';
 
 const DAY_SECONDS = 86_400;
 

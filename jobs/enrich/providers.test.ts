@@ -171,6 +171,24 @@ describe('book providers', () => {
     });
   });
 
+  it("stops asking OMDb once its daily quota is used up, across processes' shared counter, and says so", async () => {
+    const testEnv = await createTestEnv({ ...tieInBases(), OMDB_API_KEY: 'k', PROVIDER_DAILY_QUOTAS: 'omdb=2', PROVIDER_CACHE_TTL_SECONDS: '600' });
+    envs.push(testEnv);
+    redis ??= createRedis(testEnv.config, 'worker');
+    // Two clients built apart, as two workers would: the count is Redis's, not a process's.
+    const first = createProviders(testEnv.config, redis);
+    const second = createProviders(testEnv.config, redis);
+    const omdbCalls = () => replay.requests.filter((u) => u.includes('omdbapi')).length;
+    const before = omdbCalls();
+    expect(byProvider(await lookUp(first.tieIns, first.cache, { imdbId: 'tt1375666' })).omdb).toMatchObject({ status: 'found' });
+    expect(byProvider(await lookUp(second.tieIns, second.cache, { title: 'No Such Film', year: 1999 })).omdb).toMatchObject({ status: 'not_found' });
+    const refused = byProvider(await lookUp(second.tieIns, second.cache, { title: 'Inception', year: 2010 })).omdb;
+    expect(refused).toEqual({ provider: 'omdb', status: 'failed', reason: 'omdb: the daily quota of 2 requests is used up; it renews at 00:00 UTC' });
+    expect(omdbCalls() - before).toBe(2);
+    // A cached answer costs no quota.
+    expect(byProvider(await lookUp(first.tieIns, first.cache, { imdbId: 'tt1375666' })).omdb).toMatchObject({ status: 'found', cached: true });
+  });
+
   it('holds a per-provider rate limit across two worker processes', async () => {
     const testEnv = await createTestEnv({ PROVIDER_RATE_LIMITS: 'openlibrary=5' });
     envs.push(testEnv);
@@ -178,7 +196,7 @@ describe('book providers', () => {
       const { RateLimiter } = require(${JSON.stringify(path.resolve(__dirname, 'providers/rate-limiter.ts'))});
       const IORedis = require('ioredis');
       const redis = new IORedis(process.env.REDIS_URL);
-      const limiter = new RateLimiter(redis, process.env.QUEUE_PREFIX, { openlibrary: 5 });
+      const limiter = new RateLimiter(redis, { redis: { prefix: process.env.QUEUE_PREFIX } }, { perSecond: { openlibrary: 5 }, perDay: {} });
       (async () => { const times = []; for (let i = 0; i < 10; i++) { await limiter.acquire('openlibrary'); times.push(Date.now()); } console.log(JSON.stringify(times)); redis.disconnect(); })();`;
     // From the sources (never a possibly stale dist/), like the worker processes of the other suites.
     const run = () => promisify(execFile)(process.execPath, ['-r', '@swc-node/register', '-e', script], { env: testEnv.env, cwd: path.resolve(__dirname, '../..') });

@@ -28,7 +28,7 @@ export function createProviders(config: Config, redis: Redis, keys: ProviderKeys
   const http = {
     timeoutMs: config.providers.timeoutMs,
     retries: config.providers.retries,
-    limiter: new RateLimiter(redis, config.redis.prefix, config.providers.rateLimits),
+    limiter: new RateLimiter(redis, config, { perSecond: config.providers.rateLimits, perDay: config.providers.dailyQuotas }),
   };
   return {
     books: [new GoogleBooksProvider(baseUrls.googlebooks, keys.googleBooksKey, http), new OpenLibraryProvider(baseUrls.openlibrary, http)],

@@ -2,7 +2,7 @@
 export class ProviderError extends Error {
   constructor(
     readonly provider: string,
-    readonly kind: 'timeout' | 'http' | 'malformed' | 'network',
+    readonly kind: 'timeout' | 'http' | 'malformed' | 'network' | 'quota',
     message: string,
   ) {
     super(`${provider}: ${message}`);

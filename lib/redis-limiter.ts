@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../../lib/config';
-import type { Redis } from '../../lib/redis';
+import type { Config } from './config';
+import type { Redis } from './redis';
 
 export interface LimiterSpec {
   /** Part of the Redis key: `<QUEUE_PREFIX>:rl:<name>:<key>`. */
