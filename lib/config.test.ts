@@ -105,6 +105,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes per-provider limits as whole numbers: requests a second and a day', () => {
+    expect(loadConfig({ PROVIDER_RATE_LIMITS: 'omdb=1', PROVIDER_DAILY_QUOTAS: 'omdb=500,tmdb=9000' }).providers).toMatchObject({ rateLimits: { omdb: 1 }, dailyQuotas: { omdb: 500, tmdb: 9000 } });
+    expect(problemsOf({ PROVIDER_RATE_LIMITS: 'omdb=0.5', PROVIDER_DAILY_QUOTAS: 'omdb' })).toEqual([
+      'PROVIDER_RATE_LIMITS: "omdb=0.5" must look like provider=N (requests per second, 1 to 1000)',
+      'PROVIDER_DAILY_QUOTAS: "omdb" must look like provider=N (requests per day, 1 to 10000000)',
+    ]);
+  });
+
   it('never echoes a secret value in its messages', () => {
     const secret = 'tooShortButSecret';
     const problems = problemsOf({ NODE_ENV: 'production', SECRET_KEY: secret, JWT_SECRET_KEY: secret });
