@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Job } from 'bullmq';
@@ -17,7 +16,7 @@ import { QueueName } from '../lib/domain/queue-names';
 import { buildApiContext, createApp } from '../api/app';
 import { WorkerPool } from '../worker/worker-pool';
 import type { Report } from './report';
-import { deleteKeys } from './stack';
+import { deleteKeys, stubCatalogue } from './stack';
 
 const PASSWORD = 'bench password 1';
 const PROOF = 'https://www.example.com/store/bench-book';
@@ -32,8 +31,7 @@ const PROOF = 'https://www.example.com/store/bench-book';
  */
 export async function countStatements(options: { releases: number; mysqlUrl?: string }): Promise<{ perRelease: Record<string, number>; total: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-bench-sql-'));
-  const stub = http.createServer((_req, res) => res.setHeader('Content-Type', 'application/json').end('{}'));
-  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+  const stub = await stubCatalogue();
   const stubUrl = `http://127.0.0.1:${(stub.address() as { port: number }).port}`;
   let dropSchema = async () => {};
   let databaseUrl = `sqlite://${path.join(dataDir, 'bench.sqlite')}`;
