@@ -6,6 +6,7 @@ import { benchLoginLoad } from './login-load';
 import { benchPacking } from './pack-bench';
 import { benchPipeline } from './pipeline-bench';
 import { Report } from './report';
+import { benchStatements } from './sql-count';
 import { benchUpload } from './upload-bench';
 
 /**
@@ -13,10 +14,10 @@ import { benchUpload } from './upload-bench';
  * in the same run, as one table. Not a test: it asserts nothing and never runs in CI.
  * `npm run bench:smoke` (`--smoke`) runs every section small (a 20 MB book, a few requests) to
  * prove the bench works; it exits 0 once it has printed the table, whatever the figures.
- * BENCH_SECTIONS (pack,upload,pipeline,api,logins) picks sections.
+ * BENCH_SECTIONS (pack,upload,pipeline,statements,api,logins) picks sections.
  */
 const smoke = process.argv.includes('--smoke');
-const sections = (process.env.BENCH_SECTIONS ?? 'pack,upload,pipeline,api,logins').split(',');
+const sections = (process.env.BENCH_SECTIONS ?? 'pack,upload,pipeline,statements,api,logins').split(',');
 const num = (name: string, full: number, small: number) => Number(process.env[name] ?? (smoke ? small : full));
 
 async function main(): Promise<void> {
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     await section('pipeline', () =>
       benchPipeline(report, work, { latencyReleases: num('BENCH_LATENCY_RELEASES', 30, 3), throughputReleases: num('BENCH_THROUGHPUT_RELEASES', 600, 10), bookBytes: 1_000_000, port: 5097 }),
     );
+    await section('statements', () => benchStatements(report, { releases: num('BENCH_STATEMENT_RELEASES', 6, 2), mysqlUrl: process.env.BENCH_MYSQL_URL }));
     await section('api', () => benchApi(report, { rate: num('BENCH_API_RATE', 500, 50), durationSeconds: num('BENCH_API_SECONDS', 30, 2), rows: num('BENCH_API_ROWS', 10_000, 200), port: 5095 }));
     await section('logins', () => benchLoginLoad(report, num('BENCH_LOGIN_SAMPLES', 300, 60)));
   } finally {

@@ -19,12 +19,15 @@ export interface Stack {
   env: NodeJS.ProcessEnv;
   dataDir: string;
   apiPid: number;
+  /** The worker processes running now. */
+  workerPids(): number[];
   startWorkers(count: number): Promise<void>;
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
-function stubCatalogue(): Promise<http.Server> {
+/** A catalogue that answers "not found" at once (the figures are the pipeline's own, not a remote catalogue's). */
+export function stubCatalogue(): Promise<http.Server> {
   const server = http.createServer((_req, res) => res.setHeader('Content-Type', 'application/json').end('{}'));
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -75,6 +78,7 @@ export async function startStack(port: number, extraEnv: NodeJS.ProcessEnv = {})
     env,
     dataDir,
     apiPid: api.pid as number,
+    workerPids: () => workers.map((w) => w.pid as number),
     async startWorkers(count) {
       workers = Array.from({ length: count }, () => spawn(process.execPath, [path.join(dist, 'worker/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
       // Ready when /health counts a worker per process on the pipeline queues.
@@ -96,6 +100,15 @@ export async function startStack(port: number, extraEnv: NodeJS.ProcessEnv = {})
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time (user + system) a process has used so far, in seconds (Linux: /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  // The fields after the command name (which may hold spaces) start at the state, field 3; utime and stime are 14 and 15.
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** Removes a queue prefix's keys from Redis. */

@@ -67,11 +67,22 @@ export class SettingsRepository {
 
   /** The value in force: the environment variable if set, else the stored (decrypted) value. */
   async effective(key: SettingKey): Promise<string | undefined> {
-    const fromEnv = this.fromEnvironment[key];
-    if (fromEnv) return fromEnv;
-    const row = await Setting.query().findById(key);
-    if (!row) return undefined;
-    return row.secret ? this.box.open(row.value) : row.value;
+    return (await this.effectiveMany([key]))[key];
+  }
+
+  /** The values in force of several keys, the stored ones read in one query. */
+  async effectiveMany<K extends SettingKey>(keys: readonly K[]): Promise<Record<K, string | undefined>> {
+    const values = {} as Record<K, string | undefined>;
+    const stored: K[] = [];
+    for (const key of keys) {
+      values[key] = this.fromEnvironment[key] || undefined;
+      if (!values[key]) stored.push(key);
+    }
+    if (stored.length === 0) return values;
+    for (const row of await Setting.query().whereIn('key', stored)) {
+      values[row.key as K] = row.secret ? this.box.open(row.value) : row.value;
+    }
+    return values;
   }
 
   private view(key: SettingKey, row: Setting | undefined): SettingView {

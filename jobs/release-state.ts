@@ -16,7 +16,12 @@ export function overallProgress(step: ReleaseStep, fraction: number): number {
 }
 
 export async function enterStep(releaseId: string, step: ReleaseStep): Promise<void> {
-  await Release.query().patch({ state: STATE_OF_STEP[step], step, progress: overallProgress(step, 0), error: null }).where({ id: releaseId });
+  await Release.query().patch(enterStepPatch(step)).where({ id: releaseId });
+}
+
+/** What entering a step writes to the release (for an update that writes more with it). */
+export function enterStepPatch(step: ReleaseStep): Pick<Release, 'state' | 'step' | 'progress' | 'error'> {
+  return { state: STATE_OF_STEP[step], step, progress: overallProgress(step, 0), error: null };
 }
 
 export async function reportProgress(releaseId: string, step: ReleaseStep, fraction: number): Promise<void> {

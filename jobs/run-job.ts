@@ -25,9 +25,12 @@ export async function runJob(definition: JobDefinition<unknown>, job: Job, conte
   return runWithContext({ requestId, jobId: job.id, queue: job.queueName, releaseId: subject.releaseId }, async () => {
     if (!parsed.success) throw new UnrecoverableError(`invalid payload: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     const data = parsed.data;
-    // BullMQ runs a job in one worker at a time, so an earlier run still `active` is from a worker that died.
-    await closeLostRuns(job.queueName, job.id ?? '');
-    const run = await JobRun.query().insertAndFetch({
+    // BullMQ runs a job in one worker at a time, so an earlier run still `active` is from a worker that
+    // died. Only a job started before (a retry, or a rerun after a stall: BullMQ counts every start)
+    // can have one; a first start skips the look.
+    if (job.attemptsStarted !== 1) await closeLostRuns(job.queueName, job.id ?? '');
+    // A plain insert: the row's id comes back with it, and nothing else needs reading.
+    const run = await JobRun.query().insert({
       queue: job.queueName,
       jobId: job.id ?? '',
       jobName: job.name,

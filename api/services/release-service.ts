@@ -149,7 +149,8 @@ export class ReleaseService {
     if (!group) throw new UnprocessableError(`There is no group ${options.group}; an admin creates it first`, 'UNKNOWN_GROUP');
     if (!member) throw new ForbiddenError(`You are not a member of ${group.tag}, so you cannot pack for it`);
 
-    const defaultRule = await this.settings.effective('pack.defaultRuleId');
+    const defaults = await this.settings.effectiveMany(['pack.defaultRuleId', 'pack.defaultTemplateId']);
+    const defaultRule = defaults['pack.defaultRuleId'];
     const ruleId = options.ruleId ?? group.ruleId ?? (defaultRule ? Number(defaultRule) : null);
     const rule = ruleId ? await Rule.query().findById(ruleId) : undefined;
     if (ruleId && !rule) throw new UnprocessableError(`Rule ${ruleId} does not exist`, 'UNKNOWN_REFERENCE');
@@ -161,7 +162,7 @@ export class ReleaseService {
       throw new UnprocessableError(`The rule allows volumes of ${limits.volumeSizesMb.join(', ')} MB, not ${volumeSizeMb}`, 'VOLUME_SIZE_NOT_ALLOWED');
     }
 
-    const defaultTemplate = await this.settings.effective('pack.defaultTemplateId');
+    const defaultTemplate = defaults['pack.defaultTemplateId'];
     const templateId = options.templateId ?? group.nfoTemplateId ?? (defaultTemplate ? Number(defaultTemplate) : null);
     if (templateId) await assertAllExist(NfoTemplate, [templateId], 'templateId');
 

@@ -1,6 +1,8 @@
 import { BaseModel } from './base-model';
 import { ReleaseDistribution } from './release-distribution';
+import { Group } from './group';
 import { ReleaseFile } from './release-file';
+import { Upload } from './upload';
 import type { FollowUpKind, ReleaseOptions } from '../../lib/domain/release-options';
 
 export const RELEASE_STATES = ['queued', 'inspecting', 'enriching', 'review', 'packing', 'done', 'failed', 'cancelled'] as const;
@@ -42,6 +44,9 @@ export class Release extends BaseModel {
   approvedAt!: Date | null;
   files?: ReleaseFile[];
   distributions?: ReleaseDistribution[];
+  upload?: Upload;
+  /** Null when fetched for a release without a group. */
+  group?: Group | null;
 
   static override relationMappings = () => ({
     files: {
@@ -53,6 +58,16 @@ export class Release extends BaseModel {
       relation: BaseModel.HasManyRelation,
       modelClass: ReleaseDistribution,
       join: { from: 'releases.id', to: 'release_distributions.releaseId' },
+    },
+    upload: {
+      relation: BaseModel.BelongsToOneRelation,
+      modelClass: Upload,
+      join: { from: 'releases.uploadId', to: 'uploads.id' },
+    },
+    group: {
+      relation: BaseModel.BelongsToOneRelation,
+      modelClass: Group,
+      join: { from: 'releases.groupId', to: 'groups.id' },
     },
   });
 }

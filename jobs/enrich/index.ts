@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { Release, Upload } from '../../db/models';
+import { Release } from '../../db/models';
 import type { WorkerContext } from '../job-definition';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
@@ -45,9 +45,10 @@ export const enrichJob = defineJob<EnrichPayload>({
   payload: enrichPayload,
   subject: (data) => data,
   async process(job, { releaseId }, context): Promise<EnrichedBook> {
-    const release = await Release.query().findById(releaseId);
+    // The release is read with its upload and group in one query, and handed on to the review decision below.
+    const release = await Release.query().findById(releaseId).withGraphJoined('[upload, group]');
     if (!release) throw new UnrecoverableError(`release ${releaseId} no longer exists`);
-    const upload = await Upload.query().findById(release.uploadId);
+    const { upload } = release;
     if (!upload?.metadata) throw new UnrecoverableError(`upload ${release.uploadId} has not been inspected`);
     await enterStep(releaseId, 'enrich');
     const { overrides } = release.options;
@@ -67,7 +68,7 @@ export const enrichJob = defineJob<EnrichPayload>({
       providers: outcomes.map((o) => `${o.provider}:${o.status}`).join(','),
     });
     await job.updateProgress(100);
-    const next = await holdOrPack(releaseId, enriched, context.queue);
+    const next = await holdOrPack(release, upload.size, enriched, context.queue);
     if (next === 'review') context.logger.info('release held for review', { releaseId });
     return enriched;
   },

@@ -24,15 +24,18 @@ export const inspectJob = defineJob<InspectPayload>({
   subject: (data) => data,
   async process(job, data, { config, logger }): Promise<EmbeddedMetadata> {
     let uploadId: string;
+    let upload: Upload | undefined;
     if ('releaseId' in data) {
-      const release = await Release.query().findById(data.releaseId);
+      // The release is read with its upload in one query.
+      const release = await Release.query().findById(data.releaseId).withGraphJoined('upload');
       if (!release) throw new UnrecoverableError(`release ${data.releaseId} no longer exists`);
       await enterStep(release.id, 'inspect');
       uploadId = release.uploadId;
+      upload = release.upload;
     } else {
       uploadId = data.uploadId;
+      upload = await Upload.query().findById(uploadId);
     }
-    const upload = await Upload.query().findById(uploadId);
     if (!upload) throw new UnrecoverableError(`upload ${uploadId} no longer exists`);
     if (upload.status === 'inspected' && upload.metadata) return upload.metadata;
     if (upload.status === 'rejected') throw new UnrecoverableError(`not a usable eBook: ${upload.error}`);

@@ -6,13 +6,16 @@ import { freeZipVariant, zipYearOf } from '../pack/zip-prefixes';
 import { renderNfoTemplate } from '../pack/engine/nfo-template';
 import { validateReleaseName } from '../pack/engine/release-name';
 import { VolumePlanError } from '../pack/engine/volume-plan';
-import { FactsSubject, namingStyleOf, releaseFactsOf } from '../pack/release-facts-of';
+import { FactsSubject, releaseFactsOf, styleOfGroup } from '../pack/release-facts-of';
 import { ruleOf } from '../pack/release-rule';
 import { isNfoOnly } from './follow-up-statement';
 import { DEFAULT_REVIEW_POLICY, ReviewReason, reviewReasonsOf } from './review-reasons';
 
-/** A release as planned, or a request not yet stored: what its preview depends on. */
-export type PreviewSubject = FactsSubject & Pick<Release, 'ruleId' | 'nfoTemplateId' | 'groupId'> & { id?: string };
+/**
+ * A release as planned, or a request not yet stored: what its preview depends on. `group`: the
+ * group already read with the release (null: it has none); read here when absent.
+ */
+export type PreviewSubject = FactsSubject & Pick<Release, 'ruleId' | 'nfoTemplateId' | 'groupId'> & { id?: string; group?: Group | null };
 
 export interface RuleCheck {
   check: string;
@@ -43,7 +46,9 @@ export interface ReleasePreview {
 export async function previewRelease(subject: PreviewSubject, enriched: EnrichedBook, sizeBytes: number): Promise<ReleasePreview> {
   const { record, confidence } = enriched;
   const { limits } = await ruleOf(subject);
-  const facts = releaseFactsOf(subject, { ...record, title: record.title ?? '' }, limits.dirnameMaxLength, await namingStyleOf(subject.groupId));
+  // Its naming style and its review policy.
+  const group = subject.group !== undefined ? (subject.group ?? undefined) : subject.groupId ? await Group.query().findById(subject.groupId) : undefined;
+  const facts = releaseFactsOf(subject, { ...record, title: record.title ?? '' }, limits.dirnameMaxLength, styleOfGroup(group));
   const template = subject.nfoTemplateId ? await NfoTemplate.query().findById(subject.nfoTemplateId) : undefined;
   const checks: RuleCheck[] = [];
   const check = (name: string, problems: string[]) => checks.push(problems.length ? { check: name, passed: false, detail: problems.join('; ') } : { check: name, passed: true });
@@ -72,7 +77,6 @@ export async function previewRelease(subject: PreviewSubject, enriched: Enriched
     check('volume-plan', [err.message]);
   }
 
-  const group = subject.groupId ? await Group.query().findById(subject.groupId) : undefined;
   const reviewReasons = reviewReasonsOf({
     record,
     confidence,

@@ -61,8 +61,12 @@ interface FoundEvent {
   payload: ReleaseEventPayload;
 }
 
+/** Jobs whose completion can amount to an event; another job's completion is not looked into at all. */
+const ANNOUNCED_ON_COMPLETION: ReadonlySet<string> = new Set([JobName.Pack, JobName.Enrich, JobName.Distribute]);
+
 async function eventOf({ jobName, outcome, data, jobTimestamp }: JobOutcome): Promise<FoundEvent | undefined> {
   if (!data.releaseId) return undefined;
+  if (outcome === 'completed' && !ANNOUNCED_ON_COMPLETION.has(jobName)) return undefined;
   const release = await Release.query().findById(data.releaseId);
   if (!release) return undefined;
   if (jobName === JobName.Distribute && data.destinationId !== undefined) {

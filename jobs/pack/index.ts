@@ -1,16 +1,16 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { NfoTemplate, Release, ReleaseDistribution, ReleaseFile, Upload } from '../../db/models';
+import { NfoTemplate, Release, ReleaseDistribution, ReleaseFile } from '../../db/models';
 import type { JobQueue } from '../job-queue';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
-import { enterStep, reportProgress } from '../release-state';
+import { enterStepPatch, reportProgress } from '../release-state';
 import { recordPacked } from '../../lib/metrics';
 import { packStored } from '../stored-files';
 import { PackError } from './engine/pack-release';
 import { renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
-import { namingStyleOf, releaseFactsOf } from './release-facts-of';
+import { releaseFactsOf, styleOfGroup } from './release-facts-of';
 import { isNfoOnly } from '../lifecycle/follow-up-statement';
 import { bookRecordOf, ruleOf } from './release-rule';
 import { claimReleaseName, failPack } from './release-ownership';
@@ -34,30 +34,32 @@ export const packJob = defineJob<PackPayload>({
   payload: packPayload,
   subject: (data) => data,
   async process(job, { releaseId }, { config, logger, queue }) {
-    const release = await Release.query().findById(releaseId);
+    // The release is read with its upload and group in one query.
+    const release = await Release.query().findById(releaseId).withGraphJoined('[upload, group]');
     if (!release) throw new UnrecoverableError(`release ${releaseId} no longer exists`);
     if (release.state === 'done') {
       await enqueueDistributions(queue, releaseId);
       return { name: release.name };
     }
-    const upload = await Upload.query().findById(release.uploadId);
+    const { upload } = release;
     const record = bookRecordOf(release);
     if (!upload || !record) throw new UnrecoverableError('the release has no inspected upload or book record');
-    await enterStep(releaseId, 'pack');
 
     const { group, volumeSizeMb, force } = release.options;
     const title = record.title;
     if (!title) throw new UnrecoverableError('no title known for this book: give one in overrides.title');
     const { limits } = await ruleOf(release);
     if (!limits.formats.includes(record.format)) throw new UnrecoverableError(`the rule does not allow ${record.format} books (${limits.formats.join(', ')})`);
-    const facts = releaseFactsOf(release, { ...record, title }, limits.dirnameMaxLength, await namingStyleOf(release.groupId));
+    const facts = releaseFactsOf(release, { ...record, title }, limits.dirnameMaxLength, styleOfGroup(release.group ?? undefined));
     const name = facts.name;
     const problems = validateReleaseName(name, { format: record.format, group, maxLength: limits.dirnameMaxLength });
     if (problems.length > 0 && !force) {
       throw new UnrecoverableError(`release name ${name} breaks the rules: ${problems.map((p) => p.message).join('; ')}`);
     }
     const template = release.nfoTemplateId ? await NfoTemplate.query().findById(release.nfoTemplateId) : undefined;
-    const adoptExisting = await claimReleaseName(releaseId, release.name, name);
+    // One update enters the pack step and claims the name; a release refused by the checks above
+    // never enters it, and is marked failed in step pack all the same (onFinalFailure).
+    const adoptExisting = await claimReleaseName(releaseId, release.name, name, enterStepPatch('pack'));
 
     let reported = 0;
     // Progress writes run one after another and are awaited before the final state is written, so a
@@ -77,7 +79,8 @@ export const packJob = defineJob<PackPayload>({
         adoptExisting,
         chooseZipVariant: (prefixOf) => claimZipVariant(releaseId, zipYearOf(release), prefixOf),
         onProgress: (fraction) => {
-          if (fraction - reported < PROGRESS_STEP && fraction < 1) return;
+          // Every 5%, and 100% once (the engine reports it again after publishing).
+          if (fraction <= reported || (fraction - reported < PROGRESS_STEP && fraction < 1)) return;
           reported = fraction;
           progressWrites = progressWrites
             .then(() => Promise.all([job.updateProgress(Math.round(fraction * 100)), reportProgress(releaseId, 'pack', fraction)]))

@@ -16,7 +16,11 @@ export type FactsSubject = Pick<Release, 'options' | 'releaseDate' | 'followUpKi
 
 /** The naming style stored on the release's group (the product's defaults without a group). */
 export async function namingStyleOf(groupId: number | null | undefined): Promise<Partial<NamingStyle>> {
-  const group = groupId ? await Group.query().findById(groupId) : undefined;
+  return styleOfGroup(groupId ? await Group.query().findById(groupId) : undefined);
+}
+
+/** The naming style of a group already read. */
+export function styleOfGroup(group: Group | undefined): Partial<NamingStyle> {
   if (!group) return {};
   const { authorSeparator, tagCase, ebookTag, publisherFirst } = group;
   return { authorSeparator, tagCase, ebookTag, publisherFirst };

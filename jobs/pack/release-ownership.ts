@@ -12,15 +12,15 @@ import { removeStoredRelease } from '../stored-files';
  * A release name (its folder and SFV) belongs to exactly one release row: the unique `name`
  * column. A release claims its name before it packs; a rerun of the same release finds the name
  * already its own and may adopt its identical published folder; any other release with that name
- * fails without touching the owner's files.
+ * fails without touching the owner's files. `alsoWrite` (the pack step's state) goes into the same
+ * update.
  *
  * Returns true when the name was already this release's (a rerun).
  */
-export async function claimReleaseName(releaseId: string, currentName: string | null, name: string): Promise<boolean> {
-  if (currentName === name) return true;
+export async function claimReleaseName(releaseId: string, currentName: string | null, name: string, alsoWrite: Partial<Release>): Promise<boolean> {
   try {
-    await Release.query().patch({ name }).where({ id: releaseId });
-    return false;
+    await Release.query().patch({ ...alsoWrite, name }).where({ id: releaseId });
+    return currentName === name;
   } catch (err) {
     const holder = await Release.query().findOne({ name }).whereNot({ id: releaseId });
     if (!holder) throw err;

@@ -32,6 +32,9 @@ export async function claimZipVariant(releaseId: string, year: number, prefixOf:
     const variant = await freeZipVariant(releaseId, year, prefixOf);
     const row = { releaseId, year, prefix: prefixOf(variant) };
     try {
+      // A release's first claim is one insert, refused when the release already holds a row (a
+      // rerun) or another took the prefix meanwhile; the row is then replaced in a transaction.
+      if (attempt === 1 && (await insertNew(row))) return variant;
       await Release.transaction(async (trx) => {
         const own = await trx(TABLE).where({ releaseId }).first();
         if (own?.year === row.year && own.prefix === row.prefix) return;
@@ -40,8 +43,22 @@ export async function claimZipVariant(releaseId: string, year: number, prefixOf:
       });
       return variant;
     } catch (err) {
-      if (attempt >= CLAIM_ATTEMPTS || !/unique|duplicate|deadlock/i.test((err as Error).message)) throw err;
+      if (attempt >= CLAIM_ATTEMPTS || !isConflict(err as Error)) throw err;
     }
+  }
+}
+
+/** A claim that lost to a key (or to a deadlock on MySQL): looked at again. */
+const isConflict = (err: Error) => /unique|duplicate|deadlock/i.test(err.message);
+
+/** Inserts a release's row; false when a key refuses it. */
+async function insertNew(row: { releaseId: string; year: number; prefix: string }): Promise<boolean> {
+  try {
+    await Release.knex()(TABLE).insert(row);
+    return true;
+  } catch (err) {
+    if (isConflict(err as Error)) return false;
+    throw err;
   }
 }
 
