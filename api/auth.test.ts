@@ -98,18 +98,18 @@ describe('auth', () => {
       JSON.stringify({ sub: String(user.id), role: 'admin', typ: 'access', iss: 'ebook-scene-packer' }),
     ).toString('base64url')}.`;
 
-    const cases: [string | undefined, string][] = [
-      [expired, 'TOKEN_EXPIRED'],
-      [forged, 'INVALID_TOKEN'],
-      [unsigned, 'INVALID_TOKEN'],
-      ['garbage', 'INVALID_TOKEN'],
-      [undefined, 'UNAUTHORIZED'],
+    const cases: [string | undefined, string, string][] = [
+      [expired, 'TOKEN_EXPIRED', 'Access token expired'],
+      [forged, 'INVALID_TOKEN', 'Invalid access token'],
+      [unsigned, 'INVALID_TOKEN', 'Invalid access token'],
+      ['garbage', 'INVALID_TOKEN', 'Invalid access token'],
+      [undefined, 'UNAUTHORIZED', 'Authentication required'],
     ];
-    for (const [token, code] of cases) {
+    for (const [token, code, message] of cases) {
       const req = app.http.get('/api/auth/me');
       const res = token ? await req.set('Authorization', `Bearer ${token}`) : await req;
       expect(res.status).toBe(401);
-      expect(res.body.error.code).toBe(code);
+      expect(res.body.error).toMatchObject({ code, message });
     }
   });
 
@@ -119,6 +119,6 @@ describe('auth', () => {
     expect((await login(user.email)).status).toBe(401);
     const res = await app.http.get('/api/auth/me').set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(401);
-    expect(res.body.error.code).toBe('ACCOUNT_DISABLED');
+    expect(res.body.error).toMatchObject({ code: 'ACCOUNT_DISABLED', message: 'Account disabled or deleted' });
   });
 });

@@ -16,6 +16,7 @@ describe('error shape', () => {
     const res = await app.http.post('/api/auth/login').set('Content-Type', 'application/json').send('{"email": ');
     expect(res.status).toBe(400);
     expectErrorShape(res.body, 'INVALID_JSON');
+    expect(res.body.error.message).toBe('The request body is not valid JSON');
   });
 
   it('an unknown route is a 404 naming it', async () => {
@@ -36,6 +37,26 @@ describe('error shape', () => {
     const res = await app.http.post('/api/auth/login').set('Content-Type', 'application/json').send(JSON.stringify({ email: 'x'.repeat(2 * 1024 * 1024) }));
     expect(res.status).toBe(413);
     expectErrorShape(res.body, 'PAYLOAD_TOO_LARGE');
+    expect(res.body.error.message).toBe('The request body is larger than the limit of 1048576 bytes');
+  });
+
+  it('a body in an encoding or charset the parser cannot read is a 415 naming it', async () => {
+    const post = (header: string, value: string) => app.http.post('/api/auth/login').set('Content-Type', 'application/json').set(header, value).send('{"email":"a@example.test"}');
+    const encoding = await post('Content-Encoding', 'zstd-nope');
+    expect(encoding.status).toBe(415);
+    expectErrorShape(encoding.body, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(encoding.body.error.message).toBe('unsupported content encoding "zstd-nope"');
+    const charset = await post('Content-Type', 'application/json; charset=latin1');
+    expect(charset.status).toBe(415);
+    expectErrorShape(charset.body, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(charset.body.error.message).toBe('unsupported charset "LATIN1"');
+  });
+
+  it('a path that does not decode is a 400, not a crash', async () => {
+    const res = await app.http.get('/api/releases/%E0%A4%A');
+    expect(res.status).toBe(400);
+    expectErrorShape(res.body, 'BAD_REQUEST');
+    expect(res.body.error.message).toBe('Bad request');
   });
 
   it('a body of the wrong shape is a 400 listing the fields', async () => {

@@ -74,6 +74,27 @@ it('limits an address without a token, and tokens that do not verify count by ad
   expect((await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress())).status).toBe(200);
 });
 
+it('counts HEAD and OPTIONS as reads, and names the budget spent', async () => {
+  for (const method of ['head', 'options'] as const) {
+    const from = newAddress();
+    for (let i = 0; i < 6; i++) expect((await app.http[method]('/api/releases').set('X-Forwarded-For', from)).status).toBeLessThan(429);
+    const res = await app.http.get('/api/releases').set('X-Forwarded-For', from);
+    expectLimited(res);
+    expect(res.body.error.message).toBe('Too many read requests; slow down');
+  }
+});
+
+it('counts an upload to /api/uploads/ (trailing slash) against the upload budget', async () => {
+  const { token } = await app.createUser('operator');
+  const from = newAddress();
+  const book = path.join(app.dataDir, 'slash.epub');
+  fs.writeFileSync(book, 'not really a book either');
+  for (let i = 0; i < 2; i++) expect((await app.http.post('/api/uploads/').set(bearer(token)).set('X-Forwarded-For', from).attach('file', book)).status).toBeLessThan(429);
+  const res = await app.http.post('/api/uploads').set(bearer(token)).set('X-Forwarded-For', from).attach('file', book);
+  expectLimited(res);
+  expect(res.body.error.message).toBe('Too many upload requests; slow down');
+});
+
 it('leaves /health unlimited', async () => {
   for (let i = 0; i < 8; i++) expect([200, 503]).toContain((await app.http.get('/health')).status);
 });

@@ -41,7 +41,7 @@ describe('revocation', () => {
     const second = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;
     expect(first.accessToken).not.toBe(second.accessToken);
     expect((await app.http.post('/api/auth/logout').set(bearer(first.accessToken)).send({ refreshToken: first.refreshToken })).status).toBe(204);
-    expect((await me(first.accessToken)).body.error.code).toBe('TOKEN_REVOKED');
+    expect((await me(first.accessToken)).body.error).toMatchObject({ code: 'TOKEN_REVOKED', message: 'Access token revoked (logged out)' });
     expect((await me(second.accessToken)).status).toBe(200);
   });
 });

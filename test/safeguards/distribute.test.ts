@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
+import { jobIds } from '../../jobs/job-queue';
+import { QueueName } from '../../lib/domain/queue-names';
 import { startFtpServer, startSftpServer, FtpServer, SftpServer } from '../support/transfer-servers';
+import { startSwitchableProxy, SwitchableProxy } from '../support/switchable-proxy';
 import { as, Caller, PipelineWorld, releaseOf, startPipelineWorld } from '../support/pipeline-world';
 import type { TestApp } from '../support/test-app';
 import { waitFor } from '../support/worker-process';
@@ -10,13 +15,19 @@ import { waitFor } from '../support/worker-process';
 /**
  * The distribution safeguards against real pure-ftpd and OpenSSH servers: a file whose remote
  * SHA-256 differs from the packed one is never accepted (it is removed and sent again after the
- * backoff), a disabled destination and an unpacked release get nothing, and a failed delivery can
- * be sent again once its cause is fixed.
+ * backoff), a disabled destination and an unpacked release get nothing, a delivery whose every
+ * attempt fails ends failed with its reason and is announced, and a failed delivery can be sent
+ * again once its cause is fixed.
  */
 let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
 let ftp: FtpServer;
 let sftp: SftpServer;
+/** The SFTP server behind a proxy the test cuts: the server looks down (a temporary failure). */
+let cutSftp: SwitchableProxy;
+/** What the release-event webhook receiver got. */
+const announced: { event: string; body: { release: { id: string } } & Record<string, unknown> }[] = [];
+let receiver: http.Server;
 let admin: Caller;
 let operator: Caller;
 const destinations: Record<string, number> = {};
@@ -26,6 +37,16 @@ const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(fil
 beforeAll(async () => {
   ftp = await startFtpServer();
   sftp = await startSftpServer();
+  cutSftp = await startSwitchableProxy(sftp.port);
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      announced.push({ event: String(req.headers['x-esp-event']), body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   world = await startPipelineWorld({
     users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test'] },
     async prepare({ createDestination, users }) {
@@ -35,14 +56,17 @@ beforeAll(async () => {
       await create('sftp', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'out'), hostFingerprint: sftp.hostFingerprint });
       await create('sftp-fixable', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'password', secret: 'not-the-password', remotePath: path.join(sftp.root, 'fixable'), hostFingerprint: sftp.hostFingerprint });
       await create('ftp-disabled', { protocol: 'ftp', port: ftp.port, username: ftp.username, secret: ftp.password, remotePath: '/disabled', enabled: false });
+      await create('sftp-down', { protocol: 'sftp', port: cutSftp.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'down'), hostFingerprint: sftp.hostFingerprint });
     },
   });
   ({ app, users: { admin, operator } } = world);
 }, 90_000);
 afterAll(async () => {
   await world.close();
+  await cutSftp.close();
   await ftp.stop();
   await sftp.stop();
+  await new Promise((resolve) => receiver.close(resolve));
 });
 
 async function packed(title: string) {
@@ -114,6 +138,45 @@ describe('distribution safeguards', () => {
     expect(res.body.error.code).toBe('NOT_PACKED');
     expect(await distributionOf(held.id, 'sftp')).toBeUndefined();
   });
+
+  it('ends failed with its reason once every attempt has failed, and tells the webhooks', async () => {
+    const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const hook = await app.http.post('/api/notifications/webhooks').set(as(admin)).send({ name: 'failures', kind: 'generic', url: receiverUrl, secret: 'a-webhook-secret-for-failures', events: ['release.distribution_failed'] });
+    expect(hook.status).toBe(201);
+    const release = await packed('Never Arrives');
+    cutSftp.cut();
+    expect((await send(release.id, 'sftp-down')).status).toBe(202);
+
+    // The backoff between attempts (3 s, doubling: 93 s in all) is skipped by promoting each
+    // delayed retry, as an operator can in Bull Board; every attempt still runs and fails.
+    const job = () => app.context.queue.queue(QueueName.Distribute).getJob(jobIds.distribution(release.id, destinations['sftp-down']));
+    const retrying = await waitFor('a failed attempt that will be retried', async () => {
+      const d = await distributionOf(release.id, 'sftp-down');
+      return d?.state === 'queued' && d.error ? d : undefined;
+    }, 60_000, () => distributionOf(release.id, 'sftp-down'));
+    expect(retrying.error).toMatch(/^attempt failed, retrying: SFTP transfer failed: /);
+    const failed = await waitFor('the last attempt to fail', async () => {
+      const current = await job();
+      if (await current?.isDelayed()) await current!.promote().catch(() => undefined); // it may have just started
+      const d = await distributionOf(release.id, 'sftp-down');
+      return d?.state === 'failed' ? d : undefined;
+    }, 120_000, () => distributionOf(release.id, 'sftp-down'));
+    expect(failed).toMatchObject({ state: 'failed', attempts: 6 });
+    // The reason of the last attempt, for people: what failed, not that it would be retried.
+    expect(failed.error).toMatch(/^SFTP transfer failed: \S/);
+    expect(failed.error).not.toMatch(/retrying|undefined|\[object/);
+    expect((await app.http.get(`/api/jobs/distribute/${jobIds.distribution(release.id, destinations['sftp-down'])}`).set(as(admin))).body.job).toMatchObject({ state: 'failed', attemptsMade: 6 });
+    expect(fs.existsSync(path.join(sftp.root, 'down', release.name))).toBe(false);
+
+    const told = await waitFor('the failure to be announced', async () => {
+      const found = announced.filter((a) => a.event === 'release.distribution_failed' && a.body.release.id === release.id);
+      return found.length > 0 ? found : undefined;
+    }, 30_000, async () => announced.map((a) => a.event));
+    expect(told.map((a) => a.body)).toEqual([
+      expect.objectContaining({ event: 'release.distribution_failed', release: expect.objectContaining({ id: release.id, name: release.name }), distribution: { destination: 'sftp-down', state: 'failed', error: failed.error } }),
+    ]);
+    cutSftp.restore();
+  }, 180_000);
 
   it('sends a failed delivery again once its cause is fixed', async () => {
     const release = await packed('Second Chance');

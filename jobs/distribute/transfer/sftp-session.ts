@@ -10,6 +10,10 @@ const NO_SUCH_FILE = 2;
 /** SFTP through ssh2; resume writes at the remote size, and sha256sum over SSH verifies where the server allows it. */
 export async function openSftpSession(settings: ConnectionSettings): Promise<RemoteSession> {
   const conn = new Client();
+  // Always listened to: one failure can emit several errors (a reset, then "Connection lost before
+  // handshake"), and an unheard one would end the whole worker process. Later errors surface
+  // through the operation that hits them.
+  conn.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     conn.once('ready', resolve);
     conn.once('error', (err: Error & { level?: string }) => reject(asTransferError(err)));
@@ -23,7 +27,6 @@ export async function openSftpSession(settings: ConnectionSettings): Promise<Rem
       hostVerifier: (key: Buffer) => !settings.hostFingerprint || fingerprintOf(key) === settings.hostFingerprint,
     });
   });
-  conn.on('error', () => undefined); // later errors surface through the operation that hits them
   // ssh2's streams do not fail when the connection goes away mid-write: fail them from here.
   const lost = new Promise<never>((_resolve, reject) => conn.once('close', () => reject(new TransferError('SFTP transfer failed: the connection was closed', false))));
   lost.catch(() => undefined);
