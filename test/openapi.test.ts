@@ -149,6 +149,7 @@ describe('OpenAPI document', () => {
     await call('PATCH', '/api/releases/:id', { id }, (r) => r.send({ title: 'Not in review' }));
     await call('POST', '/api/releases/:id/rematch', { id }, (r) => r.send({ title: 'Not in review' }));
     await call('POST', '/api/releases/:id/approve', { id });
+    await call('POST', '/api/releases/:id/retry', { id });
     await call('POST', '/api/releases/:id/distributions/:destinationId', { id, destinationId });
     const followUp = await call('POST', '/api/releases/:id/follow-ups', { id }, (r) => r.send({ kind: 'NFOFiX', reason: 'typo in the NFO' }));
     const followUpId = followUp.body.release.id;
@@ -188,6 +189,7 @@ describe('OpenAPI document', () => {
       'PATCH /api/releases/:id 409 NOT_IN_REVIEW',
       'POST /api/releases/:id/rematch 409 NOT_IN_REVIEW',
       'POST /api/releases/:id/approve 409 NOT_IN_REVIEW',
+      'POST /api/releases/:id/retry 409 NOT_RETRYABLE',
       'POST /api/releases/:id/cancel 409 NOT_CANCELLABLE',
     ]);
   }, 180_000);

@@ -1,19 +1,24 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Destination } from '../db/models';
+import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { buildWebApp, launchChromium, logIn, shoot } from './support/browser';
 import { startTestApp, TestApp } from './support/test-app';
+import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
 
 /**
  * The web app's editing and bulk work in a real browser (Debian's Chromium via playwright-core)
- * against the real app, Redis and database: groups, rule limits and destinations edited in the
- * admin pages, with the API's refusals shown next to the field they concern.
+ * against the real app, Redis, database and a worker process: groups, rule limits and
+ * destinations edited in the admin pages, with the API's refusals shown next to the field they
+ * concern; releases approved, retried and deleted several at once, each with its own outcome.
  */
 const RULES_NFO = path.resolve(__dirname, '../jobs/pack/fixtures/ebook-rules-2022.nfo');
 let app: TestApp;
 let browser: Browser;
 let base: string;
 let admin: { token: string; user: { id: number } };
+let worker: ReturnType<typeof startWorker>;
 const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
 
 beforeAll(async () => {
@@ -22,24 +27,30 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   admin = await app.createUser('admin', 'admin@example.test', []);
   await app.createUser('operator', 'member@example.test', []);
+  const lead = await app.http.post('/api/roles').set(as(admin)).send({ name: 'lead', permissions: ['releases:READ', 'releases:WRITE', 'releases:MOD'] });
+  expect(lead.status).toBe(201);
+  await app.createUser('lead', 'lead@example.test', []);
+  worker = await startReadyWorker(app.env, app.context.queue);
   browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
   await app.context.events.shutdown();
+  await stopWorker(worker);
   await app.close();
 });
 
 /** The error shown in the labelled field's own box (not a banner elsewhere on the page). */
 const errorAt = (page: Page, label: string) => page.locator('.field', { has: page.getByLabel(label, { exact: true }) }).locator('.field-error');
 
-async function adminPage(section: string): Promise<{ context: BrowserContext; page: Page }> {
+async function pageAs(email: string, at: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await logIn(page, base, 'admin@example.test');
-  await page.goto(`${base}/manage/${section}`);
+  await logIn(page, base, email);
+  await page.goto(`${base}${at}`);
   return { context, page };
 }
+const adminPage = (section: string) => pageAs('admin@example.test', `/manage/${section}`);
 
 describe('editing in the admin pages', () => {
   it('edits a group: refusals next to their fields, then every default saved and shown', async () => {
@@ -55,7 +66,8 @@ describe('editing in the admin pages', () => {
     const form = page.getByRole('form', { name: 'Edit group EDIT' });
     await form.waitFor();
     await expect(page.getByLabel('Tag', { exact: true }).inputValue()).resolves.toBe('EDIT');
-    await expect(page.getByLabel('Tag', { exact: true }).evaluate((e) => e === document.activeElement)).resolves.toBe(true);
+    // The form is brought into view with its first field focused.
+    await expect(page.locator('input:focus').getAttribute('id')).resolves.toBe(await page.getByLabel('Tag', { exact: true }).getAttribute('id'));
 
     // Three bad fields at once: each message at its own field.
     await page.getByLabel('Tag', { exact: true }).fill('E D');
@@ -163,4 +175,104 @@ describe('editing in the admin pages', () => {
   }, 120_000);
 });
 
-declare const document: { activeElement: unknown; querySelectorAll(selector: string): ArrayLike<unknown> };
+
+describe('bulk actions on the releases list', () => {
+  /** A release of the admin's in BULK (every release waits for approval), settled; broken bytes fail it. */
+  async function requested(title: string, broken = false): Promise<{ id: string; state: string; uploadId: string }> {
+    const file = path.join(app.dataDir, `${title.replace(/\W/g, '')}.epub`);
+    if (broken) fs.writeFileSync(file, 'this is not an epub at all');
+    else await writeEpub(file, { title, creators: [{ name: 'Ursula K. Le Guin' }], date: '1972-01-01', publisher: 'Atheneum', language: 'en' });
+    // Paused, so a broken book is requested before its inspection refuses it, and the release fails.
+    const uploads = app.context.queue.queue('upload' as never);
+    if (broken) await uploads.pause();
+    const uploadId = (await app.http.post('/api/uploads').set(as(admin)).attach('file', file)).body.upload.id;
+    if (!broken) await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${uploadId}`).set(as(admin))).body.upload.status === 'inspected');
+    const res = await app.http.post('/api/releases').set(as(admin)).send({ uploadId, options: { group: 'BULK', proofUrl: 'https://books.example.test/earthsea' } });
+    expect(res.status).toBe(202);
+    if (broken) await uploads.resume();
+    return settled(res.body.release.id, ['review', 'failed']);
+  }
+  const settled = (id: string, states: string[]) =>
+    waitFor(`release ${id} to reach ${states}`, async () => {
+      const release = (await app.http.get(`/api/releases/${id}`).set(as(admin))).body.release;
+      return states.includes(release.state) ? release : undefined;
+    }, 90_000);
+  // Before it is packed a release is called by its book's title; after, by its name (dots for spaces).
+  const called = (title: string) => new RegExp(title.replace(/ /g, '[ .]'));
+  const row = (page: Page, title: string) => page.locator('table.releases tbody tr', { hasText: called(title) });
+  const outcome = (page: Page, title: string) => page.getByRole('table', { name: 'Bulk outcome' }).getByRole('row', { name: called(title) }).getByTestId('bulk-outcome');
+  const select = (page: Page, title: string) => row(page, title).getByRole('checkbox').check();
+  async function act(page: Page, verb: string, count: number): Promise<void> {
+    await page.getByRole('toolbar', { name: 'Bulk actions' }).getByRole('button', { name: `${verb} selected` }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.locator('li').count()).resolves.toBe(count);
+    await dialog.getByRole('button', { name: verb, exact: true }).click();
+    await page.getByRole('heading', { name: new RegExp(`^${verb}: \\d+ done, \\d+ refused$`) }).waitFor({ timeout: 30_000 });
+  }
+
+  it('approves, retries and deletes several releases at once, showing what each one did or why it was refused', async () => {
+    const group = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'BULK', name: 'Bulk', memberIds: [admin.user.id], approvalRequired: true });
+    expect(group.status).toBe(201);
+    const [earthsea, atuan, shore] = [await requested('A Wizard of Earthsea'), await requested('The Tombs of Atuan'), await requested('The Farthest Shore')];
+    expect([earthsea.state, atuan.state, shore.state]).toEqual(['review', 'review', 'review']);
+    expect((await app.http.post(`/api/releases/${shore.id}/cancel`).set(as(admin))).body.release.state).toBe('cancelled');
+    const broken = await requested('Broken', true);
+    expect(broken.state).toBe('failed');
+
+    const { context, page } = await pageAs('admin@example.test', '/releases');
+    await page.waitForFunction(() => document.querySelectorAll('table.releases tbody tr').length === 4);
+    await expect(page.getByRole('toolbar', { name: 'Bulk actions' }).getByRole('button').allTextContents()).resolves.toEqual(['Approve selected', 'Retry selected', 'Delete selected']);
+
+    // One in review and one cancelled: the first is approved, the second refused for its state.
+    await select(page, 'A Wizard of Earthsea');
+    await select(page, 'The Farthest Shore');
+    await expect(page.getByRole('toolbar', { name: 'Bulk actions' }).textContent()).resolves.toContain('2 selected');
+    await act(page, 'Approve', 2);
+    await expect(page.getByRole('heading', { name: 'Approve: 1 done, 1 refused' }).count()).resolves.toBe(1);
+    await expect(outcome(page, 'A Wizard of Earthsea').textContent()).resolves.toBe('approved, packing');
+    await expect(outcome(page, 'The Farthest Shore').textContent()).resolves.toBe('refused: Release is cancelled; only a release in review can be edited, rematched or approved (409 NOT_IN_REVIEW)');
+    // The refused one stays selected; the approved one is packed, seen live in the list.
+    await row(page, 'A Wizard of Earthsea').getByRole('checkbox', { checked: false }).waitFor();
+    await expect(row(page, 'The Farthest Shore').getByRole('checkbox').isChecked()).resolves.toBe(true);
+    await row(page, 'A Wizard of Earthsea').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 90_000 });
+    await shoot(page, 'releases-bulk-approve');
+
+    // A lead may act on everyone's releases but delete none, and packs only for groups they belong to.
+    const lead = await pageAs('lead@example.test', '/releases');
+    await lead.page.waitForFunction(() => document.querySelectorAll('table.releases tbody tr').length === 4);
+    await expect(lead.page.getByRole('toolbar', { name: 'Bulk actions' }).getByRole('button').allTextContents()).resolves.toEqual(['Approve selected', 'Retry selected']);
+    await select(lead.page, 'The Farthest Shore');
+    await lead.page.getByRole('checkbox', { name: /^Select \(failed\) [0-9a-f]{8}$/ }).check();
+    await act(lead.page, 'Retry', 2);
+    await expect(lead.page.getByRole('heading', { name: 'Retry: 0 done, 2 refused' }).count()).resolves.toBe(1);
+    await expect(outcome(lead.page, 'The Farthest Shore').textContent()).resolves.toBe('refused: You are not a member of BULK, so you cannot pack for it (403 FORBIDDEN)');
+    const upload = (await app.http.get(`/api/uploads/${broken.uploadId}`).set(as(admin))).body.upload;
+    await expect(outcome(lead.page, '\\(failed\\)').textContent()).resolves.toBe(`refused: Upload ${upload.id} was rejected: ${upload.error} (409 UPLOAD_REJECTED)`);
+    await shoot(lead.page, 'releases-bulk-refused');
+    await lead.context.close();
+
+    // The admin retries the cancelled one: a new release takes its place and waits in review again.
+    await page.reload();
+    await select(page, 'The Farthest Shore');
+    await act(page, 'Retry', 1);
+    await expect(outcome(page, 'The Farthest Shore').textContent()).resolves.toBe('requested again: new release');
+    const next = await outcome(page, 'The Farthest Shore').getByRole('link', { name: 'new release' }).getAttribute('href');
+    expect(next).not.toBe(`/releases/${shore.id}`);
+    await settled(next!.split('/').pop()!, ['review']);
+    await expect((await app.http.get(`/api/releases/${shore.id}`).set(as(admin))).status).toBe(404);
+    await row(page, 'The Farthest Shore').locator('.badge', { hasText: 'review' }).waitFor({ timeout: 30_000 });
+
+    // Everything at once: done, in review, failed; each deleted, behind one confirmation.
+    await page.getByRole('checkbox', { name: 'Select every release on this page' }).check();
+    await act(page, 'Delete', 4);
+    await expect(page.getByRole('heading', { name: 'Delete: 4 done, 0 refused' }).count()).resolves.toBe(1);
+    await expect(page.getByRole('table', { name: 'Bulk outcome' }).getByTestId('bulk-outcome').allTextContents()).resolves.toEqual(['deleted', 'deleted', 'deleted', 'deleted']);
+    await page.getByText('No releases match').waitFor();
+    await shoot(page, 'releases-bulk-delete');
+    expect((await app.http.get('/api/releases').set(as(admin))).body.pagination.total).toBe(0);
+    await context.close();
+  }, 240_000);
+});
+
+// Run inside the page by evaluate and waitForFunction.
+declare const document: { querySelectorAll(selector: string): ArrayLike<unknown> };
