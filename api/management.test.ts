@@ -71,7 +71,15 @@ describe('groups', () => {
     const id = created.body.group.id;
     expect(created.body.group.members[0]).not.toHaveProperty('passwordHash');
 
-    expect((await app.http.post('/api/groups').set(as(admin)).send({ tag: 'DeBTB00k', name: 'again' })).status).toBe(409);
+    const taken = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'DeBTB00k', name: 'again' });
+    expect(taken.status).toBe(409);
+    // The field is named, so a form shows the message next to it.
+    expect(taken.body.error).toMatchObject({ code: 'GROUP_EXISTS', details: { fields: [{ field: 'tag', message: 'The group DeBTB00k already exists' }] } });
+    const other = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'OTHER', name: 'Other' });
+    const renamed = await app.http.patch(`/api/groups/${other.body.group.id}`).set(as(admin)).send({ tag: 'DeBTB00k' });
+    expect(renamed.status).toBe(409);
+    expect(renamed.body.error.details.fields).toEqual([{ field: 'tag', message: 'The group DeBTB00k already exists' }]);
+    expect((await app.http.get(`/api/groups/${other.body.group.id}`).set(as(admin))).body.group.tag).toBe('OTHER');
     const badTag = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'no spaces!', name: 'x' });
     expect(badTag.status).toBe(400);
     const missing = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'GHOST', name: 'x', memberIds: [424242] });
@@ -122,6 +130,19 @@ describe('rules', () => {
     const res = await app.http.post('/api/rules').set(as(admin)).send(body);
     expect(res.status).toBe(400);
     expect(res.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['limits.formats.1', 'limits.volumeSizesMb']);
+  });
+
+  it('edits the limits of a stored rule, refusing bad ones field by field and keeping the old limits then', async () => {
+    const limits = { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5, 10], maxVolumes: 99, formats: ['epub', 'pdf'], dirnameMaxLength: 243 };
+    const created = await app.http.post('/api/rules').set(as(admin)).send({ section: 'EBOOK', year: 2025, scene: 'Edited', title: 'Edited', body: 'rules', limits });
+    const id = created.body.rule.id;
+    const bad = await app.http.patch(`/api/rules/${id}`).set(as(admin)).send({ limits: { ...limits, nfoWidth: 30, volumeSizesMb: [5, 'ten'] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['limits.nfoWidth', 'limits.volumeSizesMb.1']);
+    expect((await app.http.get(`/api/rules/${id}`).set(as(admin))).body.rule.limits).toEqual(limits);
+    const edited = await app.http.patch(`/api/rules/${id}`).set(as(admin)).send({ title: 'Edited again', limits: { ...limits, nfoWidth: 76, volumeSizesMb: [50] } });
+    expect(edited.status).toBe(200);
+    expect((await app.http.get(`/api/rules/${id}`).set(as(admin))).body.rule).toMatchObject({ title: 'Edited again', limits: { ...limits, nfoWidth: 76, volumeSizesMb: [50] } });
   });
 });
 

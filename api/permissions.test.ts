@@ -57,6 +57,7 @@ const ROUTES: [method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string
   ['get', `/api/releases/${UUID}/preview`, 'releases:READ'],
   ['patch', `/api/releases/${UUID}`, 'releases:WRITE'],
   ['post', `/api/releases/${UUID}/approve`, 'releases:WRITE'],
+  ['post', `/api/releases/${UUID}/retry`, 'releases:WRITE'],
   ['post', `/api/releases/${UUID}/rematch`, 'releases:WRITE'],
   ['post', `/api/releases/${UUID}/follow-ups`, 'releases:WRITE'],
   ['get', '/api/uploads', 'releases:READ'],

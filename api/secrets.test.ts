@@ -60,6 +60,16 @@ describe('destinations', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['host', 'protocol', 'remotePath']);
   });
+
+  it('refuses renaming a destination to a name in use, naming the field', async () => {
+    const send = (name: string) => app.http.post('/api/destinations').set(asAdmin()).send({ name, protocol: 'sftp', host: 'h', username: 'u', secret: 'x', remotePath: '/' });
+    await send('first');
+    const second = await send('second');
+    const renamed = await app.http.patch(`/api/destinations/${second.body.destination.id}`).set(asAdmin()).send({ name: 'first' });
+    expect(renamed.status).toBe(409);
+    expect(renamed.body.error).toMatchObject({ code: 'DESTINATION_EXISTS', details: { fields: [{ field: 'name', message: 'A destination named first already exists' }] } });
+    expect((await app.http.get(`/api/destinations/${second.body.destination.id}`).set(asAdmin())).body.destination.name).toBe('second');
+  });
 });
 
 describe('configurations', () => {

@@ -149,6 +149,7 @@ describe('OpenAPI document', () => {
     await call('PATCH', '/api/releases/:id', { id }, (r) => r.send({ title: 'Not in review' }));
     await call('POST', '/api/releases/:id/rematch', { id }, (r) => r.send({ title: 'Not in review' }));
     await call('POST', '/api/releases/:id/approve', { id });
+    await call('POST', '/api/releases/:id/retry', { id });
     await call('POST', '/api/releases/:id/distributions/:destinationId', { id, destinationId });
     // The follow-up inherits the destination; disabled, its delivery fails at once instead of
     // retrying against the closed port, so the follow-up is never mid-upload when deleted.
@@ -194,6 +195,7 @@ describe('OpenAPI document', () => {
       'PATCH /api/releases/:id 409 NOT_IN_REVIEW',
       'POST /api/releases/:id/rematch 409 NOT_IN_REVIEW',
       'POST /api/releases/:id/approve 409 NOT_IN_REVIEW',
+      'POST /api/releases/:id/retry 409 NOT_RETRYABLE',
       'POST /api/releases/:id/cancel 409 NOT_CANCELLABLE',
     ]);
   }, 180_000);

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, Browser, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
-import { startTestApp, TEST_PASSWORD, TestApp } from './support/test-app';
+import { buildWebApp, launchChromium, logIn as logInAt, shoot } from './support/browser';
+import { startTestApp, TestApp } from './support/test-app';
 import { startReadyWorker, startWorker, stopWorker } from './support/worker-process';
 
 /**
@@ -18,9 +18,7 @@ declare const document: { querySelectorAll(selector: string): ArrayLike<Element>
 interface Element {
   textContent: string | null;
 }
-const ROOT = path.resolve(__dirname, '..');
-const SHOTS = path.join(ROOT, 'test-artifacts/webapp');
-const RULES_NFO = path.join(ROOT, 'jobs/pack/fixtures/ebook-rules-2022.nfo');
+const RULES_NFO = path.resolve(__dirname, '../jobs/pack/fixtures/ebook-rules-2022.nfo');
 let app: TestApp;
 let browser: Browser;
 let worker: ReturnType<typeof startWorker>;
@@ -31,25 +29,10 @@ const BOOKS = [
   { file: 'lathe.epub', title: 'The Lathe of Heaven', author: 'Ursula K. Le Guin', year: '1971' },
 ];
 
-async function shoot(page: Page, name: string): Promise<void> {
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-async function logIn(page: Page, email: string): Promise<void> {
-  await page.goto(`${base}/`);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
+const logIn = (page: Page, email: string) => logInAt(page, base, email);
 
 beforeAll(async () => {
-  // The app as `npm run build` makes it, from the current sources.
-  execFileSync('flock', ['/tmp/build.lock', 'npx', 'vite', 'build', '--config', 'console/app/vite.config.ts', '--logLevel', 'error'], { cwd: ROOT, stdio: 'inherit' });
+  buildWebApp();
   app = await startTestApp();
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   await app.createUser('admin', 'admin@example.test', []);
@@ -58,11 +41,7 @@ beforeAll(async () => {
   for (const book of BOOKS) {
     await writeEpub(path.join(app.dataDir, book.file), { title: book.title, creators: [{ name: book.author }], date: `${book.year}-01-01`, publisher: 'Ace Books', language: 'en' });
   }
-  fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -61,6 +61,14 @@ export function releaseRoutes({ services, authenticate }: ApiContext): Router {
     .all(methodNotAllowed);
 
   router
+    .route('/:id/retry')
+    .post(requirePermission('releases', 'WRITE'), async (req, res) => {
+      const { id } = parseInput(uuidParam, req.params, 'release id');
+      res.status(202).json({ release: await services.releases.retry(actorOf(req), id), retryOf: id });
+    })
+    .all(methodNotAllowed);
+
+  router
     .route('/:id/validation')
     .get(requirePermission('releases', 'READ'), async (req, res) => {
       const { id } = parseInput(uuidParam, req.params, 'release id');

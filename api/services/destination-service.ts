@@ -105,7 +105,10 @@ export class DestinationService {
   }
 
   private async assertNameFree(name: string): Promise<void> {
-    if (await Destination.query().findOne({ name })) throw new ConflictError(`A destination named ${name} already exists`, 'DESTINATION_EXISTS');
+    if (!(await Destination.query().findOne({ name }))) return;
+    // Names the field, so a form shows the message next to it.
+    const message = `A destination named ${name} already exists`;
+    throw new ConflictError(message, 'DESTINATION_EXISTS', { fields: [{ field: 'name', message }] });
   }
 }
 

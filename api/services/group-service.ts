@@ -41,7 +41,7 @@ export class GroupService {
   }
 
   async create(input: GroupInputWithStyle): Promise<Group> {
-    if (await Group.query().findOne({ tag: input.tag })) throw new ConflictError(`The group ${input.tag} already exists`, 'GROUP_EXISTS');
+    if (await Group.query().findOne({ tag: input.tag })) throw tagTaken(input.tag);
     await this.assertReferences(input);
     const id = await Group.transaction(async (trx) => {
       const { memberIds, destinationIds, ...columns } = input;
@@ -56,7 +56,7 @@ export class GroupService {
   async update(id: number, changes: Partial<GroupInputWithStyle>): Promise<Group> {
     const group = await this.get(id);
     if (changes.tag && changes.tag !== group.tag && (await Group.query().findOne({ tag: changes.tag }))) {
-      throw new ConflictError(`The group ${changes.tag} already exists`, 'GROUP_EXISTS');
+      throw tagTaken(changes.tag);
     }
     await this.assertReferences(changes);
     await Group.transaction(async (trx) => {
@@ -87,4 +87,10 @@ export class GroupService {
     if (input.nfoTemplateId) await assertAllExist(NfoTemplate, [input.nfoTemplateId], 'nfoTemplateId');
     if (input.ruleId) await assertAllExist(Rule, [input.ruleId], 'ruleId');
   }
+}
+
+/** Names the field, so a form shows the message next to it. */
+function tagTaken(tag: string): ConflictError {
+  const message = `The group ${tag} already exists`;
+  return new ConflictError(message, 'GROUP_EXISTS', { fields: [{ field: 'tag', message }] });
 }

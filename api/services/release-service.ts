@@ -38,6 +38,8 @@ export interface ReleaseFilters {
 
 /** Release states a release can be deleted in: nothing of it is running (a release in review waits for a person). */
 const SETTLED = ['done', 'failed', 'cancelled', 'review'];
+/** Release states a release can be requested again from; neither holds a name or files. */
+const RETRYABLE = ['failed', 'cancelled'];
 
 /** Release requests: idempotent creation against a group and a rule, visibility, listing, cancel and deletion. */
 export class ReleaseService {
@@ -219,6 +221,31 @@ export class ReleaseService {
     const cancelled = await Release.query().patch({ state: 'cancelled', finishedAt: new Date() }).where({ id: release.id, state: 'review' });
     if (!cancelled) throw new ConflictError('The release has left review (it was approved); it can no longer be cancelled', 'NOT_CANCELLABLE');
     return release.$query();
+  }
+
+  /**
+   * A failed or cancelled release requested again: the same upload and options, as a new release
+   * that replaces it (one release per request, so the old row is removed once the new one
+   * exists). The old row first gives up its request key, and takes it back if the request is
+   * refused (not a member any more, a dupe, Redis down...), so a refused retry leaves it as it was.
+   */
+  async retry(actor: Actor, id: string): Promise<Release> {
+    const old = await this.getVisible(actor, id);
+    if (!RETRYABLE.includes(old.state)) throw new ConflictError(`Release is ${old.state}; only a failed or cancelled release can be retried`, 'NOT_RETRYABLE');
+    const stepAside = `retry-${id}`;
+    const freed = old.requestKey !== stepAside && (await Release.query().patch({ requestKey: stepAside }).where({ id, requestKey: old.requestKey }).whereIn('state', RETRYABLE));
+    if (!freed) throw new ConflictError('The release is being retried already', 'NOT_RETRYABLE');
+    let release: Release;
+    try {
+      ({ release } = await this.request(actor, { uploadId: old.uploadId, options: old.options }));
+    } catch (err) {
+      await Release.query().patch({ requestKey: old.requestKey }).where({ id });
+      throw err;
+    }
+    // The retry has happened; an old row left behind (it gave up its key) is only clutter.
+    await this.remove(actor, id).catch((err) => this.logger.warn('retried release not removed', { releaseId: id, error: err instanceof Error ? err.message : String(err) }));
+    this.logger.info('release retried', { releaseId: release.id, retryOf: id, userId: actor.user.id });
+    return release;
   }
 
   /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { ApiClient } from '../api-client';
 import { EXIT, Output, UsageError } from '../output';
-import { followRelease, getRelease, reasonsOf, Release } from '../releases';
+import { followRelease, reasonsOf, Release } from '../releases';
 import { inspected, uploadFiles } from './upload';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,14 +100,11 @@ export async function cancelCommand(client: ApiClient, out: Output, id: string):
 }
 
 /**
- * A failed (or cancelled) release again: the API keeps one release per request, so the settled
- * one is deleted and the same upload and options requested anew, then followed to the end.
+ * A failed (or cancelled) release again (POST /api/releases/:id/retry: the same upload and
+ * options as a new release that replaces it; a refused retry keeps it), then followed to the end.
  */
 export async function retryCommand(client: ApiClient, out: Output, id: string, follow: boolean): Promise<number> {
-  const old = await getRelease(client, id);
-  if (old.state !== 'failed' && old.state !== 'cancelled') throw new UsageError(`release ${id} is ${old.state}; only a failed or cancelled release can be retried`);
-  await client.json('DELETE', `/api/releases/${encodeURIComponent(id)}`);
-  const { release } = await client.json<{ release: Release }>('POST', '/api/releases', { uploadId: old.uploadId, options: old.options });
+  const { release } = await client.json<{ release: Release }>('POST', `/api/releases/${encodeURIComponent(id)}/retry`);
   out.event('requested', { id: release.id, retryOf: id });
   out.say(`release ${release.id} (retry of ${id})`);
   if (follow) return followToEnd(client, out, release.id);

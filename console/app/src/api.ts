@@ -9,9 +9,12 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** The message about one field (for showing it next to that field), if the API named it. */
+  /**
+   * The message about one field (for showing it next to that field), if the API named it: the
+   * field itself, a nested one ending in it (`options.title`), or an item of it (`limits.volumeSizesMb.2`).
+   */
   about(field: string): string | undefined {
-    return this.details?.fields?.find((f) => f.field === field || f.field.endsWith(`.${field}`))?.message;
+    return this.details?.fields?.find((f) => f.field === field || f.field.endsWith(`.${field}`) || f.field.startsWith(`${field}.`))?.message;
   }
 }
 

@@ -1,5 +1,6 @@
 import { ReactNode, useEffect, useId, useRef } from 'react';
 import { ApiError } from './api';
+import type { Release } from './types';
 
 /** A labelled control with its hint and the API's error about it, tied by aria-describedby. */
 export function Field({ label, hint, error, children, wide }: { label: string; hint?: ReactNode; error?: string; children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode; wide?: boolean }) {
@@ -76,4 +77,11 @@ export const STATE_TONE: Record<string, string> = { done: 'ok', failed: 'bad', c
 
 export function StateBadge({ state }: { state: string }) {
   return <span className={`badge ${STATE_TONE[state] ?? 'busy'}`}>{state}</span>;
+}
+
+/** How a release is called before it has a name (it gets one when packed): its book's title, else its state and id. */
+export function releaseLabel(r: Pick<Release, 'id' | 'name' | 'state' | 'metadata'>): string {
+  if (r.name) return r.name;
+  const title = (r.metadata as { record?: { title?: string } } | null)?.record?.title;
+  return title ? `${title} (not named yet)` : `(${r.state}) ${r.id.slice(0, 8)}`;
 }

@@ -1,9 +1,11 @@
+import { useEffect, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { get } from '../api';
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session';
-import { Empty, ErrorBanner, Field, Progress, StateBadge } from '../ui';
+import { Empty, ErrorBanner, Field, Progress, releaseLabel, StateBadge } from '../ui';
 import type { Release } from '../types';
+import { BulkActions } from './BulkActions';
 
 const STATES = ['queued', 'inspecting', 'enriching', 'review', 'packing', 'done', 'failed', 'cancelled'];
 const FILTERS = ['q', 'state', 'group', 'userId', 'from', 'to', 'sort', 'page'] as const;
@@ -28,6 +30,18 @@ export function ReleasesPage() {
     navigate(`/releases${next.toString() ? `?${next}` : ''}`, true);
   };
   const page = list.data?.pagination;
+  const rows = list.data?.releases ?? [];
+  // Selection is of what the page shows: a new filter or page starts with none.
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  useEffect(() => setPicked(new Set()), [params.toString()]);
+  const selected = rows.filter((r) => picked.has(r.id));
+  const pick = (id: string, on: boolean) => setPicked((now) => {
+    const next = new Set(now);
+    if (on) next.add(id);
+    else next.delete(id);
+    return next;
+  });
+  const bulk = can('releases:WRITE') || can('releases:DELETE');
   return (
     <main>
       <h1>Releases</h1>
@@ -59,18 +73,21 @@ export function ReleasesPage() {
         </Field>
       </form>
       <ErrorBanner error={list.error} />
+      {/* Refused releases stay selected, to be looked at or acted on otherwise. */}
+      {bulk && <BulkActions selected={selected} onSettled={(refused) => setPicked(new Set(refused))} />}
       {list.data && list.data.releases.length === 0 ? (
         <Empty title="No releases match">{search.toString() ? 'Clear a filter to see more.' : 'Make one on the New release page.'}</Empty>
       ) : (
         <div className="table-wrap">
           <table className="releases">
-            <thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Requested</th></tr></thead>
+            <thead><tr>{bulk && <th scope="col"><SelectAll rows={rows} selected={selected.length} onChange={(on) => setPicked(new Set(on ? rows.map((r) => r.id) : []))} /></th>}<th scope="col">Name</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Requested</th></tr></thead>
             <tbody>
-              {(list.data?.releases ?? []).map((r) => (
-                <tr key={r.id}>
-                  <td><Link to={`/releases/${r.id}`}>{r.name ?? `(${r.state}) ${r.id.slice(0, 8)}`}</Link></td>
+              {rows.map((r) => (
+                <tr key={r.id} className={picked.has(r.id) ? 'selected' : undefined}>
+                  {bulk && <td><input type="checkbox" aria-label={`Select ${releaseLabel(r)}`} checked={picked.has(r.id)} onChange={(e) => pick(r.id, e.target.checked)} /></td>}
+                  <td><Link to={`/releases/${r.id}`}>{releaseLabel(r)}</Link></td>
                   <td><StateBadge state={r.state} /></td>
-                  <td><Progress value={r.progress} label={`Progress of ${r.name ?? r.id}`} /></td>
+                  <td><Progress value={r.progress} label={`Progress of ${releaseLabel(r)}`} /></td>
                   <td>{new Date(r.createdAt).toLocaleString()}</td>
                 </tr>
               ))}
@@ -86,5 +103,19 @@ export function ReleasesPage() {
         </nav>
       )}
     </main>
+  );
+}
+
+function SelectAll({ rows, selected, onChange }: { rows: Release[]; selected: number; onChange: (on: boolean) => void }) {
+  return (
+    <input
+      type="checkbox"
+      aria-label="Select every release on this page"
+      checked={rows.length > 0 && selected === rows.length}
+      ref={(box) => {
+        if (box) box.indeterminate = selected > 0 && selected < rows.length;
+      }}
+      onChange={(e) => onChange(e.target.checked)}
+    />
   );
 }

@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, Browser, Page } from 'playwright-core';
+import { TEST_PASSWORD } from './test-app';
+
+/** What the web app's browser tests share: the built app, Debian's Chromium, logging in, screenshots. */
+const ROOT = path.resolve(__dirname, '../..');
+export const SHOTS = path.join(ROOT, 'test-artifacts/webapp');
+
+/** The app as `npm run build` makes it, from the current sources (one build at a time on the machine). */
+export function buildWebApp(): void {
+  execFileSync('flock', ['/tmp/build.lock', 'npx', 'vite', 'build', '--config', 'console/app/vite.config.ts', '--logLevel', 'error'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+export function launchChromium(): Promise<Browser> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function logIn(page: Page, base: string, email: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** A full-page screenshot at 1280 and at 390 px wide, into test-artifacts/webapp/<name>-<width>.png. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
