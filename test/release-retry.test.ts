@@ -16,7 +16,7 @@ let stranger: Caller;
 let admin: Caller;
 
 beforeAll(async () => {
-  world = await startPipelineWorld({ catalogue: 'closed', users: { operator: ['operator', 'retry-op@example.test'], stranger: ['operator'], admin: ['admin', 'retry-admin@example.test', []] } });
+  world = await startPipelineWorld({ users: { operator: ['operator', 'retry-op@example.test'], stranger: ['operator'], admin: ['admin', 'retry-admin@example.test', []] } });
   ({ app, users: { operator, stranger, admin } } = world);
 }, 90_000);
 afterAll(() => world.close());
