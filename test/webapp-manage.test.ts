@@ -108,7 +108,7 @@ describe('editing in the admin pages', () => {
     await shoot(page, 'admin-groups-edited');
     // Stored, not only shown: a fresh page reads the same.
     await page.reload();
-    await expect(page.getByRole('row', { name: /EDITED/ }).textContent()).resolves.toContain(`rule: ${rule.title}; template: Plain; 10 MB volumes; to Archive`);
+    await page.getByRole('row', { name: /EDITED/ }).filter({ hasText: `rule: ${rule.title}; template: Plain; 10 MB volumes; to Archive` }).waitFor();
     const stored = (await app.http.get(`/api/groups/${group.id}`).set(as(admin))).body.group;
     expect(stored).toMatchObject({ tag: 'EDITED', name: 'Edited group', volumeSizeMb: 10, confidenceThreshold: 0.5, ruleId: rule.id, tagCase: 'upper', approvalRequired: true });
     await context.close();
@@ -274,5 +274,46 @@ describe('bulk actions on the releases list', () => {
   }, 240_000);
 });
 
-// Run inside the page by evaluate and waitForFunction.
-declare const document: { querySelectorAll(selector: string): ArrayLike<unknown> };
+describe('NFO template preview', () => {
+  it("renders a draft with a chosen release's own facts and rule width, and with sample data again", async () => {
+    const limits = { nfoWidth: 60, dizWidth: 44, dizLines: 30, volumeSizesMb: [5, 10], maxVolumes: 99, formats: ['epub'], dirnameMaxLength: 243 };
+    const rule = await app.http.post('/api/rules').set(as(admin)).send({ section: 'EBOOK', year: 2030, scene: 'Narrow', title: 'Narrow rules', body: 'rules', limits });
+    expect(rule.status).toBe(201);
+    // Held in review after enrichment: the book record is all a template preview needs.
+    const group = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'PREV', name: 'Preview', memberIds: [admin.user.id], ruleId: rule.body.rule.id, approvalRequired: true });
+    expect(group.status).toBe(201);
+    const file = path.join(app.dataDir, 'kindred.epub');
+    await writeEpub(file, { title: 'Kindred', creators: [{ name: 'Octavia E. Butler' }], date: '1979-06-01', publisher: 'Doubleday', language: 'en' });
+    const uploadId = (await app.http.post('/api/uploads').set(as(admin)).attach('file', file)).body.upload.id;
+    await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${uploadId}`).set(as(admin))).body.upload.status === 'inspected');
+    const requested = await app.http.post('/api/releases').set(as(admin)).send({ uploadId, options: { group: 'PREV', proofUrl: 'https://books.example.test/kindred' } });
+    expect(requested.status).toBe(202);
+    await waitFor('the release to wait in review', async () => (await app.http.get(`/api/releases/${requested.body.release.id}`).set(as(admin))).body.release.state === 'review', 90_000);
+
+    const { context, page } = await adminPage('templates');
+    await page.getByLabel('Template', { exact: true }).fill('{{title}}\nby {{authors}}\nPublisher: {{publisher}}\nYear: {{year}}\nGroup: {{group}}\n');
+    const nfo = page.getByLabel('Template preview', { exact: true });
+    // The draft as typed, with the sample's facts (its group is ESP).
+    await page.waitForFunction(() => document.querySelector('[aria-label="Template preview"]')?.textContent?.includes('Group: ESP'));
+    await expect(nfo.textContent()).resolves.toMatch(/^Tales from Earthsea\r?\nby Ursula K\. Le Guin\r?\n/);
+    await expect(page.getByTestId('template-preview-size').textContent()).resolves.toBe('80 columns, 5 lines');
+
+    await page.getByLabel('Preview with', { exact: true }).selectOption({ label: 'Kindred (not named yet)' });
+    await page.getByRole('heading', { name: 'Preview with Kindred (not named yet)' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[aria-label="Template preview"]')?.textContent?.includes('Group: PREV'));
+    const text = (await nfo.textContent())!.split(/\r?\n/).map((l) => l.trimEnd());
+    expect(text.slice(0, 5)).toEqual(['Kindred', 'by Octavia E. Butler', 'Publisher: Doubleday', 'Year: 1979', 'Group: PREV']);
+    // Rendered at the width of the release's rule, not the sample's 80 columns.
+    await expect(page.getByTestId('template-preview-size').textContent()).resolves.toBe('60 columns, 5 lines');
+    await shoot(page, 'admin-templates-release-preview');
+
+    await page.getByLabel('Preview with', { exact: true }).selectOption({ label: 'sample data' });
+    await page.waitForFunction(() => document.querySelector('[aria-label="Template preview"]')?.textContent?.includes('Group: ESP'));
+    await expect(page.getByRole('heading', { name: 'Preview with sample data' }).count()).resolves.toBe(1);
+    await expect(page.getByTestId('template-preview-size').textContent()).resolves.toBe('80 columns, 5 lines');
+    await context.close();
+  }, 120_000);
+});
+
+// Run inside the page by waitForFunction.
+declare const document: { querySelectorAll(selector: string): ArrayLike<unknown>; querySelector(selector: string): { textContent: string | null } | null };

@@ -27,6 +27,13 @@ const formOf = (g: Listed): GroupForm => ({
   retailProofRequired: g.retailProofRequired,
 });
 
+/** An item's name from a list still loading ("…") or without it (its id). */
+function nameIn<T extends { id: number }>(list: T[] | undefined, id: number, name: (item: T) => string): string {
+  if (!list) return '…';
+  const item = list.find((x) => x.id === id);
+  return item ? name(item) : `#${id}`;
+}
+
 /** Groups: the list, and one form that creates a group or edits the one picked. */
 export function GroupsAdmin() {
   const { list, create, update } = useResource<Listed>('groups');
@@ -64,8 +71,8 @@ export function GroupsAdmin() {
                   <td>{(g.members ?? []).map((m) => m.email).join(', ') || '—'}</td>
                   <td>
                     {[
-                      g.ruleId ? `rule: ${rules.list.data?.find((r) => r.id === g.ruleId)?.title ?? g.ruleId}` : '',
-                      g.nfoTemplateId ? `template: ${templates.list.data?.find((t) => t.id === g.nfoTemplateId)?.name ?? g.nfoTemplateId}` : '',
+                      g.ruleId ? `rule: ${nameIn(rules.list.data, g.ruleId, (r) => r.title)}` : '',
+                      g.nfoTemplateId ? `template: ${nameIn(templates.list.data, g.nfoTemplateId, (t) => t.name)}` : '',
                       g.volumeSizeMb ? `${g.volumeSizeMb} MB volumes` : '',
                       (g.destinations ?? []).length ? `to ${(g.destinations ?? []).map((d) => d.name).join(', ')}` : '',
                     ].filter(Boolean).join('; ') || '—'}

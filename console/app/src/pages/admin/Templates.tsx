@@ -1,25 +1,38 @@
 import { useMemo, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, ApiError } from '../../api';
+import { api, ApiError, get } from '../../api';
 import { useDebounced } from '../../lookups';
-import { ErrorBanner, Field } from '../../ui';
+import { useSession } from '../../session';
+import { ErrorBanner, Field, releaseLabel } from '../../ui';
 import { NfoView } from '../PreviewPanel';
-import type { TemplateRow } from '../../types';
+import type { Release, TemplateRow } from '../../types';
 import { fieldError, useResource } from './common';
 
 const STARTER = `{{title}}\nby {{authors}}\n\nPublisher......: {{publisher}}\nYear...........: {{year}}\n`;
 const lineOf = (problem: string) => Number(/line (\d+)/.exec(problem)?.[1] ?? 0);
+/** Releases to preview with: the most recently changed ones that have a book record (enriched). */
+const RECENT = 50;
+const enriched = (r: Release) => Boolean((r.metadata as { record?: { title?: string } } | null)?.record?.title);
 
-/** The NFO template editor: line numbers, each problem at its line, and a live preview. */
+/** The NFO template editor: line numbers, each problem at its line, and a live preview with sample data or a release's own. */
 export function TemplatesAdmin() {
+  const { can } = useSession();
   const { list, create, update } = useResource<TemplateRow>('templates');
+  const [releaseId, setReleaseId] = useState('');
+  const releases = useQuery({
+    queryKey: ['releases', 'enriched'],
+    queryFn: () => get<{ releases: Release[] }>(`/releases?pageSize=${RECENT}&sort=-updatedAt`),
+    enabled: can('releases:READ'),
+    select: (d) => d.releases.filter(enriched),
+  });
+  const chosen = releases.data?.find((r) => r.id === releaseId);
   const [editing, setEditing] = useState<TemplateRow>();
   const [name, setName] = useState('');
   const [body, setBody] = useState(STARTER);
   const draft = useDebounced(body);
   const preview = useQuery({
-    queryKey: ['template-preview', draft],
-    queryFn: () => api<{ preview: { text: string; problems: string[] } }>('POST', '/templates/preview', { body: draft }),
+    queryKey: ['template-preview', draft, releaseId],
+    queryFn: () => api<{ preview: { text: string; problems: string[]; width: number; lines: number } }>('POST', '/templates/preview', { body: draft, ...(releaseId ? { releaseId } : {}) }),
     placeholderData: keepPreviousData,
     retry: false,
   });
@@ -67,8 +80,23 @@ export function TemplatesAdmin() {
           {(create.isSuccess || update.isSuccess) && <p role="status" className="banner">Saved.</p>}
         </div>
         <div>
-          <h3>Preview with sample data</h3>
-          {preview.data && <NfoView text={preview.data.preview.text} label="Template preview" />}
+          {can('releases:READ') && (
+            <Field label="Preview with" hint={`sample data, or one of the ${RECENT} most recently changed releases that have a book record`}>
+              {(p) => (
+                <select {...p} value={releaseId} onChange={(e) => setReleaseId(e.target.value)}>
+                  <option value="">sample data</option>
+                  {(releases.data ?? []).map((r) => <option key={r.id} value={r.id}>{releaseLabel(r)}</option>)}
+                </select>
+              )}
+            </Field>
+          )}
+          <h3>Preview with {chosen ? releaseLabel(chosen) : 'sample data'}</h3>
+          {preview.data && (
+            <div className={preview.isPlaceholderData ? 'preview stale' : 'preview'} aria-busy={preview.isPlaceholderData}>
+              <p className="hint" data-testid="template-preview-size">{preview.data.preview.width} columns, {preview.data.preview.lines} lines</p>
+              <NfoView text={preview.data.preview.text} label="Template preview" />
+            </div>
+          )}
         </div>
       </div>
     </section>
