@@ -115,26 +115,7 @@ export function ReleasePage({ id }: { id: string }) {
           </div>
         </section>
       )}
-      {preview.data?.nfo && r.state === 'done' && (
-        <section aria-labelledby="nfo-h">
-          <h2 id="nfo-h">NFO</h2>
-          <NfoView text={preview.data.nfo.text} label="NFO viewer" />
-        </section>
-      )}
-      {r.state === 'review' && preview.data && <PreviewPanel preview={preview.data} stale={preview.isFetching} />}
-      {validation.data && (
-        <section aria-labelledby="val-h">
-          <h2 id="val-h">Validation</h2>
-          <ul className="checks">
-            {(validation.data.checks ?? []).map((c) => (
-              <li key={c.check} className={c.passed ? 'pass' : 'fail'}>
-                {c.passed ? '✓' : '✗'} {c.check}
-                {c.detail ? ` — ${c.detail}` : ''}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {/* What the release row holds comes first; what loads after it comes below, so its arrival moves nothing already drawn. */}
       <section aria-labelledby="dist-h">
         <h2 id="dist-h">Distributions</h2>
         {(r.distributions ?? []).length === 0 ? (
@@ -153,6 +134,31 @@ export function ReleasePage({ id }: { id: string }) {
           </ul>
         )}
       </section>
+      {r.state === 'review' && preview.data && <PreviewPanel preview={preview.data} stale={preview.isFetching} />}
+      {(r.state === 'done' || validation.data) && (
+        <section aria-labelledby="val-h">
+          <h2 id="val-h">Validation</h2>
+          {/* Drawn before the report arrives, at its usual height, so nothing moves when it does. */}
+          <ul className="checks" aria-busy={!validation.data}>
+            {validation.data ? (
+              (validation.data.checks ?? []).map((c) => (
+                <li key={c.check} className={c.passed ? 'pass' : 'fail'}>
+                  {c.passed ? '✓' : '✗'} {c.check}
+                  {c.detail ? ` — ${c.detail}` : ''}
+                </li>
+              ))
+            ) : (
+              <li className="loading">Checking the release against its rule…</li>
+            )}
+          </ul>
+        </section>
+      )}
+      {preview.data?.nfo && r.state === 'done' && (
+        <section aria-labelledby="nfo-h">
+          <h2 id="nfo-h">NFO</h2>
+          <NfoView text={preview.data.nfo.text} label="NFO viewer" />
+        </section>
+      )}
 
       <Confirm
         open={!!confirm}
