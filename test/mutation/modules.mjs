@@ -1,5 +1,24 @@
+import fs from 'node:fs';
+
 // The safeguard modules under mutation testing, each with the test files that guard it and its
 // goal (mutation score in percent: 90 for authorization and secret handling, 80 otherwise).
+
+/**
+ * Stryker mutate ranges (`file:start-end`) of the members of `file` whose first line contains one
+ * of `starts`: a block up to its closing brace at the same indentation, or one statement. Found by
+ * text rather than written as line numbers, so they follow the code when it moves.
+ */
+function ranges(file, starts) {
+  const lines = fs.readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8').split('\n');
+  return starts.map((start) => {
+    const at = lines.findIndex((line) => line.includes(start));
+    if (at < 0) throw new Error(`${file}: no line contains "${start}"`);
+    const indent = /^\s*/.exec(lines[at])[0];
+    const end = lines[at].trimEnd().endsWith('{') ? lines.findIndex((line, i) => i > at && line.startsWith(`${indent}}`)) : at;
+    return `${file}:${at + 1}-${end + 1}`;
+  });
+}
+
 export const MODULES = {
   'secret-box': { mutate: ['lib/secret-box.ts'], tests: ['test/safeguards/secret-box.test.ts', 'api/secrets.test.ts'], goal: 90 },
   // The CI smoke: no type checker (a mutant that does not compile fails its tests anyway), fast unit tests only.
@@ -17,6 +36,30 @@ export const MODULES = {
     mutate: ['api/services/**/*.ts'],
     tests: ['api/*.test.ts', 'test/safeguards/*.test.ts', 'test/uploads.test.ts', 'test/release-management.test.ts', 'test/release-lifecycle.test.ts', 'test/release-dupes.test.ts'],
     goal: 80,
+    timeoutMS: 60_000,
+  },
+  // Who may see, change, delete or approve what: the Actor, and the service code that applies it.
+  'api-authz': {
+    mutate: [
+      'api/services/actor.ts',
+      ...ranges('api/services/release-service.ts', [
+        "options.force && !actor.can('releases', 'MOD')",
+        'if (!group) throw',
+        'if (!member) throw',
+        'async list(actor: Actor',
+        'async getVisible(actor: Actor',
+        'async remove(actor: Actor',
+      ]),
+      ...ranges('api/services/upload-service.ts', ['async register(', 'async list(actor: Actor', 'async getVisible(actor: Actor']),
+      ...ranges('api/services/release-review-service.ts', ['async approve(actor: Actor', 'private async inReview(']),
+      ...ranges('api/services/release-file-service.ts', ['async uploadBySha256(']),
+      ...ranges('api/services/group-service.ts', ['async membership(']),
+    ],
+    tests: [
+      'api/permissions.test.ts', 'test/safeguards/uploads-ownership.test.ts', 'test/safeguards/pack-force.test.ts', 'test/safeguards/release-delete.test.ts',
+      'test/safeguards/permission-effects.test.ts', 'test/release-management.test.ts', 'test/release-lifecycle.test.ts', 'test/uploads.test.ts',
+    ],
+    goal: 90,
     timeoutMS: 60_000,
   },
   'run-job': { mutate: ['jobs/run-job.ts'], tests: ['test/worker-recovery.test.ts', 'test/pipeline.test.ts'], goal: 80, coverageAnalysis: 'off', timeoutMS: 120_000 },

@@ -68,6 +68,17 @@ describe('upload ownership', () => {
     expect(everyone.pagination).toMatchObject({ total: 2 });
   });
 
+  it("finds by SHA-256 only the caller's own upload (anyone's with releases:MOD)", async () => {
+    const bySha = (who: Caller) => app.http.get(`/api/uploads/by-sha256/${aliceUpload.sha256}`).set(as(who));
+    const carol = await app.createUser('operator', 'carol-sha@example.test');
+    const stranger = await bySha(carol);
+    expect(stranger.status).toBe(404);
+    expect(JSON.stringify(stranger.body)).not.toContain(aliceUpload.id);
+    expect((await bySha(bob)).body.upload).toMatchObject({ id: bobUpload.id, userId: bob.user.id });
+    expect((await bySha(alice)).body.upload).toMatchObject({ id: aliceUpload.id, userId: alice.user.id });
+    expect([aliceUpload.id, bobUpload.id]).toContain((await bySha(admin)).body.upload.id);
+  });
+
   it("hides another user's upload as not found", async () => {
     const res = await app.http.get(`/api/uploads/${aliceUpload.id}`).set(as(bob));
     expect(res.status).toBe(404);
