@@ -50,9 +50,8 @@ export const MODULES = {
         'async getVisible(actor: Actor',
         'async remove(actor: Actor',
       ]),
-      ...ranges('api/services/upload-service.ts', ['async register(', 'async list(actor: Actor', 'async getVisible(actor: Actor']),
+      ...ranges('api/services/upload-service.ts', ['async register(', 'async list(actor: Actor', 'async getVisible(actor: Actor', 'async bySha256(actor: Actor']),
       ...ranges('api/services/release-review-service.ts', ['async approve(actor: Actor', 'private async inReview(']),
-      ...ranges('api/services/release-file-service.ts', ['async uploadBySha256(']),
       ...ranges('api/services/group-service.ts', ['async membership(']),
     ],
     tests: [
