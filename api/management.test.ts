@@ -113,6 +113,8 @@ describe('rules', () => {
     const again = await app.http.post('/api/rules/import').set(as(admin)).attach('file', RULES_NFO);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('RULE_EXISTS');
+    expect(again.body.error.details.ruleId).toBe(res.body.rule.id);
+    expect(again.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['section', 'year', 'scene']);
     const otherScene = await app.http.post('/api/rules/import?scene=German&year=2023').set(as(admin)).attach('file', RULES_NFO);
     expect(otherScene.body.rule).toMatchObject({ scene: 'German', year: 2023 });
 

@@ -74,6 +74,11 @@ export class RuleService {
 
   private async assertFree(key: Pick<RuleInput, 'section' | 'year' | 'scene'>, exceptId?: number): Promise<void> {
     const clash = await Rule.query().findOne(key);
-    if (clash && clash.id !== exceptId) throw new ConflictError(`Rule ${clash.id} already covers ${key.section} ${key.year} (${key.scene})`, 'RULE_EXISTS');
+    if (clash && clash.id !== exceptId) {
+      const message = `Rule ${clash.id} already covers ${key.section} ${key.year} (${key.scene})`;
+      // The three fields that together must be unique, so a form can mark each of them.
+      const fields = (['section', 'year', 'scene'] as const).map((field) => ({ field, message }));
+      throw new ConflictError(message, 'RULE_EXISTS', { ruleId: clash.id, fields });
+    }
   }
 }
