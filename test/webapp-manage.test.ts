@@ -262,8 +262,15 @@ describe('bulk actions on the releases list', () => {
     await expect((await app.http.get(`/api/releases/${shore.id}`).set(as(admin))).status).toBe(404);
     await row(page, 'The Farthest Shore').locator('.badge', { hasText: 'review' }).waitFor({ timeout: 30_000 });
 
-    // Everything at once: done, in review, failed; each deleted, behind one confirmation.
+    // Everything at once: done, in review, failed; selected across two pages of three, each
+    // deleted behind one confirmation.
+    await page.goto(new URL('/releases?pageSize=3', page.url()).href);
     await page.getByRole('checkbox', { name: 'Select every release on this page' }).check();
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Page 2 of 2 (4)').waitFor();
+    await expect(page.getByRole('status').filter({ hasText: 'on other pages' }).textContent()).resolves.toContain('3 of the 3 selected are on other pages');
+    await page.getByRole('checkbox', { name: 'Select every release on this page' }).check();
+    await expect(page.getByRole('toolbar', { name: 'Bulk actions' }).textContent()).resolves.toContain('4 selected');
     await act(page, 'Delete', 4);
     await expect(page.getByRole('heading', { name: 'Delete: 4 done, 0 refused' }).count()).resolves.toBe(1);
     await expect(page.getByRole('table', { name: 'Bulk outcome' }).getByTestId('bulk-outcome').allTextContents()).resolves.toEqual(['deleted', 'deleted', 'deleted', 'deleted']);

@@ -8,7 +8,7 @@ import type { Release } from '../types';
 import { BulkActions } from './BulkActions';
 
 const STATES = ['queued', 'inspecting', 'enriching', 'review', 'packing', 'done', 'failed', 'cancelled'];
-const FILTERS = ['q', 'state', 'group', 'userId', 'from', 'to', 'sort', 'page'] as const;
+const FILTERS = ['q', 'state', 'group', 'userId', 'from', 'to', 'sort', 'page', 'pageSize'] as const;
 
 /** Filters, sort and page live in the URL: a view can be bookmarked and shared. */
 export function ReleasesPage() {
@@ -16,7 +16,7 @@ export function ReleasesPage() {
   const { can } = useSession();
   const params = new URLSearchParams();
   for (const key of FILTERS) if (search.get(key)) params.set(key, search.get(key)!);
-  params.set('pageSize', '20');
+  if (!params.has('pageSize')) params.set('pageSize', '20');
   const list = useQuery({
     queryKey: ['releases', params.toString()],
     queryFn: () => get<{ releases: Release[]; pagination: { page: number; pages: number; total: number } }>(`/releases?${params}`),
@@ -31,14 +31,19 @@ export function ReleasesPage() {
   };
   const page = list.data?.pagination;
   const rows = list.data?.releases ?? [];
-  // Selection is of what the page shows: a new filter or page starts with none.
-  const [picked, setPicked] = useState<Set<string>>(new Set());
-  useEffect(() => setPicked(new Set()), [params.toString()]);
-  const selected = rows.filter((r) => picked.has(r.id));
-  const pick = (id: string, on: boolean) => setPicked((now) => {
-    const next = new Set(now);
-    if (on) next.add(id);
-    else next.delete(id);
+  // The selection follows the user from page to page of one filter; another filter starts afresh.
+  const [picked, setPicked] = useState<Map<string, Release>>(new Map());
+  const filter = new URLSearchParams(params);
+  filter.delete('page');
+  useEffect(() => setPicked(new Map()), [filter.toString()]);
+  const selected = [...picked.values()];
+  const selectedHere = rows.filter((r) => picked.has(r.id)).length;
+  const pick = (on: boolean, ...releases: Release[]) => setPicked((now) => {
+    const next = new Map(now);
+    for (const release of releases) {
+      if (on) next.set(release.id, release);
+      else next.delete(release.id);
+    }
     return next;
   });
   const bulk = can('releases:WRITE') || can('releases:DELETE');
@@ -74,17 +79,23 @@ export function ReleasesPage() {
       </form>
       <ErrorBanner error={list.error} />
       {/* Refused releases stay selected, to be looked at or acted on otherwise. */}
-      {bulk && <BulkActions selected={selected} onSettled={(refused) => setPicked(new Set(refused))} />}
+      {bulk && <BulkActions selected={selected} onSettled={(refused) => setPicked((now) => new Map([...now].filter(([id]) => refused.includes(id))))} />}
+      {bulk && selected.length > selectedHere && (
+        <p className="hint" role="status">
+          {selected.length - selectedHere} of the {selected.length} selected {selected.length - selectedHere === 1 ? 'is' : 'are'} on other pages.{' '}
+          <button type="button" className="link" onClick={() => setPicked(new Map())}>Clear selection</button>
+        </p>
+      )}
       {list.data && list.data.releases.length === 0 ? (
         <Empty title="No releases match">{search.toString() ? 'Clear a filter to see more.' : 'Make one on the New release page.'}</Empty>
       ) : (
         <div className="table-wrap">
           <table className="releases">
-            <thead><tr>{bulk && <th scope="col"><SelectAll rows={rows} selected={selected.length} onChange={(on) => setPicked(new Set(on ? rows.map((r) => r.id) : []))} /></th>}<th scope="col">Name</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Requested</th></tr></thead>
+            <thead><tr>{bulk && <th scope="col"><SelectAll rows={rows} selected={selectedHere} onChange={(on) => pick(on, ...rows)} /></th>}<th scope="col">Name</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Requested</th></tr></thead>
             <tbody>
               {rows.map((r) => (
                 <tr key={r.id} className={picked.has(r.id) ? 'selected' : undefined}>
-                  {bulk && <td><input type="checkbox" aria-label={`Select ${releaseLabel(r)}`} checked={picked.has(r.id)} onChange={(e) => pick(r.id, e.target.checked)} /></td>}
+                  {bulk && <td><input type="checkbox" aria-label={`Select ${releaseLabel(r)}`} checked={picked.has(r.id)} onChange={(e) => pick(e.target.checked, r)} /></td>}
                   <td><Link to={`/releases/${r.id}`}>{releaseLabel(r)}</Link></td>
                   <td><StateBadge state={r.state} /></td>
                   <td><Progress value={r.progress} label={`Progress of ${releaseLabel(r)}`} /></td>
