@@ -1,7 +1,7 @@
 import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { z } from 'zod';
 import { JobRun } from '../db/models';
-import { jobAttempts } from '../lib/metrics';
+import { jobAttempts, jobDuration } from '../lib/metrics';
 import { createRedis, Redis } from '../lib/redis';
 import { startTestApp, TestApp } from '../test/support/test-app';
 import { defineJob, JobDefinition, WorkerContext } from './job-definition';
@@ -21,7 +21,13 @@ const QUEUE = 'run-job-test';
 let counter = 0;
 
 /** What the test job is told to do: succeed, fail `failTimes` times then succeed, or fail for good. */
-const payload = z.object({ releaseId: z.string(), failTimes: z.number().int(), unrecoverable: z.boolean().default(false) });
+const payload = z.object({
+  releaseId: z.string(),
+  failTimes: z.number().int(),
+  unrecoverable: z.boolean().default(false),
+  /** Dies like a killed worker in its first attempt would: its job_runs row stays active. */
+  leaveActiveRun: z.boolean().default(false),
+});
 type Payload = z.infer<typeof payload>;
 const finalFailures: { data: Payload; reason: string }[] = [];
 const processed: { data: Payload; attempt: number; requestId?: unknown }[] = [];
@@ -34,10 +40,14 @@ const definition = defineJob<Payload>({
   async process(job, data) {
     processed.push({ data, attempt: job.attemptsMade + 1, requestId: (job.data as { requestId?: unknown }).requestId });
     if (data.unrecoverable) throw new UnrecoverableError('this book can never be packed');
+    if (data.leaveActiveRun && job.attemptsMade === 0) {
+      await JobRun.query().insert({ queue: QUEUE, jobId: job.id!, jobName: job.name, attempt: 1, state: 'active', startedAt: new Date() });
+    }
     if (job.attemptsMade < data.failTimes) throw new Error(`temporary failure ${job.attemptsMade + 1}`);
     return { packed: data.releaseId };
   },
-  async onFinalFailure(data, reason) {
+  async onFinalFailure(data, reason, { logger }) {
+    logger.info('test job failure recorded');
     finalFailures.push({ data, reason });
   },
 }) as JobDefinition<unknown>;
@@ -79,22 +89,29 @@ async function run(data: Record<string, unknown>, attempts: number, jobId = `job
 
 const runsOf = (jobId: string) => JobRun.query().where({ queue: QUEUE, jobId }).orderBy('attempt');
 const attemptCount = async (outcome: string) => (await jobAttempts.get()).values.find((v) => v.labels.queue === QUEUE && v.labels.outcome === outcome)?.value ?? 0;
+const timedCount = async (outcome: string) =>
+  (await jobDuration.get()).values.find((v) => v.metricName === 'esp_job_duration_seconds_count' && v.labels.queue === QUEUE && v.labels.outcome === outcome)?.value ?? 0;
+/** What job_runs says of a run a dead worker left, in the words people read. */
+const LOST_RUN = 'the worker running this attempt stopped before it finished (killed, crashed or out of memory)';
+const GIVEN_UP = 'the worker running it stopped (killed, crashed or out of memory) again and again, so it was given up';
 const logged = (message: string) => app.logLines.map((line) => JSON.parse(line)).filter((line) => line.message === message);
 
 describe('runJob', () => {
   it('records a completed attempt in job_runs and the metrics, logs it under its request, and returns the result', async () => {
     const completedBefore = await attemptCount('completed');
+    const timedBefore = await timedCount('completed');
     const { job, outcome } = await run({ releaseId: 'r-ok', failTimes: 0, requestId: 'req-ok' }, 3);
     expect(outcome).toEqual({ packed: 'r-ok' });
     expect(job.returnvalue).toEqual({ packed: 'r-ok' });
     // The processor was given the payload with the request id split off.
-    expect(processed).toEqual([{ data: { releaseId: 'r-ok', failTimes: 0, unrecoverable: false }, attempt: 1, requestId: 'req-ok' }]);
+    expect(processed).toEqual([{ data: { releaseId: 'r-ok', failTimes: 0, unrecoverable: false, leaveActiveRun: false }, attempt: 1, requestId: 'req-ok' }]);
     const [row, ...more] = await runsOf(job.id!);
     expect(more).toEqual([]);
     expect(row).toMatchObject({ queue: QUEUE, jobId: job.id, jobName: 'run-job-test', attempt: 1, releaseId: 'r-ok', uploadId: 'upload-of-r-ok', state: 'completed', error: null });
     expect(row.finishedAt).not.toBeNull();
     expect(new Date(row.finishedAt!).getTime()).toBeGreaterThanOrEqual(new Date(row.startedAt).getTime());
     expect(await attemptCount('completed')).toBe(completedBefore + 1);
+    expect(await timedCount('completed')).toBe(timedBefore + 1);
     const started = logged('job started').find((line) => line.jobId === job.id);
     expect(started).toMatchObject({ requestId: 'req-ok', releaseId: 'r-ok', queue: QUEUE, name: 'run-job-test', attempt: 1 });
     expect(logged('job completed').find((line) => line.jobId === job.id)).toMatchObject({ requestId: 'req-ok', attempt: 1 });
@@ -102,9 +119,9 @@ describe('runJob', () => {
   });
 
   it('refuses an invalid payload at once, without retries, a job_runs row or a final-failure record', async () => {
-    const { job, outcome } = await run({ releaseId: 42, failTimes: 0, requestId: 'req-bad' }, 3);
+    const { job, outcome } = await run({ releaseId: 42, failTimes: 'none', requestId: 'req-bad' }, 3);
     expect(outcome).toBeInstanceOf(Error);
-    expect(job.failedReason).toMatch(/^invalid payload: /);
+    expect(job.failedReason).toBe('invalid payload: Expected string, received number; Expected number, received string');
     expect(job.attemptsMade).toBe(1);
     expect(processed).toEqual([]);
     expect(await runsOf(job.id!)).toEqual([]);
@@ -113,6 +130,7 @@ describe('runJob', () => {
 
   it('records each failed attempt, and a temporary failure is retried to completion without a final-failure record', async () => {
     const failedBefore = await attemptCount('failed');
+    const timedBefore = await timedCount('failed');
     const { job, outcome } = await run({ releaseId: 'r-flaky', failTimes: 2 }, 3);
     expect(outcome).toEqual({ packed: 'r-flaky' });
     const runs = await runsOf(job.id!);
@@ -123,6 +141,7 @@ describe('runJob', () => {
     ]);
     expect(runs.every((r) => r.finishedAt !== null)).toBe(true);
     expect(await attemptCount('failed')).toBe(failedBefore + 2);
+    expect(await timedCount('failed')).toBe(timedBefore + 2);
     expect(logged('job failed').filter((line) => line.jobId === job.id).map((line) => [line.attempt, line.final, line.reason])).toEqual([
       [1, false, 'temporary failure 1'],
       [2, false, 'temporary failure 2'],
@@ -134,29 +153,27 @@ describe('runJob', () => {
     const { job, outcome } = await run({ releaseId: 'r-broken', failTimes: 9 }, 2);
     expect((outcome as Error).message).toBe('temporary failure 2');
     expect((await runsOf(job.id!)).map((r) => r.state)).toEqual(['failed', 'failed']);
-    expect(finalFailures).toEqual([{ data: { releaseId: 'r-broken', failTimes: 9, unrecoverable: false }, reason: 'temporary failure 2' }]);
+    expect(finalFailures).toEqual([{ data: { releaseId: 'r-broken', failTimes: 9, unrecoverable: false, leaveActiveRun: false }, reason: 'temporary failure 2' }]);
     expect(logged('job failed').filter((line) => line.jobId === job.id).map((line) => line.final)).toEqual([false, true]);
   });
 
   it('treats an UnrecoverableError as final on the first attempt', async () => {
-    const { job } = await run({ releaseId: 'r-never', failTimes: 0, unrecoverable: true }, 5);
+    const { job } = await run({ releaseId: 'r-never', failTimes: 0, unrecoverable: true, leaveActiveRun: false }, 5);
     expect(job.attemptsMade).toBe(1);
     expect((await runsOf(job.id!)).map((r) => [r.state, r.error])).toEqual([['failed', 'this book can never be packed']]);
-    expect(finalFailures).toEqual([{ data: { releaseId: 'r-never', failTimes: 0, unrecoverable: true }, reason: 'this book can never be packed' }]);
+    expect(finalFailures).toEqual([{ data: { releaseId: 'r-never', failTimes: 0, unrecoverable: true, leaveActiveRun: false }, reason: 'this book can never be packed' }]);
   });
 
   it('closes the run a dead worker left active when the job starts again', async () => {
-    const jobId = `job-${++counter}`;
-    // A worker died in the middle of this job: its run is still active.
-    await JobRun.query().insert({ queue: QUEUE, jobId, jobName: 'run-job-test', attempt: 1, state: 'active', startedAt: new Date(0) });
-    const { outcome } = await run({ releaseId: 'r-again', failTimes: 1 }, 2, jobId);
+    const { job, outcome } = await run({ releaseId: 'r-again', failTimes: 1, leaveActiveRun: true }, 2);
     expect(outcome).toEqual({ packed: 'r-again' });
-    const runs = await JobRun.query().where({ queue: QUEUE, jobId }).orderBy('id');
+    const runs = await JobRun.query().where({ queue: QUEUE, jobId: job.id! }).orderBy('id');
     expect(runs.map((r) => [r.attempt, r.state, r.error])).toEqual([
-      [1, 'failed', WORKER_LOST],
       [1, 'failed', 'temporary failure 1'],
+      [1, 'failed', LOST_RUN],
       [2, 'completed', null],
     ]);
+    expect(WORKER_LOST).toBe(LOST_RUN);
   });
 });
 
@@ -167,9 +184,11 @@ describe('recordFinalFailure', () => {
     await JobRun.query().insert({ queue: 'another-queue', jobId, jobName: 'run-job-test', attempt: 1, state: 'active', startedAt: new Date() });
     const job = { id: jobId, queueName: QUEUE, name: 'run-job-test', timestamp: Date.now(), data: { releaseId: 'r-stalled', failTimes: 0, requestId: 'req-stalled' } };
     await recordFinalFailure(definition, job, 'job stalled more than allowable limit', context);
-    expect((await runsOf(jobId)).map((r) => [r.state, r.error])).toEqual([['failed', STALLED_TOO_OFTEN]]);
+    expect((await runsOf(jobId)).map((r) => [r.state, r.error])).toEqual([['failed', GIVEN_UP]]);
     expect((await JobRun.query().where({ queue: 'another-queue', jobId })).map((r) => r.state)).toEqual(['active']);
-    expect(finalFailures).toEqual([{ data: { releaseId: 'r-stalled', failTimes: 0, unrecoverable: false }, reason: STALLED_TOO_OFTEN }]);
+    expect(finalFailures).toEqual([{ data: { releaseId: 'r-stalled', failTimes: 0, unrecoverable: false, leaveActiveRun: false }, reason: GIVEN_UP }]);
+    // The failure is recorded under the job's request, like its attempts were.
+    expect(logged('test job failure recorded').find((line) => line.jobId === jobId)).toMatchObject({ requestId: 'req-stalled', releaseId: 'r-stalled', queue: QUEUE });
   });
 
   it('closes the lost runs but records nothing for a payload it cannot read', async () => {
@@ -191,7 +210,7 @@ describe('job data and failure wording', () => {
   });
 
   it("puts BullMQ's stall wording in words for people and leaves other reasons as they are", () => {
-    expect(readableFailure('job stalled more than allowable limit')).toBe(STALLED_TOO_OFTEN);
+    expect(readableFailure('job stalled more than allowable limit')).toBe(GIVEN_UP);
     expect(readableFailure('Job Stalled More Than Allowable Limit')).toBe(STALLED_TOO_OFTEN);
     expect(readableFailure('disk full')).toBe('disk full');
   });
