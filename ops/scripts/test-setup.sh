@@ -27,3 +27,15 @@ command -v ip >/dev/null || need_apt+=(iproute2)
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 command -v openssl >/dev/null || need_apt+=(openssl)
 bash ops/scripts/apt-install.sh "needed by the tests only" "${need_apt[@]}"
+
+# The real-book corpus (test/corpus/books.json) is cut from Debian packages at pinned versions:
+# download them here, once (the cache keeps them), so the corpus test only unpacks and checks.
+# A version the mirror no longer has is left to the test, which fails naming it and what to do.
+corpus_debs="${CORPUS_CACHE:-$HOME/.cache/esp-corpus}/debs"
+mkdir -p "$corpus_debs"
+node -e "for (const s of new Set(require('./test/corpus/books.json').books.map((b) => b.package + '=' + b.version))) console.log(s)" |
+  while IFS='=' read -r pkg version; do
+    compgen -G "$corpus_debs/${pkg}_${version//:/%3a}_*.deb" >/dev/null && continue
+    echo "test-setup: downloading $pkg=$version for the real-book corpus"
+    (cd "$corpus_debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg=$version") || echo "test-setup: $pkg=$version could not be downloaded; the corpus test will say why" >&2
+  done

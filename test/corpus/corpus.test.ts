@@ -29,7 +29,7 @@ beforeAll(async () => {
     .send({ tag: 'STYLE', name: 'Styled', memberIds: [operator.user.id], authorSeparator: '.-.', tagCase: 'upper', ebookTag: 'eBOOK' });
   expect(style.status).toBe(201);
   worker = await startReadyWorker(app.env, app.context.queue);
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   if (worker) await stopWorker(worker);
   await app?.close();
