@@ -58,22 +58,17 @@ export async function removeUpload(config: StorageConfig, uploadId: string): Pro
 
 /**
  * Runs `use` on the upload as a local file: the stored file itself, or a private temporary copy
- * streamed from the object store (the readers and the packer seek in it), removed afterwards.
+ * streamed from the object store into a scratch folder under TMPDIR (the book readers seek in it),
+ * removed afterwards.
  */
 export async function withUploadFile<T>(config: StorageConfig, uploadId: string, use: (filePath: string) => Promise<T>): Promise<T> {
   const remote = remoteStorage(config);
   if (!remote) return use(uploadPath(config, uploadId));
-  return withScratch(async (scratch) => {
-    const copy = path.join(scratch, 'book');
-    await pipeline(await remote.objects.get(uploadKey(uploadId)), fs.createWriteStream(copy, { flags: 'wx', mode: 0o600 }));
-    return use(copy);
-  });
-}
-
-async function withScratch<T>(use: (dir: string) => Promise<T>): Promise<T> {
   const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'esp-scratch-'));
   try {
-    return await use(scratch);
+    const copy = path.join(scratch, 'book');
+    await pipeline(await remote.objects.get(uploadKey(uploadId)), fs.createWriteStream(copy, { flags: 'wx', mode: 0o600 }));
+    return await use(copy);
   } finally {
     await fsp.rm(scratch, { recursive: true, force: true });
   }
