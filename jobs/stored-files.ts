@@ -8,6 +8,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Config } from '../lib/config';
 import { discard, publish } from '../lib/file-store';
 import { ByteRange, ObjectNotFoundError, ObjectStore, objectStoreOf, ReleaseStore } from '../lib/storage';
+import type { EmbeddedMetadata } from '../lib/domain/embedded-metadata';
+import { containerOf, HEAD_BYTES } from './inspect/detect-format';
+import { readBook, readZipBook } from './inspect/read-book';
 import { openZipByRanges } from './inspect/zip-reader';
 import type { PublishedFolder } from './pack/engine/check-release';
 import { packRelease, packReleaseWith, PackedRelease, PackOptions } from './pack/engine/pack-release';
@@ -57,11 +60,27 @@ export async function removeUpload(config: StorageConfig, uploadId: string): Pro
 }
 
 /**
+ * Identifies the upload and reads its metadata (jobs/inspect/read-book.ts). In the object store an
+ * EPUB or CBZ is read where it lies, by byte ranges (its head, the ZIP directory and the few entries
+ * the readers open); a PDF or MOBI, whose readers need a file, is copied to scratch first.
+ */
+export async function readUploadedBook(config: StorageConfig, uploadId: string): Promise<EmbeddedMetadata> {
+  const remote = remoteStorage(config);
+  if (!remote) return readBook(uploadPath(config, uploadId));
+  const key = uploadKey(uploadId);
+  const stored = await remote.objects.stat(key);
+  if (!stored) throw new ObjectNotFoundError(key);
+  const head = stored.size > 0 ? await buffer(await remote.objects.get(key, { start: 0, end: Math.min(stored.size, HEAD_BYTES) - 1 })) : Buffer.alloc(0);
+  if (containerOf(head) !== 'zip') return withUploadFile(config, uploadId, readBook);
+  return readZipBook(await openZipByRanges(stored.size, (start, end) => remote.objects.get(key, { start, end })));
+}
+
+/**
  * Runs `use` on the upload as a local file: the stored file itself, or a private temporary copy
  * streamed from the object store into a scratch folder under TMPDIR (the book readers seek in it),
  * removed afterwards.
  */
-export async function withUploadFile<T>(config: StorageConfig, uploadId: string, use: (filePath: string) => Promise<T>): Promise<T> {
+async function withUploadFile<T>(config: StorageConfig, uploadId: string, use: (filePath: string) => Promise<T>): Promise<T> {
   const remote = remoteStorage(config);
   if (!remote) return use(uploadPath(config, uploadId));
   const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'esp-scratch-'));

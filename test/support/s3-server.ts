@@ -70,6 +70,8 @@ export interface RecordingProxy {
   endpoint: string;
   /** `METHOD /path?query` of every request that passed, in order. */
   requests: string[];
+  /** Bytes of the answers' bodies passed back so far. */
+  answeredBytes(): number;
   /** Multipart uploads created (POST ?uploads) and neither completed (POST ?uploadId) nor aborted (DELETE ?uploadId), by key path. */
   unfinishedUploads(): string[];
   close(): Promise<void>;
@@ -86,6 +88,7 @@ export type S3Fault = (method: string, url: URL) => 'refuse' | number | undefine
 
 export async function recordS3Requests(server: S3Server, fault: S3Fault = () => undefined): Promise<RecordingProxy> {
   const requests: string[] = [];
+  let answered = 0;
   const proxy = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     const failure = fault(req.method ?? '', new URL(req.url ?? '/', 'http://s3'));
@@ -96,6 +99,7 @@ export async function recordS3Requests(server: S3Server, fault: S3Fault = () => 
     }
     const upstream = http.request({ host: new URL(server.endpoint).hostname, port: server.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.on('data', (chunk: Buffer) => void (answered += chunk.length));
       if (failure === undefined) return void answer.pipe(res);
       let left = failure;
       answer.on('data', (chunk: Buffer) => {
@@ -116,6 +120,7 @@ export async function recordS3Requests(server: S3Server, fault: S3Fault = () => 
   return {
     endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     requests,
+    answeredBytes: () => answered,
     unfinishedUploads: () => {
       const open = new Map<string, number>();
       for (const request of requests) {
