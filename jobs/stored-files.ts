@@ -7,10 +7,15 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../lib/config';
 import { discard, publish } from '../lib/file-store';
-import { ByteRange, ObjectNotFoundError, ObjectStore, objectStoreOf, ReleaseConflictError, ReleaseStore } from '../lib/storage';
+import { ByteRange, ObjectNotFoundError, ObjectStore, objectStoreOf, ReleaseStore } from '../lib/storage';
+import type { EmbeddedMetadata } from '../lib/domain/embedded-metadata';
+import { containerOf, HEAD_BYTES } from './inspect/detect-format';
+import { readBook, readZipBook } from './inspect/read-book';
 import { openZipByRanges } from './inspect/zip-reader';
 import type { PublishedFolder } from './pack/engine/check-release';
-import { packRelease, PackError, PackInput, PackResult } from './pack/engine/pack-release';
+import { packRelease, packReleaseWith, PackedRelease, PackOptions } from './pack/engine/pack-release';
+import { sfvFileName } from './pack/engine/sfv';
+import { storedPackIo } from './pack/engine/stored-release';
 import { publishedPaths, uploadPath } from './storage-paths';
 
 /**
@@ -55,23 +60,34 @@ export async function removeUpload(config: StorageConfig, uploadId: string): Pro
 }
 
 /**
- * Runs `use` on the upload as a local file: the stored file itself, or a private temporary copy
- * streamed from the object store (the readers and the packer seek in it), removed afterwards.
+ * Identifies the upload and reads its metadata (jobs/inspect/read-book.ts). In the object store an
+ * EPUB or CBZ is read where it lies, by byte ranges (its head, the ZIP directory and the few entries
+ * the readers open); a PDF or MOBI, whose readers need a file, is copied to scratch first.
  */
-export async function withUploadFile<T>(config: StorageConfig, uploadId: string, use: (filePath: string) => Promise<T>): Promise<T> {
+export async function readUploadedBook(config: StorageConfig, uploadId: string): Promise<EmbeddedMetadata> {
   const remote = remoteStorage(config);
-  if (!remote) return use(uploadPath(config, uploadId));
-  return withScratch(async (scratch) => {
-    const copy = path.join(scratch, 'book');
-    await pipeline(await remote.objects.get(uploadKey(uploadId)), fs.createWriteStream(copy, { flags: 'wx', mode: 0o600 }));
-    return use(copy);
-  });
+  if (!remote) return readBook(uploadPath(config, uploadId));
+  const key = uploadKey(uploadId);
+  const stored = await remote.objects.stat(key);
+  if (!stored) throw new ObjectNotFoundError(key);
+  const head = stored.size > 0 ? await buffer(await remote.objects.get(key, { start: 0, end: Math.min(stored.size, HEAD_BYTES) - 1 })) : Buffer.alloc(0);
+  if (containerOf(head) !== 'zip') return withUploadFile(config, uploadId, readBook);
+  return readZipBook(await openZipByRanges(stored.size, (start, end) => remote.objects.get(key, { start, end })));
 }
 
-async function withScratch<T>(use: (dir: string) => Promise<T>): Promise<T> {
+/**
+ * Runs `use` on the upload as a local file: the stored file itself, or a private temporary copy
+ * streamed from the object store into a scratch folder under TMPDIR (the book readers seek in it),
+ * removed afterwards.
+ */
+async function withUploadFile<T>(config: StorageConfig, uploadId: string, use: (filePath: string) => Promise<T>): Promise<T> {
+  const remote = remoteStorage(config);
+  if (!remote) return use(uploadPath(config, uploadId));
   const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'esp-scratch-'));
   try {
-    return await use(scratch);
+    const copy = path.join(scratch, 'book');
+    await pipeline(await remote.objects.get(uploadKey(uploadId)), fs.createWriteStream(copy, { flags: 'wx', mode: 0o600 }));
+    return await use(copy);
   } finally {
     await fsp.rm(scratch, { recursive: true, force: true });
   }
@@ -79,31 +95,15 @@ async function withScratch<T>(use: (dir: string) => Promise<T>): Promise<T> {
 
 /**
  * Packs a release where releases are kept. Local folders: the engine packs and publishes in
- * RELEASES_FOLDER as always. Object store: the engine packs into a private scratch folder (the
- * book streamed there from the store first), then every file and the SFV are uploaded under a
- * staging prefix and committed by writing the manifest last; the scratch folder always goes.
- * The engine itself is untouched: the price is local scratch space of about twice the book.
+ * RELEASES_FOLDER. Object store: the engine reads the book from the bucket and streams every file
+ * and the SFV into it under a staging prefix, committed by writing the manifest last; nothing of
+ * the book or the release touches the local disk.
  */
-export async function packStored(config: StorageConfig, input: Omit<PackInput, 'sourcePath' | 'releasesDir'> & { uploadId?: string }): Promise<PackResult> {
+export async function packStored(config: StorageConfig, input: PackOptions & { uploadId?: string }): Promise<PackedRelease> {
   const { uploadId, ...rest } = input;
   const remote = remoteStorage(config);
   if (!remote) return packRelease({ ...rest, sourcePath: uploadId ? uploadPath(config, uploadId) : undefined, releasesDir: config.storage.releasesDir });
-  const pack = (sourcePath: string | undefined) =>
-    withScratch(async (scratch) => {
-      // Each attempt packs afresh in its own scratch folder; adoption happens at commit, by manifest.
-      const result = await packRelease({ ...rest, sourcePath, releasesDir: path.join(scratch, 'releases'), adoptExisting: false });
-      const draft = remote.releases.begin(result.name);
-      try {
-        for (const file of result.files) await draft.put(file.fileName, file.kind, fs.createReadStream(path.join(result.dir, file.fileName)));
-        await draft.put(sfvFileName(result.name), 'sfv', fs.createReadStream(result.sfvPath));
-        await draft.commit(input.adoptExisting ?? false);
-      } catch (err) {
-        await draft.abort().catch(() => undefined);
-        throw err instanceof ReleaseConflictError ? new PackError(err.message) : err;
-      }
-      return result;
-    });
-  return uploadId ? withUploadFile(config, uploadId, pack) : pack(undefined);
+  return packReleaseWith(rest, await storedPackIo(remote.releases, uploadId ? uploadKey(uploadId) : undefined));
 }
 
 /** Streams one file of a published release (or a byte range of it); ObjectNotFoundError when there is none. */
@@ -118,8 +118,7 @@ export async function openReleaseFile(config: StorageConfig, name: string, fileN
   return handle.createReadStream({ start: range?.start, end: range?.end });
 }
 
-/** The SFV's name: beside the folder locally (`.checksums/<name>.sfv`), a file of the manifest in the object store. */
-export const sfvFileName = (name: string) => `${name}.sfv`;
+export { sfvFileName };
 
 /** A file of a published release's folder, with its size as stored. */
 export interface PublishedFile {

@@ -50,17 +50,8 @@ const backends: Array<[string, () => Promise<Backend & { close(): Promise<void> 
       const settings = { endpoint: recorder.endpoint, bucket: server.bucket, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true };
       return {
         store: new S3ObjectStore(s3ClientOf(settings), server.bucket),
-        // Seen on the wire: each multipart upload created (POST ?uploads) must be completed (POST ?uploadId) or aborted (DELETE ?uploadId).
-        unfinishedWrites: () => {
-          const open = new Map<string, number>();
-          for (const request of recorder.requests) {
-            const [method, url] = request.split(' ');
-            const { pathname, searchParams } = new URL(url, 'http://s3');
-            const delta = method === 'POST' && searchParams.has('uploads') ? 1 : searchParams.has('uploadId') && (method === 'POST' || method === 'DELETE') ? -1 : 0;
-            open.set(pathname, (open.get(pathname) ?? 0) + delta);
-          }
-          return [...open].filter(([, n]) => n > 0).map(([key]) => key);
-        },
+        // Seen on the wire: each multipart upload created must be completed or aborted.
+        unfinishedWrites: () => recorder.unfinishedUploads(),
         env: { DATA_DIR: dataDir, ...server.env },
         close: async () => {
           await recorder.close();

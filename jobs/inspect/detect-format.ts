@@ -19,12 +19,19 @@ const KNOWN_OTHERS: [RegExp | Buffer, string][] = [
   [Buffer.from('d0cf11e0a1b11ae1', 'hex'), 'an old Microsoft Office document'],
 ];
 
+/** How many bytes from the start of a file `containerOf` looks at. */
+export const HEAD_BYTES = 1024;
+
 /** The container kind from the first bytes, never from the file name. */
 export async function detectContainer(filePath: string): Promise<Container> {
   const handle = await fsp.open(filePath, 'r');
-  const head = Buffer.alloc(1024);
+  const head = Buffer.alloc(HEAD_BYTES);
   const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
-  const bytes = head.subarray(0, bytesRead);
+  return containerOf(head.subarray(0, bytesRead));
+}
+
+/** The container kind of a file from its first `HEAD_BYTES` bytes (fewer only when it is shorter). */
+export function containerOf(bytes: Buffer): Container {
   if (bytes.length === 0) throw new RejectedFileError('the file is empty');
   // The PDF header may follow a little junk; readers accept it within the first 1024 bytes.
   if (bytes.indexOf('%PDF-') !== -1) return 'pdf';

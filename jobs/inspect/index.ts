@@ -5,8 +5,7 @@ import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { enterStep, failRelease } from '../release-state';
-import { withUploadFile } from '../stored-files';
-import { readBook } from './read-book';
+import { readUploadedBook } from '../stored-files';
 import { RejectedFileError } from './rejected-file-error';
 
 /** Either a fresh upload (uploadId) or the first step of a release flow (releaseId). */
@@ -43,7 +42,7 @@ export const inspectJob = defineJob<InspectPayload>({
     await upload.$query().patch({ status: 'inspecting' });
     await job.updateProgress(10);
     try {
-      const metadata = await withUploadFile(config, uploadId, readBook);
+      const metadata = await readUploadedBook(config, uploadId);
       await upload.$query().patch({ status: 'inspected', format: metadata.format, metadata, error: null });
       await job.updateProgress(100);
       logger.info('upload inspected', { uploadId, format: metadata.format, title: metadata.title });

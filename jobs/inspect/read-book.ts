@@ -6,7 +6,7 @@ import { readEpubMetadata } from './epub';
 import { withTitlePageTitle } from './epub-title-page';
 import { readMobiMetadata } from './mobi';
 import { readPdfInfo, readPdfMetadata } from './pdf';
-import { openZip } from './zip-reader';
+import { openZip, ZipReader } from './zip-reader';
 
 /**
  * Identifies a stored file by its bytes and reads what it says about itself; DRM-protected books
@@ -21,15 +21,18 @@ export async function readBook(filePath: string): Promise<EmbeddedMetadata> {
     }
     case 'palmdb':
       return readMobiMetadata(filePath);
-    case 'zip': {
-      const zip = await openZip(filePath);
-      try {
-        if ((await zipBookFormat(zip)) === 'cbz') return await readCbzMetadata(zip);
-        await refuseEpubDrm(zip);
-        return await withTitlePageTitle(await readEpubMetadata(zip), zip);
-      } finally {
-        zip.close();
-      }
-    }
+    case 'zip':
+      return readZipBook(await openZip(filePath));
+  }
+}
+
+/** Reads an EPUB or a CBZ (the ZIP books: their readers need only the directory and a few entries), then closes it. */
+export async function readZipBook(zip: ZipReader): Promise<EmbeddedMetadata> {
+  try {
+    if ((await zipBookFormat(zip)) === 'cbz') return await readCbzMetadata(zip);
+    await refuseEpubDrm(zip);
+    return await withTitlePageTitle(await readEpubMetadata(zip), zip);
+  } finally {
+    zip.close();
   }
 }

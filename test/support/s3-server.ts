@@ -70,21 +70,46 @@ export interface RecordingProxy {
   endpoint: string;
   /** `METHOD /path?query` of every request that passed, in order. */
   requests: string[];
+  /** Bytes of the answers' bodies passed back so far. */
+  answeredBytes(): number;
+  /** Multipart uploads created (POST ?uploads) and neither completed (POST ?uploadId) nor aborted (DELETE ?uploadId), by key path. */
+  unfinishedUploads(): string[];
   close(): Promise<void>;
 }
 
 /**
  * An HTTP forwarder in front of the S3 server that notes each request line, so a test can see
  * what a client asked of the server (s3rver answers AbortMultipartUpload with 405 and keeps the
- * parts, so the request itself is what a test of our side can check).
+ * parts, so the request itself is what a test of our side can check). `fault` makes the store fail
+ * midway: a request it answers 'refuse' for gets a 503 without reaching the server (the client
+ * retries, then gives up); one it answers a number for has its answer cut after that many bytes.
  */
-export async function recordS3Requests(server: S3Server): Promise<RecordingProxy> {
+export type S3Fault = (method: string, url: URL) => 'refuse' | number | undefined;
+
+export async function recordS3Requests(server: S3Server, fault: S3Fault = () => undefined): Promise<RecordingProxy> {
   const requests: string[] = [];
+  let answered = 0;
   const proxy = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    const failure = fault(req.method ?? '', new URL(req.url ?? '/', 'http://s3'));
+    if (failure === 'refuse') {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>ServiceUnavailable</Code><Message>refused by the test</Message></Error>');
+      return;
+    }
     const upstream = http.request({ host: new URL(server.endpoint).hostname, port: server.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      answer.on('data', (chunk: Buffer) => void (answered += chunk.length));
+      if (failure === undefined) return void answer.pipe(res);
+      let left = failure;
+      answer.on('data', (chunk: Buffer) => {
+        if (left > 0) res.write(chunk.subarray(0, left));
+        left -= chunk.length;
+        if (left <= 0) {
+          answer.destroy();
+          res.destroy();
+        }
+      });
     });
     upstream.on('error', () => res.destroy());
     req.on('error', () => upstream.destroy());
@@ -95,6 +120,17 @@ export async function recordS3Requests(server: S3Server): Promise<RecordingProxy
   return {
     endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     requests,
+    answeredBytes: () => answered,
+    unfinishedUploads: () => {
+      const open = new Map<string, number>();
+      for (const request of requests) {
+        const [method, url] = request.split(' ');
+        const { pathname, searchParams } = new URL(url, 'http://s3');
+        const delta = method === 'POST' && searchParams.has('uploads') ? 1 : searchParams.has('uploadId') && (method === 'POST' || method === 'DELETE') ? -1 : 0;
+        open.set(pathname, (open.get(pathname) ?? 0) + delta);
+      }
+      return [...open].filter(([, n]) => n > 0).map(([key]) => key);
+    },
     close: () =>
       new Promise((resolve) => {
         proxy.closeAllConnections();

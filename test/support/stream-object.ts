@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadConfig } from '../../lib/config';
 import { objectStoreOf } from '../../lib/storage';
+import { generatedBytes } from './generated-bytes';
 
 /**
  * Streams a generated object of `megabytes` MB into the configured store and back out in its own
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const baseline = process.memoryUsage.rss();
   let peak = 0;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-  const written = await store.put(key, generated(Number(megabytes)));
+  const written = await store.put(key, generatedBytes(Number(megabytes)));
   const hash = createHash('sha256');
   let readBytes = 0;
   await pipeline(
@@ -32,19 +33,6 @@ async function main(): Promise<void> {
   clearInterval(sample);
   peak = Math.max(peak, process.memoryUsage.rss());
   console.log(JSON.stringify({ written: { ...written }, readSha256: hash.digest('hex'), readBytes, baselineRssMb: Math.round(baseline / 1024 / 1024), peakRssMb: Math.round(peak / 1024 / 1024) }));
-}
-
-/** Deterministic bytes (each 1 MB block differs), made as they are read: nothing is held. */
-function generated(megabytes: number): Readable {
-  let block = 0;
-  return new Readable({
-    read() {
-      if (block === megabytes) return void this.push(null);
-      const chunk = Buffer.alloc(1024 * 1024, block % 251);
-      chunk.writeUInt32BE(block++, 0);
-      this.push(chunk);
-    },
-  });
 }
 
 void main().catch((err) => {

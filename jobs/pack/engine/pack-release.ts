@@ -12,20 +12,19 @@ import type { ReleaseFacts } from './release-facts';
 import { ChooseZipVariant, planReleaseNamed } from './release-plan';
 import { planStoredZip } from './stored-zip';
 import { ShortBookError, ZipVolumeWriter } from './zip-volume-writer';
-import { crcHex, renderSfv } from './sfv';
+import { BeginRelease, BookSource, fileSink, fileSource, ReleaseAttempt } from './release-io';
+import { crcHex, renderSfv, sfvFileName } from './sfv';
 import { fsyncPath } from '../../../lib/durable-fs';
 
 export const INCOMING_DIR = '.incoming';
 export const CHECKSUMS_DIR = '.checksums';
 export const DIZ_NAME = 'file_id.diz';
 
-export interface PackInput {
-  /** The book; without one the release is NFO-only (NFOFiX, DiRFiX): one zip of the DIZ and the NFO. */
-  sourcePath?: string;
+/** What a release is packed from, wherever the book is read and the release published. */
+export interface PackOptions {
   /** Facts for the NFO/DIZ; size and volume fields are filled in by the packer. */
   facts: Omit<ReleaseFacts, 'sizeBytes' | 'volumes' | 'volumeSizeMb'>;
   volumeSizeMb?: number;
-  releasesDir: string;
   /** When given, the source must hash to this (the upload's recorded SHA-256). */
   expectedSha256?: string;
   /**
@@ -40,10 +39,23 @@ export interface PackInput {
   limits?: RuleLimits;
   /** Renders the NFO (a stored template); the built-in layout when not given. */
   renderNfo?: (facts: ReleaseFacts) => string;
-  /** A rerun of the release that already owns this name: an identical published folder is its own. */
+  /** A rerun of the release that already owns this name: an identical published release is its own. */
   adoptExisting?: boolean;
   /** Picks the zip name variant from each variant's prefix (unique within the year); the classic names when not given. */
   chooseZipVariant?: ChooseZipVariant;
+}
+
+/** Packing into local folders: the book is a file, the release a folder of `releasesDir`. */
+export interface PackInput extends PackOptions {
+  /** The book; without one the release is NFO-only (NFOFiX, DiRFiX): one zip of the DIZ and the NFO. */
+  sourcePath?: string;
+  releasesDir: string;
+}
+
+/** Where the book comes from (none for an NFO-only release) and where the release goes. */
+export interface PackIo {
+  book?: { size: number; open(): Promise<BookSource> };
+  begin: BeginRelease;
 }
 
 export interface PackedFile {
@@ -54,27 +66,39 @@ export interface PackedFile {
   sha256: string;
 }
 
-export interface PackResult {
+export interface PackedRelease {
   name: string;
-  dir: string;
-  sfvPath: string;
   files: PackedFile[];
   volumes: number;
   volumeSizeMb: number;
   source: { size: number; sha256: string; crc32: string };
 }
 
+export interface PackResult extends PackedRelease {
+  dir: string;
+  sfvPath: string;
+}
+
 export class PackError extends Error {}
 
-/**
- * Builds a release folder in one streaming pass over the book: each volume is a standalone ZIP
- * (FILE_ID.DIZ with its disk counter, the NFO in the first, then one piece of the book, stored),
- * checksummed as it is written. Everything is built under `.incoming/` and renamed into place
- * only when complete; the same input always gives the same bytes (fixed timestamps and order),
- * so a rerun after a crash either publishes or finds its identical twin already there.
- */
+/** Packs into local folders: the release is published as `releasesDir/<name>`, its SFV in `releasesDir/.checksums/`. */
 export async function packRelease(input: PackInput): Promise<PackResult> {
-  const size = input.sourcePath ? (await fsp.stat(input.sourcePath)).size : 0;
+  const { sourcePath, releasesDir, ...options } = input;
+  const book = sourcePath ? { size: (await fsp.stat(sourcePath)).size, open: () => fileSource(sourcePath) } : undefined;
+  const packed = await packReleaseWith(options, { book, begin: localReleases(releasesDir) });
+  return { ...packed, dir: path.join(releasesDir, packed.name), sfvPath: path.join(releasesDir, CHECKSUMS_DIR, sfvFileName(packed.name)) };
+}
+
+/**
+ * Builds a release in one streaming pass over the book: each volume is a standalone ZIP
+ * (FILE_ID.DIZ with its disk counter, the NFO in the first, then one piece of the book, stored),
+ * written front to back and checksummed as it is written. Nothing is visible until every file is
+ * written and the attempt publishes them together; the same input always gives the same bytes
+ * (fixed timestamps and order), so a rerun after a crash either publishes or finds its identical
+ * twin already there.
+ */
+export async function packReleaseWith(input: PackOptions, io: PackIo): Promise<PackedRelease> {
+  const size = io.book?.size ?? 0;
   const name = input.facts.name;
   const planned = await planReleaseNamed(
     { sizeBytes: size, facts: input.facts, limits: input.limits, volumeSizeMb: input.volumeSizeMb, renderNfo: input.renderNfo },
@@ -85,41 +109,37 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
   const nfo = encodeCp437(planned.nfoText);
   const mtime = localMidnight(facts.releaseDate);
 
-  const incoming = path.join(input.releasesDir, INCOMING_DIR);
-  await fsp.mkdir(incoming, { recursive: true });
-  const workDir = path.join(incoming, stagingName(name));
-  await fsp.mkdir(workDir);
+  const attempt = await io.begin(name);
   let volumes: ZipVolumeWriter | undefined;
+  let published = false;
   try {
     const knownSha256 = input.expectedSha256 ? undefined : input.knownSha256;
-    volumes = await ZipVolumeWriter.open(input.sourcePath, size, knownSha256 === undefined, input.maxBytesPerSecond);
+    volumes = await ZipVolumeWriter.open(await io.book?.open(), size, knownSha256 === undefined, input.maxBytesPerSecond);
     const files: PackedFile[] = [];
     let written = 0;
     for (let volume = 1; volume <= plan.volumes; volume++) {
       const partBytes = Math.min(plan.partBytes, size - written);
       const texts = [{ name: 'FILE_ID.DIZ', data: encodeCp437(dizTexts[volume - 1]) }, ...(volume === 1 ? [{ name: nfoName, data: nfo }] : [])];
-      const layout = planStoredZip(texts, input.sourcePath ? { name: partNames[volume - 1], size: partBytes } : undefined, mtime);
-      const zip = await volumes.write(path.join(workDir, zipNames[volume - 1]), layout, partBytes, (done) => input.onProgress?.((written + done) / Math.max(size, 1)));
+      const layout = planStoredZip(texts, io.book ? { name: partNames[volume - 1], size: partBytes } : undefined, mtime);
+      const zip = await volumes.write(await attempt.create(zipNames[volume - 1], 'zip'), layout, partBytes, (done) => input.onProgress?.((written + done) / Math.max(size, 1)));
       written += partBytes;
       files.push({ fileName: zipNames[volume - 1], kind: 'zip', size: zip.size, sha256: zip.sha256, crc32: crcHex(zip.crc32) });
     }
     await volumes.flushed();
     const sourceSum = await volumes.source();
     if (sourceSum.size !== size) throw new PackError(`the book changed while packing (${sourceSum.size} of ${size} bytes read)`);
-    if (input.sourcePath && input.expectedSha256 && sourceSum.sha256 !== input.expectedSha256) {
+    if (io.book && input.expectedSha256 && sourceSum.sha256 !== input.expectedSha256) {
       throw new PackError('the stored book no longer matches its recorded SHA-256');
     }
-    files.push(await writeText(workDir, nfoName, 'nfo', nfo));
-    files.push(await writeText(workDir, DIZ_NAME, 'diz', encodeCp437(dizTexts[0])));
+    files.push(await writeText(attempt, nfoName, 'nfo', nfo));
+    files.push(await writeText(attempt, DIZ_NAME, 'diz', encodeCp437(dizTexts[0])));
 
-    const dir = path.join(input.releasesDir, name);
-    await publishDir(workDir, dir, files, input.adoptExisting ?? false);
-    const sfvPath = await writeManifest(input.releasesDir, name, files);
+    const zips = files.filter((f) => f.kind === 'zip');
+    await attempt.publish(files, Buffer.from(renderSfv(zips, `${name} - ${zips.length} volume(s)`)), input.adoptExisting ?? false);
+    published = true;
     input.onProgress?.(1);
     return {
       name,
-      dir,
-      sfvPath,
       files,
       volumes: plan.volumes,
       volumeSizeMb: plan.volumeSizeMb,
@@ -131,7 +151,7 @@ export async function packRelease(input: PackInput): Promise<PackResult> {
   } finally {
     await volumes?.close();
     // A leftover here is the reconciler's to remove; it must not hide the packing error.
-    await fsp.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    if (!published) await attempt.discard().catch(() => undefined);
   }
 }
 
@@ -155,9 +175,37 @@ function asPackFailure(err: unknown): unknown {
 }
 
 
-async function writeText(dir: string, fileName: string, kind: PackedFile['kind'], bytes: Buffer): Promise<PackedFile> {
-  await fsp.writeFile(path.join(dir, fileName), bytes, { flag: 'wx' });
+async function writeText(attempt: ReleaseAttempt, fileName: string, kind: PackedFile['kind'], bytes: Buffer): Promise<PackedFile> {
+  const sink = await attempt.create(fileName, kind);
+  try {
+    await sink.write(bytes);
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+  await sink.finish();
   return { fileName, kind, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), crc32: crcHex(zlib.crc32(bytes)) };
+}
+
+/**
+ * Local folders: each attempt builds its folder under `.incoming/`, then publishes it by rename
+ * (publishDir) and writes the SFV beside it.
+ */
+function localReleases(releasesDir: string): BeginRelease {
+  return async (name) => {
+    const incoming = path.join(releasesDir, INCOMING_DIR);
+    await fsp.mkdir(incoming, { recursive: true });
+    const workDir = path.join(incoming, stagingName(name));
+    await fsp.mkdir(workDir);
+    return {
+      create: (fileName) => fileSink(path.join(workDir, fileName)),
+      publish: async (files, sfv, adoptExisting) => {
+        await publishDir(workDir, path.join(releasesDir, name), files, adoptExisting);
+        await writeSfv(releasesDir, name, sfv);
+      },
+      discard: () => fsp.rm(workDir, { recursive: true, force: true }),
+    };
+  };
 }
 
 /**
@@ -194,21 +242,19 @@ async function sha256Of(filePath: string): Promise<string> {
 }
 
 /** The SFV of the zips, kept beside (not inside) the release folder, written atomically. */
-async function writeManifest(releasesDir: string, name: string, files: PackedFile[]): Promise<string> {
+async function writeSfv(releasesDir: string, name: string, sfv: Buffer): Promise<void> {
   const dir = path.join(releasesDir, CHECKSUMS_DIR);
   await fsp.mkdir(dir, { recursive: true });
-  const target = path.join(dir, `${name}.sfv`);
+  const target = path.join(dir, sfvFileName(name));
   const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  const zips = files.filter((f) => f.kind === 'zip');
   try {
-    await fsp.writeFile(temp, renderSfv(zips, `${name} - ${zips.length} volume(s)`), { flush: true });
+    await fsp.writeFile(temp, sfv, { flush: true });
     await fsp.rename(temp, target);
   } catch (err) {
     await fsp.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
   await fsyncPath(dir);
-  return target;
 }
 
 /** Zip entries keep local DOS time: local midnight of the release date reads the same everywhere. */

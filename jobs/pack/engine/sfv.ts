@@ -7,3 +7,6 @@ export function renderSfv(files: { fileName: string; crc32: string }[], comment:
 export function crcHex(crc: number): string {
   return (crc >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
+
+/** The SFV's file name: beside the folder locally (`.checksums/<name>.sfv`), a file of the manifest in the object store. */
+export const sfvFileName = (name: string) => `${name}.sfv`;

@@ -9,6 +9,7 @@ import { SAMPLE_FACTS } from '../fixtures/sample-pack';
 import { crc32Combine } from './crc32-combine';
 import { packRelease } from './pack-release';
 import { planStoredZip } from './stored-zip';
+import { fileSink, fileSource } from './release-io';
 import { ZipVolumeWriter } from './zip-volume-writer';
 
 let dir: string;
@@ -57,13 +58,13 @@ describe('ZipVolumeWriter with planStoredZip', () => {
       { name: 'FILE_ID.DIZ', data: Buffer.from('disk 01/02\r\n') },
       { name: 'esaw12.nfo', data: Buffer.from('an nfo\r\n') },
     ];
-    const writer = await ZipVolumeWriter.open(bookPath, bytes, true);
+    const writer = await ZipVolumeWriter.open(await fileSource(bookPath), bytes, true);
     try {
       const firstBytes = Math.floor(bytes / 3);
       for (const [i, part] of [book.subarray(0, firstBytes), book.subarray(firstBytes)].entries()) {
         const zipPath = path.join(dir, `v${bytes}-${i}.zip`);
         const files = i === 0 ? texts : texts.slice(0, 1);
-        const sums = await writer.write(zipPath, planStoredZip(files, { name: `part${i}.epub`, size: part.length }, mtime), part.length, () => undefined);
+        const sums = await writer.write(await fileSink(zipPath), planStoredZip(files, { name: `part${i}.epub`, size: part.length }, mtime), part.length, () => undefined);
         const onDisk = fs.readFileSync(zipPath);
         expect(onDisk.equals(await yazlZip(files, { name: `part${i}.epub`, data: part }))).toBe(true);
         expect(sums).toEqual({ size: onDisk.length, crc32: zlib.crc32(onDisk), sha256: sha(onDisk) });
@@ -77,10 +78,10 @@ describe('ZipVolumeWriter with planStoredZip', () => {
   it('refuses a book shorter than planned', async () => {
     const bookPath = path.join(dir, 'short');
     fs.writeFileSync(bookPath, randomBytes(1000));
-    const writer = await ZipVolumeWriter.open(bookPath, 2000, true);
+    const writer = await ZipVolumeWriter.open(await fileSource(bookPath), 2000, true);
     try {
       const layout = planStoredZip([], { name: 'p', size: 2000 }, mtime);
-      await expect(writer.write(path.join(dir, 'short.zip'), layout, 2000, () => undefined)).rejects.toThrow(/shorter than expected/);
+      await expect(writer.write(await fileSink(path.join(dir, 'short.zip')), layout, 2000, () => undefined)).rejects.toThrow(/shorter than expected/);
     } finally {
       await writer.close();
     }

@@ -1,7 +1,7 @@
-import fsp, { FileHandle } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { BytePacer } from '../../../lib/byte-pacer';
 import { crc32Combine } from './crc32-combine';
+import type { BookSource, VolumeSink } from './release-io';
 import { inlineSha256, Sha256Sink, threadedSha256 } from './sha256-sink';
 import type { StoredZipLayout } from './stored-zip';
 
@@ -9,8 +9,10 @@ import type { StoredZipLayout } from './stored-zip';
  * Writes the ZIP volumes of a book in one pass over it: each chunk of the book is read once into a
  * shared buffer, CRC-32'd once on this thread (the zip entry's CRC; the zip's and the book's CRCs
  * are combined from it, never re-read), SHA-256'd for the zip and, unless its digest is trusted,
- * for the book (in worker threads for large books) and written at its offset, with a few chunks in flight so reading, hashing and
- * writing overlap. Memory stays at `SLOTS * CHUNK_BYTES` whatever the size of the book.
+ * for the book (in worker threads for large books) and handed to the volume's sink in order, with
+ * a few chunks in flight so reading, hashing and writing overlap. Each volume is written strictly
+ * front to back (head, payload, trailer), so the sink may be a file or an upload stream. Memory
+ * stays at `SLOTS * CHUNK_BYTES` (plus what the sink buffers) whatever the size of the book.
  */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const SLOTS = 4;
@@ -54,7 +56,7 @@ export class ZipVolumeWriter {
   private readonly slots: ChunkSlots;
 
   private constructor(
-    private readonly book: FileHandle | undefined,
+    private readonly book: BookSource | undefined,
     private readonly bookSha: Sha256Sink | undefined,
     private readonly zipSha: Sha256Sink,
     private readonly bookBytes: number,
@@ -69,37 +71,38 @@ export class ZipVolumeWriter {
    * `hashBook`: also SHA-256 the book itself (not needed when its digest is already known and trusted);
    * `maxBytesPerSecond`: read the book no faster than this (no cap when 0 or not given).
    */
-  static async open(bookPath: string | undefined, bookBytes: number, hashBook: boolean, maxBytesPerSecond?: number): Promise<ZipVolumeWriter> {
-    const book = bookPath ? await fsp.open(bookPath, 'r') : undefined;
+  static async open(book: BookSource | undefined, bookBytes: number, hashBook: boolean, maxBytesPerSecond?: number): Promise<ZipVolumeWriter> {
     const sha256 = book !== undefined && bookBytes >= THREADED_HASH_MIN_BYTES ? threadedSha256 : inlineSha256;
     return new ZipVolumeWriter(book, hashBook ? sha256() : undefined, sha256(), bookBytes, new BytePacer(maxBytesPerSecond));
   }
 
-  /** Writes one zip: the layout's head, `payloadBytes` of the book from where the last volume stopped, its trailer. */
-  async write(zipPath: string, layout: StoredZipLayout, payloadBytes: number, onBytes: (done: number) => void): Promise<VolumeChecksums> {
-    const out = await fsp.open(zipPath, 'wx');
+  /**
+   * Writes one zip into `out`: the layout's head, `payloadBytes` of the book from where the last
+   * volume stopped, its trailer. The sink is finished (or aborted on failure) by the writer.
+   */
+  async write(out: VolumeSink, layout: StoredZipLayout, payloadBytes: number, onBytes: (done: number) => void): Promise<VolumeChecksums> {
     let flushing = false;
     try {
-      await out.write(layout.head, 0, layout.head.length, 0);
+      await out.write(layout.head);
       await this.zipSha.update(layout.head);
-      const payloadCrc = this.book ? await this.copyPayload(out, layout.head.length, payloadBytes, onBytes) : 0;
+      const payloadCrc = this.book ? await this.copyPayload(out, payloadBytes, onBytes) : 0;
       const trailer = layout.trailer(payloadCrc);
-      await out.write(trailer, 0, trailer.length, layout.size - trailer.length);
+      await out.write(trailer);
       await this.zipSha.update(trailer);
       const withPayload = crc32Combine(zlib.crc32(layout.head), payloadCrc, this.book ? payloadBytes : 0);
       const sums = { size: layout.size, crc32: crc32Combine(withPayload, zlib.crc32(trailer), trailer.length), sha256: await this.zipSha.digest() };
-      // The disk writes this volume back while the next one is built; `flushed()` waits for it.
-      const flush = out.sync().finally(() => out.close());
+      // The disk writes this volume back (or the upload completes) while the next one is built; `flushed()` waits for it.
+      const flush = out.finish();
       flush.catch(() => undefined);
       this.flushes.push(flush);
       flushing = true;
       return sums;
     } finally {
-      if (!flushing) await out.close();
+      if (!flushing) await out.abort();
     }
   }
 
-  /** Every volume written so far is on the disk (its first failure, such as a full disk, is raised). */
+  /** Every volume written so far is on the disk or uploaded (its first failure, such as a full disk, is raised). */
   async flushed(): Promise<void> {
     await Promise.all(this.flushes);
   }
@@ -114,8 +117,8 @@ export class ZipVolumeWriter {
     await Promise.all([this.book?.close(), this.bookSha?.close(), this.zipSha.close()]);
   }
 
-  private async copyPayload(out: FileHandle, at: number, bytes: number, onBytes: (done: number) => void): Promise<number> {
-    const book = this.book as FileHandle;
+  private async copyPayload(out: VolumeSink, bytes: number, onBytes: (done: number) => void): Promise<number> {
+    const book = this.book as BookSource;
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     let crc = 0;
@@ -124,7 +127,7 @@ export class ZipVolumeWriter {
       while (done < bytes) {
         if (failure) break;
         const slot = await this.slots.acquire();
-        const { bytesRead } = await book.read(slot, 0, Math.min(slot.length, bytes - done), this.position).catch((err) => {
+        const bytesRead = await book.read(slot.subarray(0, Math.min(slot.length, bytes - done)), this.position).catch((err) => {
           this.slots.release(slot);
           throw err;
         });
@@ -134,7 +137,7 @@ export class ZipVolumeWriter {
         }
         const chunk = slot.subarray(0, bytesRead);
         crc = zlib.crc32(chunk, crc);
-        const work: Promise<void> = Promise.all([this.bookSha?.update(chunk), this.zipSha.update(chunk), out.write(chunk, 0, bytesRead, at + done)])
+        const work: Promise<void> = Promise.all([this.bookSha?.update(chunk), this.zipSha.update(chunk), out.write(chunk)])
           .then(
             () => undefined,
             (err: unknown) => void (failure ??= err),
