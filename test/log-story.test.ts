@@ -80,7 +80,10 @@ describe('release log correlation', () => {
     const asked = at(new RegExp(`\\[request ${REQUEST_ID}\\] request .*"path":"/api/releases"`));
     expect(at(new RegExp(`\\[request ${REQUEST_ID}\\] release requested .*"inspection":"queued"`))).toBeLessThan(asked);
     const inspected = at(new RegExp(`\\[inspect-${releaseId}\\] job completed .*"attempt":1`));
-    const enriched = at(new RegExp(`\\[enrich-${releaseId}\\] job completed`));
+    // The enrich job enqueues the pack job before it logs its own completion, so the pack job may
+    // start before that line: the order is the book's enrichment, then the pack job.
+    const enriched = at(new RegExp(`\\[enrich-${releaseId}\\] release enriched`));
+    expect(at(new RegExp(`\\[enrich-${releaseId}\\] job completed`))).toBeGreaterThan(enriched);
     const packStarted = at(new RegExp(`\\[pack-${releaseId}\\] job started`));
     const packed = at(new RegExp(`\\[pack-${releaseId}\\] release packed`));
     const packDone = at(new RegExp(`\\[pack-${releaseId}\\] job completed`));
