@@ -29,9 +29,8 @@ export async function runJob(definition: JobDefinition<unknown>, job: Job, conte
     // died. Only a job started before (a retry, or a rerun after a stall: BullMQ counts every start)
     // can have one; a first start skips the look.
     if (job.attemptsStarted !== 1) await closeLostRuns(job.queueName, job.id ?? '');
-    // A plain insert through knex (as every job_runs write here: cheaper than the model on this hot
-    // path); the row's id comes back with it, and nothing else needs reading.
-    const [runId] = await jobRuns().insert({
+    // A plain insert: the row's id comes back with it, and nothing else needs reading.
+    const run = await JobRun.query().insert({
       queue: job.queueName,
       jobId: job.id ?? '',
       jobName: job.name,
@@ -46,7 +45,7 @@ export async function runJob(definition: JobDefinition<unknown>, job: Job, conte
     const stopTimer = jobDuration.startTimer(labels);
     try {
       const result = await definition.process(job, data, context);
-      await jobRuns().update({ state: 'completed', finishedAt: new Date() }).where({ id: runId });
+      await run.$query().patch({ state: 'completed', finishedAt: new Date() });
       stopTimer({ outcome: 'completed' });
       jobAttempts.inc({ ...labels, outcome: 'completed' });
       context.logger.info('job completed', { name: job.name, attempt: job.attemptsMade + 1 });
@@ -56,7 +55,7 @@ export async function runJob(definition: JobDefinition<unknown>, job: Job, conte
       stopTimer({ outcome: 'failed' });
       jobAttempts.inc({ ...labels, outcome: 'failed' });
       const reason = err instanceof Error ? err.message : String(err);
-      await jobRuns().update({ state: 'failed', error: reason, finishedAt: new Date() }).where({ id: runId });
+      await run.$query().patch({ state: 'failed', error: reason, finishedAt: new Date() });
       const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       context.logger.warn('job failed', { name: job.name, attempt: job.attemptsMade + 1, final, reason });
       if (final) {
@@ -101,7 +100,5 @@ export function readableFailure(failedReason: string): string {
 
 /** Closes the runs of a job left `active` (their worker is gone); returns how many. */
 export async function closeLostRuns(queue: string, jobId: string, reason = WORKER_LOST): Promise<number> {
-  return jobRuns().update({ state: 'failed', error: reason, finishedAt: new Date() }).where({ queue, jobId, state: 'active' });
+  return JobRun.query().patch({ state: 'failed', error: reason, finishedAt: new Date() }).where({ queue, jobId, state: 'active' });
 }
-
-const jobRuns = () => JobRun.knex()(JobRun.tableName);
