@@ -80,7 +80,9 @@ export async function startStack(port: number, extraEnv: NodeJS.ProcessEnv = {})
     apiPid: api.pid as number,
     workerPids: () => workers.map((w) => w.pid as number),
     async startWorkers(count) {
-      workers = Array.from({ length: count }, () => spawn(process.execPath, [path.join(dist, 'worker/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
+      // BENCH_CPU_PROF_DIR: each worker process writes a V8 CPU profile there when it exits (node --cpu-prof).
+      const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [];
+      workers = Array.from({ length: count }, () => spawn(process.execPath, [...profile, path.join(dist, 'worker/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
       // Ready when /health counts a worker per process on the pipeline queues.
       for (let i = 0; ; i++) {
         const report = (await (await fetch(`${url}/health`)).json()) as { workers: Record<string, number | null> };

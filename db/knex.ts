@@ -7,6 +7,40 @@ import { migrationSource } from './migrations';
 
 export type Database = Knex;
 
+/** What this module uses of a better-sqlite3 connection (the package ships no types). */
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/** Statements kept per SQLite connection; the product issues a few dozen distinct ones. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Keeps the statements a connection prepares, by SQL text, for that connection's life: knex's
+ * better-sqlite3 dialect prepares every query afresh (SQLite parses and plans it each time), while
+ * the product sends the same few dozen texts over and over. The least recently used one goes once
+ * the cache is full (`IN` lists and multi-row inserts make texts that vary with their length).
+ * Reusing a statement is safe: knex runs it to completion at once (`all` or `run`, synchronous),
+ * and SQLite prepares it again by itself when the schema has changed since.
+ */
+export function cachePreparedStatements(conn: Pick<SqliteConnection, 'prepare'>, size = STATEMENT_CACHE_SIZE): void {
+  const prepare = conn.prepare.bind(conn);
+  const statements = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (statements.size >= size) statements.delete(statements.keys().next().value as string);
+    } else {
+      // Map keeps insertion order: moved to the end, the least recently used stays first.
+      statements.delete(sql);
+    }
+    statements.set(sql, statement);
+    return statement;
+  };
+}
+
 /**
  * Opens the database the config names: MySQL/MariaDB through mysql2, or a local SQLite file.
  * Code uses camelCase names everywhere; the snake-case mappers translate to the tables' columns.
@@ -21,7 +55,7 @@ export function createDatabase(config: DatabaseConfig): Database {
       ...knexSnakeCaseMappers(),
       migrations: { migrationSource },
       pool: {
-        afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
           // WAL lets the API read while a worker writes; foreign keys are off by default in SQLite.
           conn.pragma('journal_mode = WAL');
           // In WAL mode NORMAL syncs the log at checkpoints, not at every commit (one fsync each, about
@@ -31,6 +65,7 @@ export function createDatabase(config: DatabaseConfig): Database {
           conn.pragma('synchronous = NORMAL');
           conn.pragma('busy_timeout = 5000');
           conn.pragma('foreign_keys = ON');
+          cachePreparedStatements(conn);
           done(null, conn);
         },
       },

@@ -103,15 +103,22 @@ export class JobQueue {
   }
 
   /**
-   * inspect -> enrich as one flow (a failing inspection fails the enrichment). The enrich job then
-   * either holds the release in review or enqueues its pack job (enqueuePack); approving a release
-   * in review enqueues that same job.
+   * inspect -> enrich as one flow (a failing inspection fails the enrichment). A release whose
+   * upload is inspected already (`uploadInspected`: the stored inspection is all the inspect job
+   * would return) starts at enrich, a single job with the same id. The enrich job then either
+   * holds the release in review or enqueues its pack job (enqueuePack); approving a release in
+   * review enqueues that same job.
    */
-  async startReleaseFlow(releaseId: string): Promise<void> {
+  async startReleaseFlow(releaseId: string, { uploadInspected }: { uploadInspected: boolean }): Promise<void> {
+    const data = withRequestId({ releaseId });
+    if (uploadInspected) {
+      await this.unavailableAs503(() => this.queue(QueueName.Enrich).add(JobName.Enrich, data, { jobId: jobIds.releaseStep(JobName.Enrich, releaseId) }));
+      return;
+    }
     const step = (queueName: QueueName, name: JobName) => ({
       name,
       queueName,
-      data: withRequestId({ releaseId }),
+      data,
       opts: { jobId: jobIds.releaseStep(name, releaseId), failParentOnFailure: true, ...DEFAULT_JOB_OPTIONS[queueName], ...RETENTION },
     });
     await this.unavailableAs503(() => this.flows.add({ ...step(QueueName.Enrich, JobName.Enrich), children: [step(QueueName.Upload, JobName.Inspect)] }));
@@ -135,9 +142,10 @@ export class JobQueue {
     return this.unavailableAs503(async () => {
       const enrich = await this.queue(QueueName.Enrich).getJob(jobIds.releaseStep(JobName.Enrich, releaseId));
       if (!enrich) return true;
+      // The flow's first step: its inspect job, or the enrich job itself when it started at enrich.
       const inspect = await this.queue(QueueName.Upload).getJob(jobIds.releaseStep(JobName.Inspect, releaseId));
-      const inspectState = inspect ? await inspect.getState() : 'unknown';
-      if (!['waiting', 'delayed', 'prioritized', 'unknown'].includes(inspectState)) return false;
+      const firstState = await (inspect ?? enrich).getState();
+      if (!['waiting', 'waiting-children', 'delayed', 'prioritized', 'unknown'].includes(firstState)) return false;
       await enrich.remove({ removeChildren: true });
       return true;
     });

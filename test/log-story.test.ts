@@ -21,7 +21,6 @@ let releaseId: string;
 beforeAll(async () => {
   app = await startTestApp();
   operator = await app.createUser('operator', 'story@example.test');
-  worker = await startReadyWorker(app.env, app.context.queue);
   const book = path.join(app.dataDir, 'story.epub');
   await writeEpub(book, { title: 'A Story Told', date: '2019-05-02', publisher: 'Tor Books' });
   const auth = { Authorization: `Bearer ${operator.token}` };
@@ -32,6 +31,9 @@ beforeAll(async () => {
     .send({ uploadId, options: { group: 'ESP', proofUrl: 'https://books.example.test/story' } });
   expect(requested.status).toBe(202);
   releaseId = requested.body.release.id;
+  // The worker starts after the request, so the upload was not inspected yet and the release's flow
+  // has all three steps (a release of an inspected upload starts at enrich: pipeline.test.ts).
+  worker = await startReadyWorker(app.env, app.context.queue);
   await waitFor('the release to be packed', async () => (await app.http.get(`/api/releases/${releaseId}`).set(auth)).body.release.state === 'done', 90_000);
 }, 120_000);
 afterAll(async () => {
@@ -76,8 +78,12 @@ describe('release log correlation', () => {
     };
     // The request that asked for it (its access log line names only the request), then each job.
     const asked = at(new RegExp(`\\[request ${REQUEST_ID}\\] request .*"path":"/api/releases"`));
+    expect(at(new RegExp(`\\[request ${REQUEST_ID}\\] release requested .*"inspection":"queued"`))).toBeLessThan(asked);
     const inspected = at(new RegExp(`\\[inspect-${releaseId}\\] job completed .*"attempt":1`));
-    const enriched = at(new RegExp(`\\[enrich-${releaseId}\\] job completed`));
+    // The enrich job enqueues the pack job before it logs its own completion, so the pack job may
+    // start before that line: the order is the book's enrichment, then the pack job.
+    const enriched = at(new RegExp(`\\[enrich-${releaseId}\\] release enriched`));
+    expect(at(new RegExp(`\\[enrich-${releaseId}\\] job completed`))).toBeGreaterThan(enriched);
     const packStarted = at(new RegExp(`\\[pack-${releaseId}\\] job started`));
     const packed = at(new RegExp(`\\[pack-${releaseId}\\] release packed`));
     const packDone = at(new RegExp(`\\[pack-${releaseId}\\] job completed`));

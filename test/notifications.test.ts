@@ -236,12 +236,13 @@ describe('release events', () => {
   it('tells about a release the reconciler failed (its jobs gone from the queue) as about one a worker failed, once', async () => {
     const book = path.join(app.dataDir, 'Lost Flow.epub');
     await writeEpub(book, { title: 'Lost Flow', date: '2019-05-02', publisher: 'Tor Books' });
-    const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', book)).body.upload.id;
-    // Paused, so no worker takes the flow's first job before it is removed.
+    // Paused before the upload, so the upload is not inspected when the release is requested (its flow
+    // is enrich <- inspect) and no worker takes the flow's first job before it is removed.
     const uploads = app.context.queue.queue(QueueName.Upload);
     await uploads.pause();
     let id: string;
     try {
+      const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', book)).body.upload.id;
       const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId, options: { group: 'ESP', proofUrl: 'https://books.example.test/lost' } });
       expect(requested.status).toBe(202);
       id = requested.body.release.id;

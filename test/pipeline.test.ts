@@ -1,15 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Release, Upload } from '../db/models';
+import { JobRun, Release, Upload } from '../db/models';
 import { writeEpub, writePdf } from '../jobs/inspect/fixtures/books';
+import { jobIds } from '../jobs/job-queue';
+import { JobName, QueueName } from '../lib/domain/queue-names';
 import { as, Caller, PipelineWorld, settledRelease, startPipelineWorld, uploadAs } from './support/pipeline-world';
 import type { TestApp } from './support/test-app';
 import { waitFor } from './support/worker-process';
 
 /**
  * The whole product path over real HTTP, real Redis, the real database and real worker
- * processes: upload -> inspect -> release flow (inspect, enrich, pack) -> files on disk.
+ * processes: upload -> inspect -> release flow (inspect when the upload is not inspected yet,
+ * enrich, pack) -> files on disk.
  */
 let world: PipelineWorld<'operator'>;
 let app: TestApp;
@@ -31,6 +34,10 @@ const auth = () => as(operator);
 const PROOF = 'https://books.example.test/store/proof';
 const upload = (filePath: string) => uploadAs(app, operator, filePath);
 const settled = (releaseId: string) => settledRelease(app, operator, releaseId);
+/** A release step's BullMQ job, as the API reads it (undefined when there is none). */
+const stepJob = (queue: QueueName, step: JobName, releaseId: string) => app.context.queue.getJobView(queue, jobIds.releaseStep(step, releaseId));
+/** The job attempts recorded for a release, in order: `queue/name`. */
+const runsOf = async (releaseId: string) => (await JobRun.query().where({ releaseId }).orderBy('id')).map((r) => `${r.queue}/${r.jobName}`);
 
 describe('pipeline end to end', () => {
   it('reports ok on /health once every pipeline queue has a worker', async () => {
@@ -59,6 +66,10 @@ describe('pipeline end to end', () => {
     expect(requested.status).toBe(202);
     const release = await settled(requested.body.release.id);
     expect({ ...release, error: release.error ?? undefined }).toMatchObject({ error: undefined, state: 'done', progress: 100, name: 'Ursula.K.Le.Guin.A.Wizard.of.Earthsea.2012.RETAiL.ePub.eBook-ESP' });
+    // Its upload was inspected before the request: the flow started at enrich, with no inspect job of its own.
+    expect(await stepJob(QueueName.Upload, JobName.Inspect, release.id)).toBeUndefined();
+    expect(await stepJob(QueueName.Enrich, JobName.Enrich, release.id)).toMatchObject({ state: 'completed' });
+    expect(await runsOf(release.id)).toEqual(['enrich/enrich', 'pack/pack']);
 
     const dir = path.join(app.config.storage.releasesDir, release.name);
     const onDisk = fs.readdirSync(dir).sort();
@@ -147,6 +158,50 @@ describe('pipeline end to end', () => {
     const again = await app.http.post('/api/releases').set(auth()).send({ uploadId: readId, options: { group: 'ESP' } });
     expect(again.status).toBe(202);
     expect(await settled(again.body.release.id)).toMatchObject({ state: 'review', name: null, reviewReasons: expect.arrayContaining(['neither an author nor a publisher is known']) });
+  });
+
+  it('runs the inspect job first for a release requested before its upload is inspected', async () => {
+    const uploads = app.context.queue.queue(QueueName.Upload);
+    await uploads.pause();
+    let releaseId: string;
+    try {
+      const book = path.join(app.dataDir, 'unread.epub');
+      await writeEpub(book, { title: 'Read After Asking', creators: [{ name: 'Ada Lovelace' }], date: '2015-03-01', publisher: 'Tor Books', language: 'en' });
+      const uploadId = (await upload(book)).body.upload.id;
+      const requested = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP', source: 'RETAIL', proofUrl: PROOF } });
+      expect(requested.status).toBe(202);
+      releaseId = requested.body.release.id;
+      expect((await app.http.get(`/api/uploads/${uploadId}`).set(auth())).body.upload.status).toBe('stored');
+      // The flow enrich <- inspect: the enrich job waits for its child.
+      expect(await stepJob(QueueName.Upload, JobName.Inspect, releaseId)).toMatchObject({ state: 'waiting' });
+      expect(await stepJob(QueueName.Enrich, JobName.Enrich, releaseId)).toMatchObject({ state: 'waiting-children' });
+    } finally {
+      await uploads.resume();
+    }
+    const release = await settled(releaseId);
+    expect(release).toMatchObject({ state: 'done', error: null });
+    expect(await runsOf(releaseId)).toEqual(['upload/inspect', 'enrich/enrich', 'pack/pack']);
+  });
+
+  it('cancels a queued release whose flow starts at enrich, before its enrich job starts', async () => {
+    const book = path.join(app.dataDir, 'cancel-me.epub');
+    await writeEpub(book, { title: 'Cancelled Before Enrich' });
+    const uploadId = (await upload(book)).body.upload.id;
+    await waitFor('inspection', async () => (await app.http.get(`/api/uploads/${uploadId}`).set(auth())).body.upload.status === 'inspected');
+    const enrich = app.context.queue.queue(QueueName.Enrich);
+    await enrich.pause();
+    try {
+      const requested = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP' } });
+      expect(requested.body.release).toMatchObject({ state: 'queued' });
+      const releaseId = requested.body.release.id;
+      expect(await stepJob(QueueName.Enrich, JobName.Enrich, releaseId)).toMatchObject({ state: 'waiting' });
+      const cancelled = await app.http.post(`/api/releases/${releaseId}/cancel`).set(auth());
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.release).toMatchObject({ state: 'cancelled' });
+      expect(await stepJob(QueueName.Enrich, JobName.Enrich, releaseId)).toBeUndefined();
+    } finally {
+      await enrich.resume();
+    }
   });
 
   it('keeps operators to their own uploads and releases', async () => {

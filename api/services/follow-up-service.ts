@@ -45,6 +45,8 @@ export class FollowUpService {
         followUpReason: reason,
       },
       (original.distributions ?? []).map((d) => d.destinationId),
+      // A published release's upload was inspected: its follow-up starts at enrich.
+      { uploadInspected: true },
     );
     if (answer.created) this.logger.info('follow-up requested', { releaseId: followUpId, follows: id, kind, userId: actor.user.id });
     return answer;

@@ -65,6 +65,8 @@ export class ReleaseService {
     const resolved = await this.resolveOptions(actor, options);
     await this.refuseDupe(upload, resolved, options);
     const id = randomUUID();
+    // Every upload is inspected when stored: a release of one whose inspection is done starts at enrich.
+    const uploadInspected = upload.status === 'inspected' && Boolean(upload.metadata);
     const answer = await this.createQueued(
       {
         id,
@@ -78,18 +80,25 @@ export class ReleaseService {
         nfoTemplateId: resolved.templateId,
       },
       resolved.destinationIds,
+      { uploadInspected },
     );
-    if (answer.created) this.logger.info('release requested', { releaseId: id, uploadId, userId: actor.user.id, groupId: resolved.groupId });
+    if (answer.created) {
+      this.logger.info('release requested', { releaseId: id, uploadId, userId: actor.user.id, groupId: resolved.groupId, inspection: uploadInspected ? 'stored' : 'queued' });
+    }
     return answer;
   }
 
   /**
-   * Stores a new release, queued, with a queued distribution per destination, and starts its flow:
-   * how a request and a follow-up both create one. A concurrent identical request (the same
-   * requestKey) that stored its row first is answered instead; when the flow cannot be started the
-   * row goes again, so the client can simply retry.
+   * Stores a new release, queued, with a queued distribution per destination, and starts its flow
+   * (at enrich when its upload is inspected already): how a request and a follow-up both create
+   * one. A concurrent identical request (the same requestKey) that stored its row first is answered
+   * instead; when the flow cannot be started the row goes again, so the client can simply retry.
    */
-  async createQueued(row: PartialModelObject<Release> & { id: string; requestKey: string }, destinationIds: number[]): Promise<{ release: Release; created: boolean }> {
+  async createQueued(
+    row: PartialModelObject<Release> & { id: string; requestKey: string },
+    destinationIds: number[],
+    flow: { uploadInspected: boolean },
+  ): Promise<{ release: Release; created: boolean }> {
     let release: Release;
     try {
       release = await Release.transaction(async (trx) => {
@@ -107,7 +116,7 @@ export class ReleaseService {
       throw err;
     }
     try {
-      await this.queue.startReleaseFlow(row.id);
+      await this.queue.startReleaseFlow(row.id, flow);
     } catch (err) {
       await Release.query().deleteById(row.id);
       throw err;

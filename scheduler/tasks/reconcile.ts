@@ -66,7 +66,7 @@ export async function reconcile(config: Config, queue: JobQueue, logger: Logger,
 
 /**
  * A release in flight (not settled, not waiting in review) whose step jobs are all gone, or one of
- * whose step jobs has failed, is failed with the reason. (The flow is enrich <- inspect; the pack
+ * whose step jobs has failed, is failed with the reason. (The flow is enrich <- inspect, or enrich alone; the pack
  * job is enqueued by enrich, so "all gone" means none of the three exists.)
  */
 async function failStrandedReleases(queue: JobQueue, createdBefore: Date): Promise<{ id: string; reason: string; requestId?: string }[]> {
