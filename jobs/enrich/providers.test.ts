@@ -203,9 +203,10 @@ describe('book providers', () => {
     const [a, b] = await Promise.all([run(), run()]);
     const times = ([...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as number[]).sort((x, y) => x - y);
     // Five grants a one-second window: any eleven grants span three windows, so more than a second
-    // apart, and all twenty span four. A grant is recorded a little after it is given (never
-    // before), so each bound allows 200 ms for that; without the limit all twenty come within milliseconds.
-    for (let i = 0; i + 10 < times.length; i++) expect(times[i + 10] - times[i]).toBeGreaterThan(800);
-    expect(times[times.length - 1] - times[0]).toBeGreaterThan(1800);
+    // apart, and all twenty span four, so more than two seconds. A grant is recorded a little after it is
+    // given (never before), by as much as a busy machine delays a process (792 ms seen for 1000), so
+    // each bound allows 400 ms for that; without the limit all twenty come within milliseconds.
+    for (let i = 0; i + 10 < times.length; i++) expect(times[i + 10] - times[i]).toBeGreaterThan(600);
+    expect(times[times.length - 1] - times[0]).toBeGreaterThan(1600);
   });
 });
