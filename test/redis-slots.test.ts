@@ -44,10 +44,13 @@ const commands: { args: string[]; source: string; lua: boolean }[] = [];
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  inspector = new IORedis(redis.url);
-  monitorClient = new IORedis(redis.url);
+  // The monitor starts while no other client talks to this Redis: a command echoed in the same
+  // read as MONITOR's OK reaches ioredis before it has entered monitoring ("Command queue state
+  // error"). So the client it is duplicated from never connects, and the inspector comes after.
+  monitorClient = new IORedis(redis.url, { lazyConnect: true });
   monitor = await monitorClient.monitor();
   monitor.on('monitor', (_time: string, args: string[], source: string) => commands.push({ args, source, lua: /lua/i.test(source) }));
+  inspector = new IORedis(redis.url);
   app = await startTestApp({ REDIS_URL: redis.url, QUEUE_PREFIX: PREFIX, LOGIN_LOCK_AFTER_FAILURES: '2' });
   worker = await startReadyWorker(app.env, app.context.queue);
 }, 90_000);
