@@ -8,7 +8,7 @@ import { JobRun, Release } from '../../db/models';
 import { jobIds, JobQueue } from '../../jobs/job-queue';
 import { CHECKSUMS_DIR, releaseNameOfStaging } from '../../jobs/pack/engine/pack-release';
 import { discardFailedRelease } from '../../jobs/pack/release-ownership';
-import { publishedReleaseNames, removeUncommittedReleases } from '../../jobs/stored-files';
+import { publishedReleaseNames, removeUncommittedReleases, removeUploadsWithoutRow } from '../../jobs/stored-files';
 import { ReconcileReport, REPORT_LIST_LIMIT } from '../../jobs/reconcile-report';
 import { failRelease, ReleaseStep, SETTLED_STATES } from '../../jobs/release-state';
 import { closeLostRuns, readableFailure, splitJobData } from '../../jobs/run-job';
@@ -17,7 +17,10 @@ import { stagingRoot, trashRoot } from '../../jobs/storage-paths';
 
 export interface ReconcileOptions {
   now?: Date;
-  /** Releases younger than this are left alone: the API adds the flow just after the row. */
+  /**
+   * Releases younger than this are left alone: the API adds the flow just after the row. So are
+   * stored uploads without a row: with STORAGE=s3 the API writes the row just after the object.
+   */
   graceMs?: number;
 }
 
@@ -32,12 +35,14 @@ export const FLOW_LOST = 'its jobs are gone from the queue (Redis lost them, or 
  * Makes disk, database and queues agree after faults (crashes, SIGKILL, OOM, Redis or disk
  * trouble): releases whose flow is gone or failed are failed with a reason and announced to the
  * webhooks as a worker's failure would be, failed releases leave nothing on disk, job_runs of
- * dead workers are closed, staging folders of no live pack job and trash of deleted rows are
- * removed, and strays are reported. Every step is idempotent.
+ * dead workers are closed, staging folders of no live pack job, stored uploads of no row (an API
+ * stopped between storing and recording one) and trash of deleted rows are removed, and strays
+ * are reported. Every step is idempotent.
  */
 export async function reconcile(config: Config, queue: JobQueue, logger: Logger, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = options.now ?? new Date();
-  const stranded = await failStrandedReleases(queue, new Date(now.getTime() - (options.graceMs ?? 120_000)));
+  const settledBefore = new Date(now.getTime() - (options.graceMs ?? 120_000));
+  const stranded = await failStrandedReleases(queue, settledBefore);
   const failedReleasesCleaned: string[] = [];
   for (const release of await Release.query().where({ state: 'failed' }).whereNotNull('name')) {
     await discardFailedRelease(config, release.id);
@@ -49,7 +54,7 @@ export async function reconcile(config: Config, queue: JobQueue, logger: Logger,
   }
   const releasesFailed = stranded.map(({ id, reason }) => ({ id, reason }));
   const jobRunsClosed = await closeDeadJobRuns(queue);
-  const stagingRemoved = await removeDeadStaging(config, queue);
+  const stagingRemoved = [...(await removeDeadStaging(config, queue)), ...(await removeUploadsWithoutRow(config, settledBefore))];
   const trashEmptied = await emptyTrash(config);
   const { foldersWithoutRow, rowsWithoutFolder } = await strays(config);
   return {
