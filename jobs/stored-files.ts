@@ -243,23 +243,26 @@ export async function removeUncommittedReleases(config: StorageConfig, liveNames
 const ID_BATCH = 500;
 
 /**
- * Object store: removes `uploads/<id>` objects written before `writtenBefore` that no upload row
+ * Object store: keys of `uploads/<id>` objects dated before `writtenBefore` that no upload row
  * names. The API stores the object before it writes the row (the dedupe needs the whole SHA-256),
- * so an API stopped in between leaves one; younger objects may be a request still on its way.
+ * so an API stopped in between leaves one; so, for a few milliseconds, does every upload.
  */
-export async function removeUploadsWithoutRow(config: StorageConfig, writtenBefore: Date): Promise<string[]> {
+export async function uploadsWithoutRow(config: StorageConfig, writtenBefore: Date): Promise<string[]> {
   const remote = remoteStorage(config);
   if (!remote) return [];
   const old = (await remote.objects.list(uploadKey(''))).filter((o) => o.modifiedAt < writtenBefore);
-  const removed: string[] = [];
+  const found: string[] = [];
   for (let i = 0; i < old.length; i += ID_BATCH) {
     const batch = old.slice(i, i + ID_BATCH);
     const rows = await Upload.query().whereIn('id', batch.map((o) => o.key.slice(uploadKey('').length))).select('id');
     const held = new Set(rows.map((r) => uploadKey(r.id)));
-    for (const object of batch.filter((o) => !held.has(o.key))) {
-      await remote.objects.delete(object.key);
-      removed.push(object.key);
-    }
+    found.push(...batch.filter((o) => !held.has(o.key)).map((o) => o.key));
   }
-  return removed;
+  return found;
+}
+
+/** Object store: removes stored upload objects by key (those `uploadsWithoutRow` found). */
+export async function removeUploadObjects(config: StorageConfig, keys: string[]): Promise<void> {
+  const remote = remoteStorage(config);
+  for (const key of remote ? keys : []) await remote!.objects.delete(key);
 }
