@@ -14,8 +14,9 @@ const ignoreError = () => {};
 
 /**
  * Streams the single file of a multipart/form-data request (field `file`) into `sink` (a partial
- * file on disk, or an object store's multipart upload), never holding it in memory. Oversize requests are refused from Content-Length before reading, or as soon as
- * the limit is crossed while streaming.
+ * file on disk, or an object store's multipart upload), never holding it in memory. Oversize
+ * requests are refused from Content-Length before reading, or as soon as the limit is crossed
+ * while streaming.
  *
  * Every stream involved (request, parser, each part) has an error listener from the moment it
  * exists, so a truncated body or a vanished client can only end in a rejection. The promise

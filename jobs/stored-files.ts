@@ -11,6 +11,7 @@ import { AppError, ServiceUnavailableError } from '../lib/errors';
 import { discard, FileSink, publish, receiveToPartial } from '../lib/file-store';
 import { ByteRange, ObjectNotFoundError, ObjectStore, objectStoreOf, ReleaseStore } from '../lib/storage';
 import type { EmbeddedMetadata } from '../lib/domain/embedded-metadata';
+import type { Logger } from '../lib/logger';
 import { Upload } from '../db/models';
 import { containerOf, HEAD_BYTES } from './inspect/detect-format';
 import { readBook, readZipBook } from './inspect/read-book';
@@ -59,7 +60,7 @@ export interface ReceivedUpload {
 }
 
 /** Where `POST /api/uploads` streams the book: a partial file, or straight into the object store. */
-export function uploadSink(config: StorageConfig): FileSink<ReceivedUpload> {
+export function uploadSink(config: StorageConfig, logger: Pick<Logger, 'warn'>): FileSink<ReceivedUpload> {
   return {
     async receive(source, maxBytes) {
       const uploadId = randomUUID();
@@ -73,6 +74,7 @@ export function uploadSink(config: StorageConfig): FileSink<ReceivedUpload> {
       } catch (err) {
         // A cut body or an oversize book is the request's fault; anything else is the store's.
         if (err instanceof AppError || sourceFailed) throw err;
+        logger.warn('upload could not be stored', { uploadId, error: (err as Error).message });
         throw new ServiceUnavailableError('The book could not be stored; try again later');
       }
     },

@@ -24,7 +24,7 @@ export class UploadService {
 
   /** Where an upload's bytes are received (`api/multipart.ts` streams the file part into it). */
   sink(): FileSink<ReceivedUpload> {
-    return uploadSink(this.config);
+    return uploadSink(this.config, this.logger);
   }
 
   /** Keeps a received upload as a new row, or drops it when the user already has these bytes. */
