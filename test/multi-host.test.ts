@@ -174,9 +174,11 @@ describeHosts('one release across three hosts', () => {
       if (r.state === 'failed') throw new Error(`release failed: ${r.error}\n${output.join('')}`);
       return r.state === 'done' ? r : undefined;
     }, 300_000, () => releaseOf(id));
-    // The dead host's run was closed as lost and the second host ran it again.
-    const runs = await JobRun.query().where({ releaseId: id, jobName: 'pack' }).orderBy('id');
-    expect(runs.map((r) => r.state)).toEqual(['failed', 'completed']);
+    // The dead host's run was closed as lost and the second host ran it again (its run is closed
+    // just after the processor marks the release done).
+    const packRuns = async () => (await JobRun.query().where({ releaseId: id, jobName: 'pack' }).orderBy('id')).map((r) => r.state);
+    await waitFor('the second host to close its pack run', async () => (await packRuns()).every((state) => state !== 'active'), 30_000, packRuns);
+    expect(await packRuns()).toEqual(['failed', 'completed']);
 
     // Every file of the release is in S3, committed by its manifest, byte for byte what the rows say.
     const releases = new ReleaseStore(new S3ObjectStore(s3ClientOf({ endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', forcePathStyle: true, ...S3RVER_KEYS }), s3.bucket));
