@@ -2,29 +2,28 @@ import busboy from 'busboy';
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
 import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../lib/errors';
-import { discard, ReceivedFile, receiveToPartial } from '../lib/file-store';
+import type { FileSink } from '../lib/file-store';
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 const MAX_FILE_NAME_LENGTH = 255;
 
-export interface MultipartFile extends ReceivedFile {
-  originalName: string;
-}
+export type MultipartFile<R> = R & { originalName: string };
 
 const ignoreError = () => {};
 
 /**
- * Streams the single file of a multipart/form-data request (field `file`) to disk, never holding
- * it in memory. Oversize requests are refused from Content-Length before reading, or as soon as
- * the limit is crossed while streaming.
+ * Streams the single file of a multipart/form-data request (field `file`) into `sink` (a partial
+ * file on disk, or an object store's multipart upload), never holding it in memory. Oversize
+ * requests are refused from Content-Length before reading, or as soon as the limit is crossed
+ * while streaming.
  *
  * Every stream involved (request, parser, each part) has an error listener from the moment it
  * exists, so a truncated body or a vanished client can only end in a rejection. The promise
  * settles after the received file is written completely or removed: a failed request leaves no
- * partial file and no open descriptor behind.
+ * partial file (or stored object) and no open descriptor behind.
  */
-export function receiveMultipartFile(req: Request, dir: string, maxBytes: number): Promise<MultipartFile> {
+export function receiveMultipartFile<R extends object>(req: Request, sink: FileSink<R>, maxBytes: number): Promise<MultipartFile<R>> {
   if (!req.is('multipart/form-data')) {
     return Promise.reject(new UnsupportedMediaTypeError('Send the book as multipart/form-data with a field named "file"'));
   }
@@ -40,7 +39,7 @@ export function receiveMultipartFile(req: Request, dir: string, maxBytes: number
     } catch {
       return reject(new ValidationError('Malformed multipart request'));
     }
-    let receiving: Promise<MultipartFile> | undefined;
+    let receiving: Promise<MultipartFile<R>> | undefined;
     let failure: AppError | undefined;
     let received = false;
 
@@ -49,11 +48,11 @@ export function receiveMultipartFile(req: Request, dir: string, maxBytes: number
       failure = err instanceof AppError ? err : new ValidationError('Malformed multipart request');
       // Stop reading; the route answers with Connection: close so the rest is never consumed.
       req.unpipe(parser);
-      // Destroys the part being read, which ends its write pipeline and removes the partial file.
+      // Destroys the part being read, which ends its write pipeline and removes what it wrote.
       parser.destroy();
       const rejectWithFailure = () => reject(failure);
       if (!receiving) return rejectWithFailure();
-      receiving.then((file) => discard(file.tempPath), ignoreError).then(rejectWithFailure, rejectWithFailure);
+      receiving.then((file) => sink.discard(file), ignoreError).then(rejectWithFailure, rejectWithFailure);
     };
 
     req.on('error', fail);
@@ -68,7 +67,7 @@ export function receiveMultipartFile(req: Request, dir: string, maxBytes: number
         return;
       }
       const originalName = (info.filename ?? 'upload').slice(0, MAX_FILE_NAME_LENGTH);
-      receiving = receiveToPartial(stream, dir, maxBytes).then((file) => ({ ...file, originalName }));
+      receiving = sink.receive(stream, maxBytes).then((file) => ({ ...file, originalName }));
       receiving.catch(fail);
     });
     parser.on('close', () => {

@@ -4,6 +4,7 @@ import type { Redis } from '../lib/redis';
 /** What the last reconciler run found and did; the console dashboard shows it. */
 export interface ReconcileReport {
   finishedAt: string;
+  /** Staging folders and attempts of no live pack job, and (object store) `uploads/<id>` objects no upload row names. */
   stagingRemoved: string[];
   releasesFailed: { id: string; reason: string }[];
   failedReleasesCleaned: string[];

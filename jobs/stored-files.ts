@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -6,9 +7,12 @@ import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../lib/config';
-import { discard, publish } from '../lib/file-store';
+import { AppError, ServiceUnavailableError } from '../lib/errors';
+import { discard, FileSink, publish, receiveToPartial } from '../lib/file-store';
 import { ByteRange, ObjectNotFoundError, ObjectStore, objectStoreOf, ReleaseStore } from '../lib/storage';
 import type { EmbeddedMetadata } from '../lib/domain/embedded-metadata';
+import type { Logger } from '../lib/logger';
+import { Upload } from '../db/models';
 import { containerOf, HEAD_BYTES } from './inspect/detect-format';
 import { readBook, readZipBook } from './inspect/read-book';
 import { openZipByRanges } from './inspect/zip-reader';
@@ -42,15 +46,51 @@ export function remoteStorage(config: StorageConfig): { objects: ObjectStore; re
 
 const uploadKey = (uploadId: string) => `uploads/${uploadId}`;
 
-/** Stores a received file (a partial file on this host) as the upload `uploadId`; the partial file is consumed. */
-export async function storeUpload(config: StorageConfig, tempPath: string, uploadId: string): Promise<void> {
-  const remote = remoteStorage(config);
-  if (!remote) return publish(tempPath, uploadPath(config, uploadId));
-  try {
-    await remote.objects.put(uploadKey(uploadId), fs.createReadStream(tempPath));
-  } finally {
-    await discard(tempPath);
-  }
+/**
+ * An upload's bytes, received under a fresh id chosen before the first byte arrived. Local
+ * folders: a partial file in UPLOAD_FOLDER/.partial/ (`tempPath`) until `keepReceivedUpload`
+ * renames it into place. Object store: already stored at `uploads/<id>` (streamed in by multipart
+ * upload, hashed on the way), so no local file is made.
+ */
+export interface ReceivedUpload {
+  uploadId: string;
+  size: number;
+  sha256: string;
+  tempPath?: string;
+}
+
+/** Where `POST /api/uploads` streams the book: a partial file, or straight into the object store. */
+export function uploadSink(config: StorageConfig, logger: Pick<Logger, 'warn'>): FileSink<ReceivedUpload> {
+  return {
+    async receive(source, maxBytes) {
+      const uploadId = randomUUID();
+      const remote = remoteStorage(config);
+      if (!remote) return { uploadId, ...(await receiveToPartial(source, config.storage.uploadDir, maxBytes)) };
+      let sourceFailed = false;
+      source.once('error', () => void (sourceFailed = true));
+      try {
+        const { size, sha256 } = await remote.objects.put(uploadKey(uploadId), source, { maxBytes });
+        return { uploadId, size, sha256 };
+      } catch (err) {
+        // A cut body or an oversize book is the request's fault; anything else is the store's.
+        if (err instanceof AppError || sourceFailed) throw err;
+        logger.warn('upload could not be stored', { uploadId, error: (err as Error).message });
+        throw new ServiceUnavailableError('The book could not be stored; try again later');
+      }
+    },
+    discard: (received) => dropReceivedUpload(config, received),
+  };
+}
+
+/** Makes a received upload its stored file: the partial file is renamed into place (the object store holds it already). */
+export async function keepReceivedUpload(config: StorageConfig, received: ReceivedUpload): Promise<void> {
+  if (received.tempPath) await publish(received.tempPath, uploadPath(config, received.uploadId));
+}
+
+/** Removes a received upload that is not kept (a repeat of the user's upload, or a failure): its partial file or its object. */
+export async function dropReceivedUpload(config: StorageConfig, received: ReceivedUpload): Promise<void> {
+  if (received.tempPath) await discard(received.tempPath);
+  else await removeUpload(config, received.uploadId);
 }
 
 export async function removeUpload(config: StorageConfig, uploadId: string): Promise<void> {
@@ -199,4 +239,32 @@ export async function removeUncommittedReleases(config: StorageConfig, liveNames
     removed.push(attempt.prefix);
   }
   return removed;
+}
+
+/** Upload ids looked up per query when matching stored objects to rows. */
+const ID_BATCH = 500;
+
+/**
+ * Object store: keys of `uploads/<id>` objects dated before `writtenBefore` that no upload row
+ * names. The API stores the object before it writes the row (the dedupe needs the whole SHA-256),
+ * so an API stopped in between leaves one; so, for a few milliseconds, does every upload.
+ */
+export async function uploadsWithoutRow(config: StorageConfig, writtenBefore: Date): Promise<string[]> {
+  const remote = remoteStorage(config);
+  if (!remote) return [];
+  const old = (await remote.objects.list(uploadKey(''))).filter((o) => o.modifiedAt < writtenBefore);
+  const found: string[] = [];
+  for (let i = 0; i < old.length; i += ID_BATCH) {
+    const batch = old.slice(i, i + ID_BATCH);
+    const rows = await Upload.query().whereIn('id', batch.map((o) => o.key.slice(uploadKey('').length))).select('id');
+    const held = new Set(rows.map((r) => uploadKey(r.id)));
+    found.push(...batch.filter((o) => !held.has(o.key)).map((o) => o.key));
+  }
+  return found;
+}
+
+/** Object store: removes stored upload objects by key (those `uploadsWithoutRow` found). */
+export async function removeUploadObjects(config: StorageConfig, keys: string[]): Promise<void> {
+  const remote = remoteStorage(config);
+  for (const key of remote ? keys : []) await remote!.objects.delete(key);
 }

@@ -44,6 +44,20 @@ export async function receiveToPartial(source: Readable, dir: string, maxBytes: 
   return { tempPath, size, sha256 };
 }
 
+/**
+ * Where a streamed file goes: `receive` takes it in while measuring (more than `maxBytes` fails,
+ * and any failure leaves nothing behind); `discard` undoes a file that was received completely.
+ */
+export interface FileSink<R> {
+  receive(source: Readable, maxBytes: number): Promise<R>;
+  discard(received: R): Promise<void>;
+}
+
+/** Files received into `<dir>/.partial/` (see `receiveToPartial`). */
+export function partialFileSink(dir: string): FileSink<ReceivedFile> {
+  return { receive: (source, maxBytes) => receiveToPartial(source, dir, maxBytes), discard: (file) => discard(file.tempPath) };
+}
+
 export async function publish(tempPath: string, finalPath: string): Promise<void> {
   await fsp.mkdir(path.dirname(finalPath), { recursive: true });
   await fsp.rename(tempPath, finalPath);

@@ -60,7 +60,7 @@ export class Scheduler {
     healthWatch: () => this.locked('health-watch', () => this.healthWatch.tick()),
     reconcile: (options?: { graceMs?: number }) =>
       this.locked('reconcile', async () => {
-        const report = await reconcile(this.config, this.queue, this.logger, options);
+        const report = await reconcile(this.config, this.queue, this.redis, this.logger, options);
         await saveReconcileReport(this.redis, this.config, report);
         this.logger.info('reconcile done', { ...report });
         return report;

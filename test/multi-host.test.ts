@@ -119,6 +119,11 @@ describeHosts('one release across three hosts', () => {
     const auth = { Authorization: `Bearer ${accessToken}` };
     const releaseOf = async (id: string) => ((await (await fetch(`${api}/api/releases/${id}`, { headers: auth })).json()) as { release: Record<string, any> }).release;
 
+    // Every file under a host's data folder, but for @swc-node's compiler and cache (it runs the hosts from the sources, in TMPDIR/swc-*).
+    const filesOf = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesOf(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const ours = (host: Host) => filesOf(dataDirs[host.name]).filter((f) => !path.relative(path.join(dataDirs[host.name], 'tmp'), f).startsWith('swc-'));
+
     // A comic book archive of one large stored page: big enough that packing takes a while.
     const work = fs.mkdtempSync(path.join(testEnv.dataDir, 'book-'));
     const page = path.join(work, 'p001.jpg');
@@ -128,9 +133,21 @@ describeHosts('one release across three hosts', () => {
     execFileSync('zip', ['-0', '-q', '-j', book, page]);
     const form = new FormData();
     form.append('file', await fs.openAsBlob(book), 'MultiHost.cbz');
-    const uploaded = await fetch(`${api}/api/uploads`, { method: 'POST', headers: auth, body: form });
+    // The API host streams the upload into S3: while it is in flight no file on that host grows
+    // anywhere near the book's size (it was a partial file of the whole book in UPLOAD_FOLDER/.partial).
+    let uploading = true;
+    let apiLocalPeak = 0;
+    const sampling = (async () => {
+      while (uploading) {
+        apiLocalPeak = Math.max(apiLocalPeak, ...ours(apiHost).map((f) => fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const uploaded = await fetch(`${api}/api/uploads`, { method: 'POST', headers: auth, body: form }).finally(() => (uploading = false));
+    await sampling;
     fs.rmSync(work, { recursive: true });
     expect(uploaded.status).toBe(202);
+    expect(apiLocalPeak).toBeLessThan(BOOK_BYTES / 100);
     const uploadId = ((await uploaded.json()) as { upload: { id: string } }).upload.id;
 
     const requested = await fetch(`${api}/api/releases`, {
@@ -157,9 +174,11 @@ describeHosts('one release across three hosts', () => {
       if (r.state === 'failed') throw new Error(`release failed: ${r.error}\n${output.join('')}`);
       return r.state === 'done' ? r : undefined;
     }, 300_000, () => releaseOf(id));
-    // The dead host's run was closed as lost and the second host ran it again.
-    const runs = await JobRun.query().where({ releaseId: id, jobName: 'pack' }).orderBy('id');
-    expect(runs.map((r) => r.state)).toEqual(['failed', 'completed']);
+    // The dead host's run was closed as lost and the second host ran it again (its run is closed
+    // just after the processor marks the release done).
+    const packRuns = async () => (await JobRun.query().where({ releaseId: id, jobName: 'pack' }).orderBy('id')).map((r) => r.state);
+    await waitFor('the second host to close its pack run', async () => (await packRuns()).every((state) => state !== 'active'), 30_000, packRuns);
+    expect(await packRuns()).toEqual(['failed', 'completed']);
 
     // Every file of the release is in S3, committed by its manifest, byte for byte what the rows say.
     const releases = new ReleaseStore(new S3ObjectStore(s3ClientOf({ endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', forcePathStyle: true, ...S3RVER_KEYS }), s3.bucket));
@@ -173,8 +192,6 @@ describeHosts('one release across three hosts', () => {
     execFileSync('cksfv', ['-q', '-C', check, '-f', path.join(check, `${done.name}.sfv`)]);
 
     // No host kept a release or upload file of its own: the survivors' scratch is empty too.
-    const filesOf = (dir: string): string[] =>
-      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesOf(path.join(dir, e.name)) : [path.join(dir, e.name)]));
     for (const host of [apiHost, ...workerHosts]) {
       const stored = filesOf(dataDirs[host.name]).filter((f) => !f.includes(`${path.sep}logs${path.sep}`) && !f.startsWith(path.join(dataDirs[host.name], 'tmp')));
       expect(stored.filter((f) => /\.(zip|nfo|diz|sfv|cbz)$/i.test(f) || f.includes(`${path.sep}uploads${path.sep}`) || f.includes(`${path.sep}releases${path.sep}`))).toEqual([]);
@@ -183,8 +200,6 @@ describeHosts('one release across three hosts', () => {
     // mid-pack left a scratch folder, and no host holds a file anywhere near the book's size.
     const scratchOf = (host: Host) => fs.readdirSync(path.join(dataDirs[host.name], 'tmp')).filter((e) => e.startsWith('esp-scratch-'));
     for (const host of [apiHost, ...workerHosts]) expect(scratchOf(host)).toEqual([]);
-    // (@swc-node, which runs the hosts from the sources, keeps its compiler and cache in TMPDIR/swc-*.)
-    const ours = (host: Host) => filesOf(dataDirs[host.name]).filter((f) => !path.relative(path.join(dataDirs[host.name], 'tmp'), f).startsWith('swc-'));
     for (const host of [apiHost, ...workerHosts]) expect(ours(host).filter((f) => fs.statSync(f).size > BOOK_BYTES / 100)).toEqual([]);
     expect((await Release.query().findById(id))!.state).toBe('done');
     second.kill('SIGTERM');

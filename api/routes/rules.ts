@@ -1,7 +1,7 @@
 import fsp from 'node:fs/promises';
 import type { Router } from 'express';
 import { z } from 'zod';
-import { discard } from '../../lib/file-store';
+import { discard, partialFileSink } from '../../lib/file-store';
 import { ruleLimitsSchema } from '../../lib/domain/rule-limits';
 import { RELEASE_TYPES } from '../../lib/domain/release-options';
 import { methodNotAllowed } from '../middleware/errors';
@@ -41,7 +41,7 @@ export function ruleRoutes({ config, services, authenticate }: ApiContext): Rout
         .route('/import')
         .post(requirePermission('rules', 'WRITE'), async (req, res) => {
           const given = parseInput(importQuery, req.query, 'query');
-          const file = await receiveMultipartFile(req, config.storage.uploadDir, MAX_RULES_FILE_BYTES).catch((err) => {
+          const file = await receiveMultipartFile(req, partialFileSink(config.storage.uploadDir), MAX_RULES_FILE_BYTES).catch((err) => {
             res.setHeader('Connection', 'close');
             throw err;
           });

@@ -17,7 +17,7 @@ export function uploadRoutes({ config, services, authenticate }: ApiContext): Ro
       const { user } = actorOf(req);
       let file;
       try {
-        file = await receiveMultipartFile(req, config.storage.uploadDir, config.storage.maxUploadBytes);
+        file = await receiveMultipartFile(req, services.uploads.sink(), config.storage.maxUploadBytes);
       } catch (err) {
         // The rest of a refused body is not read: close the connection after answering.
         res.setHeader('Connection', 'close');

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../../lib/config';
 import { NotFoundError } from '../../lib/errors';
-import { discard, ReceivedFile } from '../../lib/file-store';
+import type { FileSink } from '../../lib/file-store';
 import type { Logger } from '../../lib/logger';
 import { Upload, User } from '../../db/models';
 import type { JobQueue } from '../../jobs/job-queue';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
-import { removeUpload, storeUpload } from '../../jobs/stored-files';
+import { dropReceivedUpload, keepReceivedUpload, ReceivedUpload, removeUpload, uploadSink } from '../../jobs/stored-files';
 
 export interface RegisteredUpload {
   upload: Upload;
@@ -23,15 +22,25 @@ export class UploadService {
     private readonly queue: JobQueue,
   ) {}
 
-  async register(user: User, file: ReceivedFile & { originalName: string }): Promise<RegisteredUpload> {
-    const id = randomUUID();
+  /** Where an upload's bytes are received (`api/multipart.ts` streams the file part into it). */
+  sink(): FileSink<ReceivedUpload> {
+    return uploadSink(this.config, this.logger);
+  }
+
+  /** Keeps a received upload as a new row, or drops it when the user already has these bytes. */
+  async register(user: User, file: ReceivedUpload & { originalName: string }): Promise<RegisteredUpload> {
+    const id = file.uploadId;
     try {
       const existing = await Upload.query().findOne({ userId: user.id, sha256: file.sha256 });
-      if (existing) return { upload: existing, duplicate: true };
-      await storeUpload(this.config, file.tempPath, id);
-    } finally {
-      // Whatever happened, the received file is either published or gone.
-      await discard(file.tempPath);
+      if (existing) {
+        await dropReceivedUpload(this.config, file);
+        return { upload: existing, duplicate: true };
+      }
+      await keepReceivedUpload(this.config, file);
+    } catch (err) {
+      // Whatever happened, the received bytes are either kept or gone.
+      await dropReceivedUpload(this.config, file);
+      throw err;
     }
     let upload: Upload;
     try {

@@ -70,13 +70,17 @@ export class S3ObjectStore implements ObjectStore {
       leavePartsOnError: false,
     });
     const feeding = pipeline(input, meter, body);
+    const uploading = upload.done();
     try {
-      await Promise.all([feeding, upload.done()]);
+      await Promise.all([feeding, uploading]);
     } catch (err) {
       // Whichever side failed, stop the other and abort the multipart upload.
       body.destroy();
       await upload.abort().catch(() => undefined);
       await feeding.catch(() => undefined);
+      // A body under one part goes up as a single PUT, which may have completed with what was
+      // fed before the source failed: nothing may stay under the key.
+      if (await uploading.then(() => true, () => false)) await this.delete(key).catch(() => undefined);
       throw err;
     }
     const { size, sha256, crc32 } = meter.result();

@@ -2,13 +2,14 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
+import type { Redis } from '../../lib/redis';
 import { runWithContext } from '../../lib/request-context';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { JobRun, Release } from '../../db/models';
 import { jobIds, JobQueue } from '../../jobs/job-queue';
 import { CHECKSUMS_DIR, releaseNameOfStaging } from '../../jobs/pack/engine/pack-release';
 import { discardFailedRelease } from '../../jobs/pack/release-ownership';
-import { publishedReleaseNames, removeUncommittedReleases } from '../../jobs/stored-files';
+import { publishedReleaseNames, removeUncommittedReleases, removeUploadObjects, uploadsWithoutRow } from '../../jobs/stored-files';
 import { ReconcileReport, REPORT_LIST_LIMIT } from '../../jobs/reconcile-report';
 import { failRelease, ReleaseStep, SETTLED_STATES } from '../../jobs/release-state';
 import { closeLostRuns, readableFailure, splitJobData } from '../../jobs/run-job';
@@ -17,7 +18,10 @@ import { stagingRoot, trashRoot } from '../../jobs/storage-paths';
 
 export interface ReconcileOptions {
   now?: Date;
-  /** Releases younger than this are left alone: the API adds the flow just after the row. */
+  /**
+   * Releases younger than this are left alone: the API adds the flow just after the row. So are
+   * stored uploads without a row: with STORAGE=s3 the API writes the row just after the object.
+   */
   graceMs?: number;
 }
 
@@ -26,18 +30,22 @@ const STEPS: [ReleaseStep, QueueName, JobName][] = [
   ['enrich', QueueName.Enrich, JobName.Enrich],
   ['pack', QueueName.Pack, JobName.Pack],
 ];
+/** A sighting of a stored upload without its row counts for the next run only (runs are minutes apart). */
+const SEEN_TTL_S = 24 * 3600;
 export const FLOW_LOST = 'its jobs are gone from the queue (Redis lost them, or they were removed by hand); request the release again';
 
 /**
  * Makes disk, database and queues agree after faults (crashes, SIGKILL, OOM, Redis or disk
  * trouble): releases whose flow is gone or failed are failed with a reason and announced to the
  * webhooks as a worker's failure would be, failed releases leave nothing on disk, job_runs of
- * dead workers are closed, staging folders of no live pack job and trash of deleted rows are
- * removed, and strays are reported. Every step is idempotent.
+ * dead workers are closed, staging folders of no live pack job, stored uploads of no row (an API
+ * stopped between storing and recording one; seen by two runs) and trash of deleted rows are removed, and strays
+ * are reported. Every step is idempotent.
  */
-export async function reconcile(config: Config, queue: JobQueue, logger: Logger, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcile(config: Config, queue: JobQueue, redis: Redis, logger: Logger, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = options.now ?? new Date();
-  const stranded = await failStrandedReleases(queue, new Date(now.getTime() - (options.graceMs ?? 120_000)));
+  const settledBefore = new Date(now.getTime() - (options.graceMs ?? 120_000));
+  const stranded = await failStrandedReleases(queue, settledBefore);
   const failedReleasesCleaned: string[] = [];
   for (const release of await Release.query().where({ state: 'failed' }).whereNotNull('name')) {
     await discardFailedRelease(config, release.id);
@@ -49,7 +57,7 @@ export async function reconcile(config: Config, queue: JobQueue, logger: Logger,
   }
   const releasesFailed = stranded.map(({ id, reason }) => ({ id, reason }));
   const jobRunsClosed = await closeDeadJobRuns(queue);
-  const stagingRemoved = await removeDeadStaging(config, queue);
+  const stagingRemoved = [...(await removeDeadStaging(config, queue)), ...(await removeStoredUploadsWithoutRow(config, redis, settledBefore))];
   const trashEmptied = await emptyTrash(config);
   const { foldersWithoutRow, rowsWithoutFolder } = await strays(config);
   return {
@@ -137,6 +145,22 @@ async function removeDeadStaging(config: Config, queue: JobQueue): Promise<strin
   }
   // Object store: attempts no manifest names, unless a live pack job may still be writing them.
   removed.push(...(await removeUncommittedReleases(config, live, config.worker.lockDurationMs * 2)));
+  return removed;
+}
+
+/**
+ * Object store: `uploads/<id>` objects no row names, removed when the previous run found them
+ * without a row too. An object's date may be when its multipart upload began (AWS S3), so an
+ * upload longer than the grace completes with an old date and has its row a moment later; one
+ * seen rowless by two runs minutes apart was left by an API stopped in between.
+ */
+async function removeStoredUploadsWithoutRow(config: Config, redis: Redis, settledBefore: Date): Promise<string[]> {
+  const seenKey = `${config.redis.prefix}:reconciler:uploads-without-row`;
+  const seenBefore = new Set<string>(JSON.parse((await redis.get(seenKey)) ?? '[]'));
+  const rowless = await uploadsWithoutRow(config, settledBefore);
+  const removed = rowless.filter((key) => seenBefore.has(key));
+  await removeUploadObjects(config, removed);
+  await redis.set(seenKey, JSON.stringify(rowless.filter((key) => !seenBefore.has(key))), 'EX', SEEN_TTL_S);
   return removed;
 }
 
