@@ -111,7 +111,7 @@ describe('releases API', () => {
   it('packs only for an existing group the user belongs to', async () => {
     const unknown = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'NOPE' } });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.error.code).toBe('UNKNOWN_GROUP');
+    expect(unknown.body.error).toMatchObject({ code: 'UNKNOWN_GROUP', message: 'There is no group NOPE; an admin creates it first' });
     await app.createUser('operator', 'other-group@example.test', ['OTHER']);
     const foreign = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'OTHER' } });
     expect(foreign.status).toBe(403);
@@ -139,7 +139,10 @@ describe('releases API', () => {
     expect((await app.http.get(`/api/jobs/video/x`).set(bearer(admin))).status).toBe(400);
 
     // A queued release cannot be deleted, only cancelled.
-    expect((await app.http.delete(`/api/releases/${id}`).set(bearer(operator))).body.error.code).toBe('RELEASE_BUSY');
+    expect((await app.http.delete(`/api/releases/${id}`).set(bearer(operator))).body.error).toMatchObject({
+      code: 'RELEASE_BUSY',
+      message: expect.stringMatching(/^Release is (queued|inspecting|enriching); cancel it or wait until it has finished$/),
+    });
     const cancelled = await app.http.post(`/api/releases/${id}/cancel`).set(bearer(operator));
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.release.state).toBe('cancelled');

@@ -55,7 +55,8 @@ export const MODULES = {
       ...ranges('api/services/group-service.ts', ['async membership(']),
     ],
     tests: [
-      'api/permissions.test.ts', 'test/safeguards/uploads-ownership.test.ts', 'test/safeguards/pack-force.test.ts', 'test/safeguards/release-delete.test.ts',
+      'api/permissions.test.ts', 'api/escalation.test.ts', 'test/safeguards/uploads-ownership.test.ts', 'test/safeguards/pack-force.test.ts', 'test/safeguards/release-delete.test.ts',
+      'test/safeguards/group-defaults.test.ts',
       'test/safeguards/permission-effects.test.ts', 'test/release-management.test.ts', 'test/release-lifecycle.test.ts', 'test/uploads.test.ts',
     ],
     goal: 90,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule } from '../../db/models';
+import { Destination, NfoTemplate, Release, ReleaseDistribution, Role, RolePermission, Rule } from '../../db/models';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
 import { as, Caller, PipelineWorld, releaseOf, startPipelineWorld } from '../support/pipeline-world';
 import type { TestApp } from '../support/test-app';
@@ -26,6 +26,17 @@ beforeAll(async () => {
   templateId = (await app.http.post('/api/templates').set(as(admin)).send({ name: 'kept', body: ' KEPT {{title}}' })).body.template.id;
 }, 60_000);
 afterAll(() => world.close());
+
+describe('the admin role', () => {
+  it('holds every permission, whatever its stored rows say (a permission added after it was seeded included)', async () => {
+    const adminRole = await Role.query().findOne({ name: 'admin' });
+    const removed = await RolePermission.query().delete().where({ roleId: adminRole!.id, resource: 'rules', action: 'WRITE' });
+    expect(removed).toBe(1);
+    const created = await app.http.post('/api/rules').set(as(admin)).send({ section: 'EBOOK', year: 2033, scene: 'Admin', title: 'Admin rule', body: 'Admin.', limits: LIMITS });
+    expect(created.status).toBe(201);
+    await RolePermission.query().insert({ roleId: adminRole!.id, resource: 'rules', action: 'WRITE' });
+  });
+});
 
 describe('rules and templates', () => {
   it('an operator (READ only) can neither change nor delete them, and nothing changes', async () => {

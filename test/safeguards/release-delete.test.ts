@@ -39,7 +39,7 @@ describe('deleting a release', () => {
     const before = snapshot();
     const res = await remove();
     expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: 'RELEASE_BUSY' });
+    expect(res.body.error).toMatchObject({ code: 'RELEASE_BUSY', message: 'The release is being uploaded to a destination' });
     expect(snapshot()).toEqual(before);
     expect(fs.existsSync(sfv())).toBe(true);
     expect(await Release.query().findById(release.id)).toBeDefined();
