@@ -78,4 +78,17 @@ describe('deleting a release', () => {
     const trash = path.join(app.config.storage.releasesDir, '.trash');
     expect(fs.existsSync(trash) ? fs.readdirSync(trash) : []).toEqual([]);
   });
+
+  it('deletes a release whose folder someone already removed by hand, with its checksum file', async () => {
+    const book = path.join(app.dataDir, 'gone.epub');
+    await writeEpub(book, { title: 'Gone Before Me', date: '2020-01-01' });
+    const gone = await releaseOf(app, operator, book, { group: 'ESP', source: 'SCAN' });
+    expect(gone).toMatchObject({ state: 'done' });
+    const goneSfv = path.join(app.config.storage.releasesDir, '.checksums', `${gone.name}.sfv`);
+    fs.rmSync(path.join(app.config.storage.releasesDir, gone.name), { recursive: true });
+    expect(fs.existsSync(goneSfv)).toBe(true);
+    expect((await app.http.delete(`/api/releases/${gone.id}`).set(as(operator))).status).toBe(204);
+    expect(fs.existsSync(goneSfv)).toBe(false);
+    expect(await Release.query().findById(gone.id)).toBeUndefined();
+  });
 });
