@@ -158,7 +158,6 @@ export async function openReleaseFile(config: StorageConfig, name: string, fileN
   return handle.createReadStream({ start: range?.start, end: range?.end });
 }
 
-export { sfvFileName };
 
 /** A file of a published release's folder, with its size as stored. */
 export interface PublishedFile {
@@ -266,5 +265,6 @@ export async function uploadsWithoutRow(config: StorageConfig, writtenBefore: Da
 /** Object store: removes stored upload objects by key (those `uploadsWithoutRow` found). */
 export async function removeUploadObjects(config: StorageConfig, keys: string[]): Promise<void> {
   const remote = remoteStorage(config);
-  for (const key of remote ? keys : []) await remote!.objects.delete(key);
+  if (!remote) return;
+  for (const key of keys) await remote.objects.delete(key);
 }

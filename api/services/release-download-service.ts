@@ -4,7 +4,8 @@ import yazl from 'yazl';
 import type { Config } from '../../lib/config';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { ByteRange, ObjectNotFoundError } from '../../lib/storage';
-import { openReleaseFile, PublishedFile, publishedFiles, readReleaseSfv, sfvFileName } from '../../jobs/stored-files';
+import { sfvFileName } from '../../jobs/pack/engine/sfv';
+import { openReleaseFile, PublishedFile, publishedFiles, readReleaseSfv } from '../../jobs/stored-files';
 import type { Actor } from './actor';
 import type { ReleaseService } from './release-service';
 
