@@ -7,7 +7,7 @@ import type { PackedFile } from './pack-release';
  * The packer's I/O, kept apart from what it writes: it reads the book from a `BookSource`, writes
  * each file of the release in order into a `VolumeSink`, and publishes through a `ReleaseAttempt`.
  * Local folders: a file handle, files written in place and a folder published by rename
- * (`local-release.ts`). Object store: one ranged GET, multipart uploads under a staging prefix and
+ * (`localReleases` in `pack-release.ts`). Object store: one ranged GET, multipart uploads under a staging prefix and
  * a manifest written last (`stored-release.ts`). Nothing here holds more than a few chunks.
  */
 
