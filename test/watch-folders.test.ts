@@ -101,7 +101,10 @@ describe('watch folders', () => {
     const slowRow = (await outcome('slow.epub'))!;
     // Ingested whole: the upload has every byte, so the slow book was not taken while it grew.
     expect(await Upload.query().findById(slowRow.uploadId!)).toMatchObject({ size: bytes.length });
-    expect(fs.readdirSync(path.join(inbox, 'done')).sort()).toEqual(['slow.epub', 'whole.epub']);
+    // The file is moved into done/ just after its row says `requested`.
+    const done = () => (fs.existsSync(path.join(inbox, 'done')) ? fs.readdirSync(path.join(inbox, 'done')).sort() : []);
+    await waitFor('both books to be moved into done/', async () => done().length >= 2, 30_000);
+    expect(done()).toEqual(['slow.epub', 'whole.epub']);
     expect(fs.existsSync(path.join(inbox, 'notes.txt'))).toBe(true);
     await waitFor('the ingest log lines', async () => (logText().match(/watch folder file ingested/g) ?? []).length >= 2);
 
