@@ -51,6 +51,9 @@ describe('POST /api/uploads', () => {
     const res = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', exact);
     expect(res.status).toBe(202);
     expect(res.body.upload.size).toBe(LIMIT);
+    // The operator's trail: which upload, whose, how big.
+    const logged = app.logLines.map((line) => JSON.parse(line)).filter((line) => line.message === 'upload stored');
+    expect(logged).toContainEqual(expect.objectContaining({ uploadId: res.body.upload.id, userId: res.body.upload.userId, size: LIMIT }));
   });
 
   it('answers bad requests with 4xx: not multipart, no file field, broken multipart, no auth', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Release, ReleaseDistribution, ReleaseFile } from '../../db/models';
@@ -7,7 +8,8 @@ import type { TestApp } from '../support/test-app';
 
 /**
  * Deleting a release never leaves one side without the other: it is refused while a destination
- * is being uploaded to, and when its rows cannot be deleted its files are moved back.
+ * is being uploaded to, and when its rows cannot be deleted, or one of its files cannot be moved
+ * aside, its files are moved back.
  */
 let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
@@ -68,6 +70,24 @@ describe('deleting a release', () => {
     expect((await app.http.get(`/api/releases/${release.id}`).set(as(operator))).status).toBe(200);
 
     await knex.schema.dropTable('release_holds');
+  });
+
+  it('keeps everything when a file cannot be moved aside (not only when it is missing)', async () => {
+    // An immutable checksum file cannot be renamed, even by root (EPERM): the folder, moved first, must come back.
+    execFileSync('chattr', ['+i', sfv()]);
+    try {
+      const before = snapshot();
+      const res = await remove();
+      expect(res.status).toBe(500);
+      expect(res.body.error).toMatchObject({ code: 'INTERNAL_ERROR', requestId: expect.any(String) });
+      expect(snapshot()).toEqual(before);
+      expect(fs.existsSync(sfv())).toBe(true);
+      expect(await Release.query().findById(release.id)).toBeDefined();
+      const trash = path.join(app.config.storage.releasesDir, '.trash');
+      expect(fs.readdirSync(trash)).toEqual([]);
+    } finally {
+      execFileSync('chattr', ['-i', sfv()]);
+    }
   });
 
   it('then deletes it whole once nothing holds it', async () => {
