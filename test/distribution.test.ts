@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { QueueName } from '../lib/domain/queue-names';
 import { startFtpServer, startSftpServer, FtpServer, SftpServer, TransferServer } from './support/transfer-servers';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
@@ -30,6 +31,8 @@ beforeAll(async () => {
   proxy = await startTcpProxy(sftp.port, 3_000_000);
   world = await startPipelineWorld({
     users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test'] },
+    // Deliveries run in this process, where mutation testing sees them (test/mutation/modules.mjs).
+    inProcess: [QueueName.Distribute],
     prepare: ({ createDestination, users }) => createDestinations((name, body) => createDestination(users.admin, name, body)),
   });
   ({ app, users: { admin, operator } } = world);
@@ -79,7 +82,7 @@ async function delivered(releaseId: string, destinationName: string, timeoutMs =
     const release = (await app.http.get(`/api/releases/${releaseId}`).set(as(operator))).body.release;
     const distribution = release.distributions.find((d: { destinationId: number }) => d.destinationId === destinations[destinationName]);
     return ['done', 'failed'].includes(distribution.state) ? distribution : undefined;
-  }, timeoutMs);
+  }, timeoutMs, async () => ({ d: (await app.http.get(`/api/releases/${releaseId}`).set(as(operator))).body.release.distributions, logs: app.logLines.filter((l) => !l.includes('"http"')).slice(-30) }));
 }
 
 /** The remote copy holds exactly the release folder's files, with no `.part` left. */

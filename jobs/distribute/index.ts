@@ -6,6 +6,7 @@ import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { connectionOf } from './connection';
 import { openSession, RemoteSession, TransferError } from './transfer';
+import { withStallGuard } from './transfer/stall-guard';
 import { openReleaseFile } from '../stored-files';
 
 export const distributePayload = z.object({ releaseId: z.string().uuid(), destinationId: z.number().int().positive() }).strict();
@@ -18,7 +19,8 @@ const PROGRESS_STEP = 0.05;
  * Sends a packed release folder to one destination, as `<remotePath>/<release name>/`. Each file
  * goes to `<file>.part` and is renamed once its remote size matches, so the remote side never
  * shows half a file under its real name. After a dropped connection the retry resumes each
- * `.part` from its remote size; files already in place with the right size are skipped. At the
+ * `.part` from its remote size; files already in place with the right size are skipped. A
+ * transfer that moves no byte for the connection timeout is given up and retried the same way. At the
  * end every file is verified by size, and by SHA-256 where the server can compute it.
  */
 export const distributeJob = defineJob<DistributePayload>({
@@ -39,9 +41,10 @@ export const distributeJob = defineJob<DistributePayload>({
     const total = files.reduce((sum, f) => sum + Number(f.size), 0);
     await distribution.$query().patch({ state: 'uploading', attempts: job.attemptsMade + 1, error: null });
 
+    const settings = connectionOf(config, destination);
     let session: RemoteSession;
     try {
-      session = await openSession(connectionOf(config, destination));
+      session = await openSession(settings);
     } catch (err) {
       throw await attemptFailed(distribution, err);
     }
@@ -78,9 +81,15 @@ export const distributeJob = defineJob<DistributePayload>({
         }
         resumedBytes += offset;
         let writes: Promise<unknown> = Promise.resolve();
-        await session.upload(open, partialPath, offset, (sent) => {
-          writes = writes.then(() => report(done + offset + sent)).catch(() => undefined);
-        });
+        await withStallGuard(
+          settings.timeoutMs,
+          (alive) =>
+            session.upload(open, partialPath, offset, (sent) => {
+              alive();
+              writes = writes.then(() => report(done + offset + sent)).catch(() => undefined);
+            }),
+          () => session.close(),
+        );
         await writes;
         const remoteSize = await session.size(partialPath);
         if (remoteSize !== size) throw new TransferError(`${file.fileName}: the server holds ${remoteSize} of ${size} bytes`, false);

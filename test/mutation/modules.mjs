@@ -65,6 +65,7 @@ export const MODULES = {
   // jobs/run-job.test.ts runs it in this process (the worker pools run it in children, where Stryker sees no coverage).
   'run-job': { mutate: ['jobs/run-job.ts'], tests: ['jobs/run-job.test.ts'], goal: 80 },
   'pack-engine': { mutate: ['jobs/pack/engine/**/*.ts', '!jobs/pack/engine/**/*.test.ts'], tests: ['jobs/pack/engine/*.test.ts', 'test/zip-names.test.ts'], goal: 80 },
-  distribute: { mutate: ['jobs/distribute/**/*.ts'], tests: ['test/distribution.test.ts', 'test/safeguards/distribute.test.ts'], goal: 80, coverageAnalysis: 'off', timeoutMS: 180_000 },
+  // Both suites run deliveries in the jest process (startPipelineWorld's inProcess), so per-test coverage sees them.
+  distribute: { mutate: ['jobs/distribute/**/*.ts'], tests: ['test/distribution.test.ts', 'test/safeguards/distribute.test.ts'], goal: 80, timeoutMS: 180_000 },
   'detect-format': { mutate: ['jobs/inspect/detect-format.ts'], tests: ['test/safeguards/detect-format.test.ts', 'jobs/inspect/read-book.test.ts', 'test/refused-books.test.ts'], goal: 80 },
 };

@@ -49,6 +49,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   world = await startPipelineWorld({
     users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test'] },
+    // Deliveries run in this process, where mutation testing sees them (test/mutation/modules.mjs).
+    inProcess: [QueueName.Distribute],
     async prepare({ createDestination, users }) {
       const create = async (name: string, body: Record<string, unknown>) => {
         destinations[name] = await createDestination(users.admin, name, body);

@@ -2,6 +2,8 @@
  * What tests that go through the pipeline over HTTP share: calls as a user, uploads, waiting for a
  * release to settle, and the whole world (app, users, worker, recorded catalogues) at once.
  */
+import { ALL_QUEUES, QueueName } from '../../lib/domain/queue-names';
+import { WorkerPool } from '../../worker/worker-pool';
 import { startReplayServer, ReplayServer } from './replay-server';
 import { startTestApp, TestApp } from './test-app';
 import { startReadyWorker, startWorker, stopWorker, waitFor } from './worker-process';
@@ -71,6 +73,11 @@ export interface PipelineWorldOptions<U extends string> {
   users?: Record<U, UserSpec>;
   /** Setup the worker must find in place when it starts (destinations, settings). */
   prepare?: (world: Omit<PipelineWorld<U>, 'worker' | 'close'>) => Promise<void>;
+  /**
+   * Queues whose jobs run in this jest process, in a real WorkerPool, instead of the worker child:
+   * mutation testing (Stryker's per-test coverage) sees only code that runs in the test's process.
+   */
+  inProcess?: QueueName[];
 }
 
 export interface PipelineWorld<U extends string> {
@@ -119,12 +126,20 @@ export async function startPipelineWorld<U extends string = never>(options: Pipe
     },
   };
   await options.prepare?.(world);
-  const worker = await startReadyWorker(app.env, app.context.queue);
+  const inProcess = options.inProcess ?? [];
+  let pool: WorkerPool | undefined;
+  if (inProcess.length > 0) {
+    pool = new WorkerPool(app.context.config, app.context.logger);
+    pool.start(inProcess);
+  }
+  const childQueues = ALL_QUEUES.filter((queue) => !inProcess.includes(queue));
+  const worker = await startReadyWorker({ ...app.env, WORKER_QUEUES: childQueues.join(',') }, app.context.queue);
   return {
     ...world,
     worker,
     async close() {
       await stopWorker(worker);
+      await pool?.close();
       await app.close();
       await replay?.close();
     },
