@@ -92,6 +92,8 @@ ${rows([
   ['Done releases with no folder', `<span class="${statusClass(report.rowsWithoutFolder.length === 0)}">${list(report.rowsWithoutFolder.map((r) => `${r.name} (${r.id})`))}</span>`],
   ['Stranded releases failed', list(report.releasesFailed.map((r) => `${r.id}: ${r.reason}`))],
   ['Staging entries removed', list(report.stagingRemoved)],
+  // Absent from reports saved before the field existed.
+  ['Stored uploads without a row removed', list(report.uploadsRemoved ?? [])],
   ['Trash entries emptied', list(report.trashEmptied)],
   ['Job runs of dead workers closed', String(report.jobRunsClosed)],
 ])}</table>${strays ? '<p class="bad">Strays are left for an operator to look at.</p>' : ''}</section>`;

@@ -4,8 +4,10 @@ import type { Redis } from '../lib/redis';
 /** What the last reconciler run found and did; the console dashboard shows it. */
 export interface ReconcileReport {
   finishedAt: string;
-  /** Staging folders and attempts of no live pack job, and (object store) `uploads/<id>` objects no upload row names. */
+  /** Staging folders and attempts of no live pack job. */
   stagingRemoved: string[];
+  /** Object store: `uploads/<id>` objects no upload row names (an API stopped between storing and recording one). */
+  uploadsRemoved: string[];
   releasesFailed: { id: string; reason: string }[];
   failedReleasesCleaned: string[];
   jobRunsClosed: number;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { dashboardData } from '../console/dashboard-data';
+import { dashboardPage } from '../console/views';
 import { Upload } from '../db/models';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { objectStoreOf, ObjectStore } from '../lib/storage';
@@ -246,13 +248,16 @@ describe.each(['local', 's3'] as const)('with %s storage', (storage) => {
         const scheduler = new Scheduler(app.config, createLogger(app.config), redis);
         try {
           // Within the grace it may be a request on its way: kept.
-          expect((await scheduler.run.reconcile({ graceMs: 60_000 }))!.stagingRemoved).not.toContain(orphan);
+          expect((await scheduler.run.reconcile({ graceMs: 60_000 }))!.uploadsRemoved).not.toContain(orphan);
           expect(await objects!.stat(orphan)).toBeDefined();
           await new Promise((r) => setTimeout(r, 1100)); // past the store's one-second timestamps
           // Past the grace, the first run to see it without a row only notes it (its row may be on its way).
-          expect((await scheduler.run.reconcile({ graceMs: 0 }))!.stagingRemoved).not.toContain(orphan);
+          expect((await scheduler.run.reconcile({ graceMs: 0 }))!.uploadsRemoved).not.toContain(orphan);
           expect(await objects!.stat(orphan)).toBeDefined();
-          expect((await scheduler.run.reconcile({ graceMs: 0 }))!.stagingRemoved).toContain(orphan);
+          expect((await scheduler.run.reconcile({ graceMs: 0 }))!.uploadsRemoved).toContain(orphan);
+          // The operator sees it on the console's Consistency section, under its own line.
+          const html = dashboardPage(await dashboardData(app.config, app.context.queue, app.context.services.health, 'admin@example.test'));
+          expect(html).toMatch(new RegExp(`Stored uploads without a row removed</t[hd]><td>${orphan}</td>`));
         } finally {
           await scheduler.stop();
           redis.disconnect();

@@ -57,12 +57,14 @@ export async function reconcile(config: Config, queue: JobQueue, redis: Redis, l
   }
   const releasesFailed = stranded.map(({ id, reason }) => ({ id, reason }));
   const jobRunsClosed = await closeDeadJobRuns(queue);
-  const stagingRemoved = [...(await removeDeadStaging(config, queue)), ...(await removeStoredUploadsWithoutRow(config, redis, settledBefore))];
+  const stagingRemoved = await removeDeadStaging(config, queue);
+  const uploadsRemoved = await removeStoredUploadsWithoutRow(config, redis, settledBefore);
   const trashEmptied = await emptyTrash(config);
   const { foldersWithoutRow, rowsWithoutFolder } = await strays(config);
   return {
     finishedAt: new Date().toISOString(),
     stagingRemoved: stagingRemoved.slice(0, REPORT_LIST_LIMIT),
+    uploadsRemoved: uploadsRemoved.slice(0, REPORT_LIST_LIMIT),
     releasesFailed: releasesFailed.slice(0, REPORT_LIST_LIMIT),
     failedReleasesCleaned: failedReleasesCleaned.slice(0, REPORT_LIST_LIMIT),
     jobRunsClosed,
