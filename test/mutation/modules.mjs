@@ -56,7 +56,7 @@ export const MODULES = {
     ],
     tests: [
       'api/permissions.test.ts', 'api/escalation.test.ts', 'test/safeguards/uploads-ownership.test.ts', 'test/safeguards/pack-force.test.ts', 'test/safeguards/release-delete.test.ts',
-      'test/safeguards/group-defaults.test.ts',
+      'test/safeguards/group-defaults.test.ts', 'test/safeguards/approve-queue-down.test.ts',
       'test/safeguards/permission-effects.test.ts', 'test/release-management.test.ts', 'test/release-lifecycle.test.ts', 'test/uploads.test.ts',
     ],
     goal: 90,

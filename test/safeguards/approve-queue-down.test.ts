@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { Release } from '../../db/models';
+import { writeEpub } from '../../jobs/inspect/fixtures/books';
+import { as, Caller, PipelineWorld, startPipelineWorld } from '../support/pipeline-world';
+import { PrivateRedis, startPrivateRedis } from '../support/redis-server';
+
+/**
+ * Approving a release while Redis is down: its pack job cannot be queued, so the approval is undone
+ * (the release waits in review with its reasons, no approver recorded) and the client is told to
+ * retry with 503; approved again once Redis is back, it is packed. Without the undo the release
+ * would sit "queued" with no job until the reconciler failed it.
+ */
+let redis: PrivateRedis;
+let world: PipelineWorld<'operator'>;
+let operator: Caller;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  world = await startPipelineWorld({ env: { REDIS_URL: redis.url }, users: { operator: ['operator'] } });
+  ({ operator } = world.users);
+}, 90_000);
+afterAll(async () => {
+  await world.close();
+  await redis.close();
+});
+
+it('undoes an approval whose pack job cannot be queued, and packs the release once approved again', async () => {
+  const { app } = world;
+  const book = path.join(app.dataDir, 'undated.epub');
+  await writeEpub(book, { title: 'Approved While Redis Slept' });
+  const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId: await world.upload(operator, book), options: { group: 'ESP', source: 'SCAN' } });
+  expect(requested.status).toBe(202);
+  const held = await world.waitForRelease(operator, requested.body.release.id);
+  expect(held).toMatchObject({ state: 'review', reviewReasons: ['the publication year is unknown'] });
+  const before = await Release.query().findById(held.id);
+
+  await redis.stop();
+  const refused = await app.http.post(`/api/releases/${held.id}/approve`).set(as(operator));
+  expect(refused.status).toBe(503);
+  expect(refused.body.error.code).toBe('SERVICE_UNAVAILABLE');
+  const after = await Release.query().findById(held.id);
+  expect(after).toMatchObject({ state: 'review', step: 'review', approvedBy: null, approvedAt: null });
+  expect(after!.reviewReasons).toEqual(before!.reviewReasons);
+
+  await redis.start();
+  const approved = await app.http.post(`/api/releases/${held.id}/approve`).set(as(operator));
+  expect(approved.status).toBe(202);
+  expect(await world.waitForRelease(operator, held.id)).toMatchObject({ state: 'done', name: expect.stringMatching(/\.Approved\.While\.Redis\.Slept\.\d{4}\.SCAN\.ePub\.eBook-ESP$/) });
+}, 120_000);
