@@ -94,5 +94,10 @@ describe('zip names unique within the year', () => {
     expect(new Set(claimed).size).toBe(2);
     // Another year is another namespace: the classic names are free there.
     expect(await freeZipVariant(undefined, year + 1, prefixOf)).toBe(0);
+    // More variants taken than the first few looked up by key: the year's whole list decides, in
+    // order (here the first 20 variants all name the classic prefix, which the first release holds).
+    const crowded = (variant: number) => (variant < 20 ? prefixOf(0) : prefixOf(variant));
+    expect(await freeZipVariant(undefined, year, crowded)).toBe(20);
+    expect(await freeZipVariant(first.id, year, crowded)).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import { ConflictError } from '../../lib/errors';
 
 /** The rules' dupe order: RETAiL beats HYBRiD beats SCAN. */
 const SOURCE_RANK: Record<Source, number> = { SCAN: 0, HYBRID: 1, RETAIL: 2 };
+const BEST_RANK = Math.max(...Object.values(SOURCE_RANK));
 
 /** What makes two releases the same book: the same bytes, the same ISBN, or the same title, author and year. */
 interface BookIdentity {
@@ -55,6 +56,8 @@ const sameBook = (a: BookIdentity, b: BookIdentity) =>
 export async function refuseOutrankedSource(upload: Pick<Upload, 'sha256' | 'metadata'>, options: ReleaseOptions): Promise<void> {
   if (isInternal(options)) return;
   const rank = SOURCE_RANK[options.source];
+  // Nothing outranks the best source: no need to read every live release of the type.
+  if (rank === BEST_RANK) return;
   const requested = identityOf(upload.sha256, requestedBook(upload.metadata, options.overrides));
   const live = await Release.query()
     .select('releases.*', 'uploads.sha256 as uploadSha256')

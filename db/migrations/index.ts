@@ -9,6 +9,7 @@ import * as m007 from './007_release_zip_prefixes';
 import * as m008 from './008_release_list_indexes';
 import * as m009 from './009_watch_folders';
 import * as m010 from './010_notification_webhooks';
+import * as m011 from './011_release_upload_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_release_list_indexes': m008,
   '009_watch_folders': m009,
   '010_notification_webhooks': m010,
+  '011_release_upload_indexes': m011,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -12,6 +12,7 @@ import { providerKeysOf } from './provider-keys';
 import { holdOrPack } from '../lifecycle/review-hold';
 import { SettingsRepository } from '../../db/settings-repository';
 import { stableStringify } from '../../lib/stable-json';
+import { progressGate } from '../job-progress';
 
 export const enrichPayload = z.object({ releaseId: z.string().uuid() }).strict();
 export type EnrichPayload = z.infer<typeof enrichPayload>;
@@ -45,6 +46,8 @@ export const enrichJob = defineJob<EnrichPayload>({
   payload: enrichPayload,
   subject: (data) => data,
   async process(job, { releaseId }, context): Promise<EnrichedBook> {
+    // Progress only once the catalogues have kept the job a while (jobs/job-progress.ts).
+    const progressDue = progressGate();
     // The release is read with its upload and group in one query, and handed on to the review decision below.
     const release = await Release.query().findById(releaseId).withGraphJoined('[upload, group]');
     if (!release) throw new UnrecoverableError(`release ${releaseId} no longer exists`);
@@ -56,10 +59,10 @@ export const enrichJob = defineJob<EnrichPayload>({
     const query = bookQueryOf(embedded, overrides);
     const providers = await providersOf(context);
     const outcomes = query.isbn || query.title ? await lookUp(providers.books, providers.cache, query) : [];
-    await job.updateProgress(60);
+    if (progressDue()) await job.updateProgress(60);
     const { tieIn } = release.options;
     const tieIns = tieIn ? await lookUp(providers.tieIns, providers.cache, tieIn) : undefined;
-    await job.updateProgress(90);
+    if (progressDue()) await job.updateProgress(90);
     const enriched: EnrichedBook = { ...mergeBook(embedded.format, embedded, overrides, query, outcomes), ...(tieIns ? { tieIns } : {}) };
     await release.$query().patch({ metadata: enriched as unknown as Record<string, unknown> });
     context.logger.info('release enriched', {
@@ -67,7 +70,7 @@ export const enrichJob = defineJob<EnrichPayload>({
       confidence: enriched.confidence,
       providers: outcomes.map((o) => `${o.provider}:${o.status}`).join(','),
     });
-    await job.updateProgress(100);
+    if (progressDue()) await job.updateProgress(100);
     const next = await holdOrPack(release, upload.size, enriched, context.queue);
     if (next === 'review') context.logger.info('release held for review', { releaseId });
     return enriched;

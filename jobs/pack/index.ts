@@ -16,6 +16,7 @@ import { bookRecordOf, ruleOf } from './release-rule';
 import { claimReleaseName, failPack } from './release-ownership';
 import { VolumePlanError } from './engine/volume-plan';
 import { claimZipVariant, releaseZipPrefix, zipYearOf } from './zip-prefixes';
+import { progressGate } from '../job-progress';
 
 export const packPayload = z.object({ releaseId: z.string().uuid() }).strict();
 export type PackPayload = z.infer<typeof packPayload>;
@@ -34,6 +35,8 @@ export const packJob = defineJob<PackPayload>({
   payload: packPayload,
   subject: (data) => data,
   async process(job, { releaseId }, { config, logger, queue }) {
+    // Progress only once the job has run a while: a small book is done (100%) before a report could matter (jobs/job-progress.ts).
+    const progressDue = progressGate();
     // The release is read with its upload and group in one query.
     const release = await Release.query().findById(releaseId).withGraphJoined('[upload, group]');
     if (!release) throw new UnrecoverableError(`release ${releaseId} no longer exists`);
@@ -60,6 +63,9 @@ export const packJob = defineJob<PackPayload>({
     // One update enters the pack step and claims the name; a release refused by the checks above
     // never enters it, and is marked failed in step pack all the same (onFinalFailure).
     const adoptExisting = await claimReleaseName(releaseId, release.name, name, enterStepPatch('pack'));
+    // One event for the step entered, so a live feed shows the release packing even when the book is
+    // packed before any progress is worth reporting.
+    await job.updateProgress(0);
 
     let reported = 0;
     // Progress writes run one after another and are awaited before the final state is written, so a
@@ -79,9 +85,10 @@ export const packJob = defineJob<PackPayload>({
         adoptExisting,
         chooseZipVariant: (prefixOf) => claimZipVariant(releaseId, zipYearOf(release), prefixOf),
         onProgress: (fraction) => {
-          // Every 5%, and 100% once (the engine reports it again after publishing).
+          // Every 5%, and 100% once (the engine reports it again after publishing); none while the job is young.
           if (fraction <= reported || (fraction - reported < PROGRESS_STEP && fraction < 1)) return;
           reported = fraction;
+          if (!progressDue()) return;
           progressWrites = progressWrites
             .then(() => Promise.all([job.updateProgress(Math.round(fraction * 100)), reportProgress(releaseId, 'pack', fraction)]))
             .catch((err: Error) => logger.warn('progress not recorded', { releaseId, error: err.message }));

@@ -12,15 +12,33 @@ const CLAIM_ATTEMPTS = 5;
 
 export type PrefixOf = (variant: number) => string;
 
-/** The variant a release would get now (reads only; `releaseId` undefined for a request not yet stored). */
+/** How many variants are looked up by key before the year's whole list is read. */
+const FIRST_VARIANTS = 8;
+
+/**
+ * The variant a release would get now (reads only; `releaseId` undefined for a request not yet
+ * stored). Nearly every release gets its classic names or one of the next few, so those prefixes
+ * are looked up by the (year, prefix) key first; the year's whole list (one row per release of the
+ * year) is read only when all of them are taken. Either way the first free variant in order wins.
+ */
 export async function freeZipVariant(releaseId: string | undefined, year: number, prefixOf: PrefixOf): Promise<number> {
+  const first = Array.from({ length: FIRST_VARIANTS }, (_, variant) => prefixOf(variant));
+  const takenFirst = await takenPrefixes(releaseId, year, first);
+  const free = first.findIndex((prefix) => !takenFirst.has(prefix));
+  if (free >= 0) return free;
+  const taken = await takenPrefixes(releaseId, year);
+  for (let variant = FIRST_VARIANTS; variant < ZIP_VARIANTS; variant++) if (!taken.has(prefixOf(variant))) return variant;
+  throw new Error(`all ${ZIP_VARIANTS} zip name variants of ${prefixOf(0)} are taken in ${year}`);
+}
+
+/** The prefixes other releases hold in the year: among `among`, or all of them. */
+async function takenPrefixes(releaseId: string | undefined, year: number, among?: string[]): Promise<Set<string>> {
   const rows: { prefix: string }[] = await Release.knex()(TABLE)
     .where({ year })
+    .modify((q) => (among ? q.whereIn('prefix', among) : q))
     .modify((q) => (releaseId ? q.whereNot({ releaseId }) : q))
     .select('prefix');
-  const taken = new Set(rows.map((r) => r.prefix));
-  for (let variant = 0; variant < ZIP_VARIANTS; variant++) if (!taken.has(prefixOf(variant))) return variant;
-  throw new Error(`all ${ZIP_VARIANTS} zip name variants of ${prefixOf(0)} are taken in ${year}`);
+  return new Set(rows.map((r) => r.prefix));
 }
 
 /**

@@ -1,0 +1,45 @@
+import { createDatabase, Database, migrateLatest } from '../knex';
+import { createTestEnv, TestEnv } from '../../test/support/test-env';
+
+async function indexNames(db: Database, dialect: 'sqlite' | 'mysql', table: string): Promise<string[]> {
+  if (dialect === 'sqlite') return ((await db.raw(`PRAGMA index_list('${table}')`)) as { name: string }[]).map((r) => r.name);
+  const [rows] = (await db.raw(`SHOW INDEX FROM ${table}`)) as [{ Key_name: string }[]];
+  return [...new Set(rows.map((r) => r.Key_name))];
+}
+
+/** The release request's same-name check: the releases of an upload with this SHA-256, in a group. */
+const SAME_NAME_CHECK = `SELECT releases.* FROM releases INNER JOIN uploads ON uploads.id = releases.upload_id WHERE uploads.sha256 = 'x' AND releases.group_id = 1 AND releases.state NOT IN ('failed', 'cancelled')`;
+
+/** Migration 011 up and down: the indexes the release request's same-name check reads by. */
+describe.each(['sqlite', 'mysql'] as const)('011_release_upload_indexes on %s', (dialect) => {
+  let testEnv: TestEnv;
+  beforeAll(async () => {
+    testEnv = await createTestEnv({}, dialect);
+  });
+  afterAll(() => testEnv.cleanup());
+
+  it('indexes uploads by SHA-256 (and, on SQLite, releases by upload), and removes exactly that going down', async () => {
+    const db = createDatabase(testEnv.config.database);
+    const releaseIndex = dialect === 'sqlite' ? ['releases_upload_id_index'] : [];
+    try {
+      await migrateLatest(db);
+      expect(await indexNames(db, dialect, 'uploads')).toContain('uploads_sha256_index');
+      expect(await indexNames(db, dialect, 'releases')).toEqual(expect.arrayContaining(releaseIndex));
+      if (dialect === 'sqlite') {
+        // Both tables searched through an index, no scan of the releases.
+        const plan = ((await db.raw(`EXPLAIN QUERY PLAN ${SAME_NAME_CHECK}`)) as { detail: string }[]).map((p) => p.detail).join('\n');
+        expect(plan).toMatch(/SEARCH uploads USING INDEX uploads_sha256_index/);
+        expect(plan).toMatch(/SEARCH releases USING INDEX releases_upload_id_index/);
+      }
+      const releasesBefore = await indexNames(db, dialect, 'releases');
+      await db.migrate.down({ name: '011_release_upload_indexes' });
+      expect(await indexNames(db, dialect, 'uploads')).not.toContain('uploads_sha256_index');
+      expect(await indexNames(db, dialect, 'releases')).toEqual(releasesBefore.filter((name) => !releaseIndex.includes(name)));
+      await db.migrate.up({ name: '011_release_upload_indexes' });
+      expect(await indexNames(db, dialect, 'uploads')).toContain('uploads_sha256_index');
+      expect(await indexNames(db, dialect, 'releases')).toEqual(releasesBefore);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
