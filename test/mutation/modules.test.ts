@@ -34,4 +34,11 @@ describe('mutation modules', () => {
     }
     for (const test of module.tests.filter((t) => !t.includes('*'))) expect(fs.existsSync(path.join(root, test))).toBe(true);
   });
+
+  it('measures every source file of jobs/pack/engine/ in exactly one of its parts', () => {
+    const folder = 'jobs/pack/engine';
+    const sources = fs.readdirSync(path.join(root, folder)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => `${folder}/${f}`);
+    const measured = Object.entries(modules).filter(([name]) => name.startsWith('pack-engine-')).flatMap(([, module]) => module.mutate);
+    expect([...measured].sort()).toEqual(sources.sort());
+  });
 });
