@@ -46,6 +46,32 @@ describe('crc32Combine', () => {
   });
 });
 
+describe('crc32Combine of an empty second piece', () => {
+  it('is the first piece\'s CRC-32 unchanged', () => {
+    const a = zlib.crc32(Buffer.from('the first piece'));
+    expect(crc32Combine(a, 0, 0)).toBe(a);
+  });
+});
+
+describe('planStoredZip', () => {
+  /** The DOS time and date fields of the payload's local header (offsets 10 and 12). */
+  const dosFields = (when: Date) => {
+    const { head } = planStoredZip([], { name: 'p', size: 1 }, when);
+    return { time: head.readUInt16LE(10), date: head.readUInt16LE(12) };
+  };
+
+  it('writes local time as DOS fields (two-second steps), clamped to the years they can hold (1980-2107)', () => {
+    expect(dosFields(new Date(2026, 10, 24, 13, 45, 37))).toEqual({ time: (13 << 11) | (45 << 5) | 18, date: 24 | (11 << 5) | (46 << 9) });
+    expect(dosFields(new Date(1975, 5, 6, 7, 8, 9))).toEqual({ time: 0, date: 1 | (1 << 5) });
+    expect(dosFields(new Date(2200, 0, 1))).toEqual({ time: (23 << 11) | (59 << 5) | 29, date: 31 | (12 << 5) | (127 << 9) });
+  });
+
+  it('refuses a payload too large for a plain (non-ZIP64) zip, and takes the largest that fits', () => {
+    expect(planStoredZip([], { name: 'p', size: 0xfffffffe }, mtime).size).toBe(30 + 1 + 0xfffffffe + 16 + 46 + 1 + 22);
+    expect(() => planStoredZip([], { name: 'p', size: 0xffffffff }, mtime)).toThrow(new RangeError('a 4294967295-byte volume payload needs ZIP64'));
+  });
+});
+
 describe('ZipVolumeWriter with planStoredZip', () => {
   it.each([
     ['a small book hashed on this thread', 300_000],
@@ -70,6 +96,58 @@ describe('ZipVolumeWriter with planStoredZip', () => {
         expect(sums).toEqual({ size: onDisk.length, crc32: zlib.crc32(onDisk), sha256: sha(onDisk) });
       }
       expect(await writer.source()).toEqual({ size: bytes, sha256: sha(book), crc32: zlib.crc32(book) });
+    } finally {
+      await writer.close();
+    }
+  });
+
+  /** A volume sink standing for a disk that fails: writes fail once `failAfter` bytes are in, or finishing fails. */
+  function failingSink(failAfter: number, finishError?: Error) {
+    const sink = {
+      written: 0,
+      aborted: false,
+      finished: false,
+      async write(chunk: Buffer) {
+        if (sink.written + chunk.length > failAfter) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        sink.written += chunk.length;
+      },
+      async finish() {
+        if (finishError) throw finishError;
+        sink.finished = true;
+      },
+      async abort() {
+        sink.aborted = true;
+      },
+    };
+    return sink;
+  }
+
+  it.each([
+    ['a small book hashed on this thread', 300_000],
+    ['a large book hashed in worker threads', 17 * 1024 * 1024 + 5],
+  ])('raises a failed volume write as it is and gives the volume up, for %s', async (_label, bytes) => {
+    const bookPath = path.join(dir, `fails-${bytes}`);
+    fs.writeFileSync(bookPath, randomBytes(bytes));
+    const writer = await ZipVolumeWriter.open(await fileSource(bookPath), bytes, true);
+    try {
+      const sink = failingSink(bytes / 2);
+      await expect(writer.write(sink, planStoredZip([], { name: 'p', size: bytes }, mtime), bytes, () => undefined)).rejects.toThrow('no space left on device');
+      expect(sink).toMatchObject({ aborted: true, finished: false });
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('raises a volume whose bytes could not be made lasting when waiting for the volumes, not before', async () => {
+    const bookPath = path.join(dir, 'finish-fails');
+    fs.writeFileSync(bookPath, randomBytes(1000));
+    const writer = await ZipVolumeWriter.open(await fileSource(bookPath), 1000, true);
+    try {
+      const sink = failingSink(Infinity, new Error('the disk went away'));
+      const sums = await writer.write(sink, planStoredZip([], { name: 'p', size: 1000 }, mtime), 1000, () => undefined);
+      expect(sums.size).toBe(sink.written);
+      expect(sink.aborted).toBe(false);
+      await expect(writer.flushed()).rejects.toThrow('the disk went away');
     } finally {
       await writer.close();
     }
