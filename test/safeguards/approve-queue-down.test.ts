@@ -26,6 +26,12 @@ afterAll(async () => {
 
 it('undoes an approval whose pack job cannot be queued, and packs the release once approved again', async () => {
   const { app } = world;
+  // Another user's release, packed: the undo must touch the approved release's row only.
+  const other = path.join(app.dataDir, 'other.epub');
+  await writeEpub(other, { title: 'Packed Before The Outage', date: '2021-03-04' });
+  const bystander = await app.createUser('operator');
+  const packed = await app.http.post('/api/releases').set(as(bystander)).send({ uploadId: await world.upload(bystander, other), options: { group: 'ESP', source: 'SCAN' } });
+  expect(await world.waitForRelease(bystander, packed.body.release.id)).toMatchObject({ state: 'done' });
   const book = path.join(app.dataDir, 'undated.epub');
   await writeEpub(book, { title: 'Approved While Redis Slept' });
   const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId: await world.upload(operator, book), options: { group: 'ESP', source: 'SCAN' } });
@@ -35,14 +41,18 @@ it('undoes an approval whose pack job cannot be queued, and packs the release on
   const before = await Release.query().findById(held.id);
 
   await redis.stop();
-  const refused = await app.http.post(`/api/releases/${held.id}/approve`).set(as(operator));
-  expect(refused.status).toBe(503);
-  expect(refused.body.error.code).toBe('SERVICE_UNAVAILABLE');
-  const after = await Release.query().findById(held.id);
-  expect(after).toMatchObject({ state: 'review', step: 'review', approvedBy: null, approvedAt: null });
-  expect(after!.reviewReasons).toEqual(before!.reviewReasons);
-
-  await redis.start();
+  try {
+    const refused = await app.http.post(`/api/releases/${held.id}/approve`).set(as(operator));
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    const after = await Release.query().findById(held.id);
+    expect(after).toMatchObject({ state: 'review', step: 'review', approvedBy: null, approvedAt: null });
+    expect(after!.reviewReasons).toEqual(before!.reviewReasons);
+    expect(await Release.query().findById(packed.body.release.id)).toMatchObject({ state: 'done', reviewReasons: null, approvedBy: null });
+  } finally {
+    // Back in any case, or the worker could not stop when the suite closes.
+    await redis.start();
+  }
   const approved = await app.http.post(`/api/releases/${held.id}/approve`).set(as(operator));
   expect(approved.status).toBe(202);
   expect(await world.waitForRelease(operator, held.id)).toMatchObject({ state: 'done', name: expect.stringMatching(/\.Approved\.While\.Redis\.Slept\.\d{4}\.SCAN\.ePub\.eBook-ESP$/) });
