@@ -101,6 +101,18 @@ describe('ZipVolumeWriter with planStoredZip', () => {
     }
   });
 
+  /** A book of `bytes` random bytes in a file, and a writer over it planned for `plannedBytes`, closed afterwards. */
+  async function withWriter(name: string, bytes: number, plannedBytes: number, use: (writer: ZipVolumeWriter) => Promise<void>): Promise<void> {
+    const bookPath = path.join(dir, name);
+    fs.writeFileSync(bookPath, randomBytes(bytes));
+    const writer = await ZipVolumeWriter.open(await fileSource(bookPath), plannedBytes, true);
+    try {
+      await use(writer);
+    } finally {
+      await writer.close();
+    }
+  }
+
   /** A volume sink standing for a disk that fails: writes fail once `failAfter` bytes are in, or finishing fails. */
   function failingSink(failAfter: number, finishError?: Error) {
     const sink = {
@@ -125,45 +137,28 @@ describe('ZipVolumeWriter with planStoredZip', () => {
   it.each([
     ['a small book hashed on this thread', 300_000],
     ['a large book hashed in worker threads', 17 * 1024 * 1024 + 5],
-  ])('raises a failed volume write as it is and gives the volume up, for %s', async (_label, bytes) => {
-    const bookPath = path.join(dir, `fails-${bytes}`);
-    fs.writeFileSync(bookPath, randomBytes(bytes));
-    const writer = await ZipVolumeWriter.open(await fileSource(bookPath), bytes, true);
-    try {
+  ])('raises a failed volume write as it is and gives the volume up, for %s', (_label, bytes) =>
+    withWriter(`fails-${bytes}`, bytes, bytes, async (writer) => {
       const sink = failingSink(bytes / 2);
       await expect(writer.write(sink, planStoredZip([], { name: 'p', size: bytes }, mtime), bytes, () => undefined)).rejects.toThrow('no space left on device');
       expect(sink).toMatchObject({ aborted: true, finished: false });
-    } finally {
-      await writer.close();
-    }
-  });
+    }),
+  );
 
-  it('raises a volume whose bytes could not be made lasting when waiting for the volumes, not before', async () => {
-    const bookPath = path.join(dir, 'finish-fails');
-    fs.writeFileSync(bookPath, randomBytes(1000));
-    const writer = await ZipVolumeWriter.open(await fileSource(bookPath), 1000, true);
-    try {
+  it('raises a volume whose bytes could not be made lasting when waiting for the volumes, not before', () =>
+    withWriter('finish-fails', 1000, 1000, async (writer) => {
       const sink = failingSink(Infinity, new Error('the disk went away'));
       const sums = await writer.write(sink, planStoredZip([], { name: 'p', size: 1000 }, mtime), 1000, () => undefined);
       expect(sums.size).toBe(sink.written);
       expect(sink.aborted).toBe(false);
       await expect(writer.flushed()).rejects.toThrow('the disk went away');
-    } finally {
-      await writer.close();
-    }
-  });
+    }));
 
-  it('refuses a book shorter than planned', async () => {
-    const bookPath = path.join(dir, 'short');
-    fs.writeFileSync(bookPath, randomBytes(1000));
-    const writer = await ZipVolumeWriter.open(await fileSource(bookPath), 2000, true);
-    try {
+  it('refuses a book shorter than planned', () =>
+    withWriter('short', 1000, 2000, async (writer) => {
       const layout = planStoredZip([], { name: 'p', size: 2000 }, mtime);
       await expect(writer.write(await fileSink(path.join(dir, 'short.zip')), layout, 2000, () => undefined)).rejects.toThrow(/shorter than expected/);
-    } finally {
-      await writer.close();
-    }
-  });
+    }));
 });
 
 describe('packRelease with a trusted SHA-256 of the book', () => {
