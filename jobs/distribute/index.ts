@@ -6,7 +6,6 @@ import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { connectionOf } from './connection';
 import { openSession, RemoteSession, TransferError } from './transfer';
-import { withStallGuard } from './transfer/stall-guard';
 import { openReleaseFile } from '../stored-files';
 
 export const distributePayload = z.object({ releaseId: z.string().uuid(), destinationId: z.number().int().positive() }).strict();
@@ -41,10 +40,9 @@ export const distributeJob = defineJob<DistributePayload>({
     const total = files.reduce((sum, f) => sum + Number(f.size), 0);
     await distribution.$query().patch({ state: 'uploading', attempts: job.attemptsMade + 1, error: null });
 
-    const settings = connectionOf(config, destination);
     let session: RemoteSession;
     try {
-      session = await openSession(settings);
+      session = await openSession(connectionOf(config, destination));
     } catch (err) {
       throw await attemptFailed(distribution, err);
     }
@@ -81,15 +79,9 @@ export const distributeJob = defineJob<DistributePayload>({
         }
         resumedBytes += offset;
         let writes: Promise<unknown> = Promise.resolve();
-        await withStallGuard(
-          settings.timeoutMs,
-          (alive) =>
-            session.upload(open, partialPath, offset, (sent) => {
-              alive();
-              writes = writes.then(() => report(done + offset + sent)).catch(() => undefined);
-            }),
-          () => session.close(),
-        );
+        await session.upload(open, partialPath, offset, (sent) => {
+          writes = writes.then(() => report(done + offset + sent)).catch(() => undefined);
+        });
         await writes;
         const remoteSize = await session.size(partialPath);
         if (remoteSize !== size) throw new TransferError(`${file.fileName}: the server holds ${remoteSize} of ${size} bytes`, false);

@@ -1,4 +1,4 @@
-import { TransferError } from './remote-session';
+import { RemoteSession, TransferError } from './remote-session';
 
 /**
  * Runs a transfer that calls `alive` whenever bytes move, and fails it with a (retryable)
@@ -25,4 +25,21 @@ export async function withStallGuard<T>(stallMs: number, transfer: (alive: () =>
   } finally {
     clearInterval(timer);
   }
+}
+
+/** The session with every upload under `withStallGuard`: given up, and the session closed, after `stallMs` without a byte moving. */
+export function guardUploads(session: RemoteSession, stallMs: number): RemoteSession {
+  return {
+    ...session,
+    upload: (open, remotePath, offset, onBytes) =>
+      withStallGuard(
+        stallMs,
+        (alive) =>
+          session.upload(open, remotePath, offset, (sent) => {
+            alive();
+            onBytes(sent);
+          }),
+        () => session.close(),
+      ),
+  };
 }
