@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Release } from '../../db/models';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
-import { as, Caller, PipelineWorld, startPipelineWorld } from '../support/pipeline-world';
+import { as, Caller, PipelineWorld, releaseOf, startPipelineWorld } from '../support/pipeline-world';
 import { PrivateRedis, startPrivateRedis } from '../support/redis-server';
 
 /**
@@ -29,9 +29,8 @@ it('undoes an approval whose pack job cannot be queued, and packs the release on
   // Another user's release, packed: the undo must touch the approved release's row only.
   const other = path.join(app.dataDir, 'other.epub');
   await writeEpub(other, { title: 'Packed Before The Outage', date: '2021-03-04' });
-  const bystander = await app.createUser('operator');
-  const packed = await app.http.post('/api/releases').set(as(bystander)).send({ uploadId: await world.upload(bystander, other), options: { group: 'ESP', source: 'SCAN' } });
-  expect(await world.waitForRelease(bystander, packed.body.release.id)).toMatchObject({ state: 'done' });
+  const packed = await releaseOf(app, await app.createUser('operator'), other, { group: 'ESP', source: 'SCAN' });
+  expect(packed).toMatchObject({ state: 'done' });
   const book = path.join(app.dataDir, 'undated.epub');
   await writeEpub(book, { title: 'Approved While Redis Slept' });
   const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId: await world.upload(operator, book), options: { group: 'ESP', source: 'SCAN' } });
@@ -48,7 +47,7 @@ it('undoes an approval whose pack job cannot be queued, and packs the release on
     const after = await Release.query().findById(held.id);
     expect(after).toMatchObject({ state: 'review', step: 'review', approvedBy: null, approvedAt: null });
     expect(after!.reviewReasons).toEqual(before!.reviewReasons);
-    expect(await Release.query().findById(packed.body.release.id)).toMatchObject({ state: 'done', reviewReasons: null, approvedBy: null });
+    expect(await Release.query().findById(packed.id)).toMatchObject({ state: 'done', reviewReasons: null, approvedBy: null });
   } finally {
     // Back in any case, or the worker could not stop when the suite closes.
     await redis.start();
