@@ -1,11 +1,6 @@
-import { createDatabase, Database, migrateLatest } from '../knex';
+import { createDatabase, migrateLatest } from '../knex';
+import { indexNames } from '../../test/support/db-indexes';
 import { createTestEnv, TestEnv } from '../../test/support/test-env';
-
-async function indexNames(db: Database, dialect: 'sqlite' | 'mysql'): Promise<string[]> {
-  if (dialect === 'sqlite') return ((await db.raw(`PRAGMA index_list('releases')`)) as { name: string }[]).map((r) => r.name);
-  const [rows] = (await db.raw('SHOW INDEX FROM releases')) as [{ Key_name: string }[]];
-  return [...new Set(rows.map((r) => r.Key_name))];
-}
 
 const LIST_INDEXES = ['releases_created_at_id_index', 'releases_updated_at_id_index', 'releases_state_created_at_id_index'];
 
@@ -21,17 +16,17 @@ describe.each(['sqlite', 'mysql'] as const)('008_release_list_indexes on %s', (d
     const db = createDatabase(testEnv.config.database);
     try {
       await migrateLatest(db);
-      expect(await indexNames(db, dialect)).toEqual(expect.arrayContaining(LIST_INDEXES));
+      expect(await indexNames(db, dialect, 'releases')).toEqual(expect.arrayContaining(LIST_INDEXES));
       if (dialect === 'sqlite') {
         // A page of releases in a state, newest first: read through the index, no scan of the table.
         const plan = (await db.raw(`EXPLAIN QUERY PLAN SELECT * FROM releases WHERE state = 'done' ORDER BY created_at DESC LIMIT 20`)) as { detail: string }[];
         expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING INDEX releases_state_created_at_id_index/);
       }
       await db.migrate.down({ name: '008_release_list_indexes' });
-      const left = await indexNames(db, dialect);
+      const left = await indexNames(db, dialect, 'releases');
       for (const name of LIST_INDEXES) expect(left).not.toContain(name);
       await db.migrate.up({ name: '008_release_list_indexes' });
-      expect(await indexNames(db, dialect)).toEqual(expect.arrayContaining(LIST_INDEXES));
+      expect(await indexNames(db, dialect, 'releases')).toEqual(expect.arrayContaining(LIST_INDEXES));
     } finally {
       await db.destroy();
     }

@@ -1,11 +1,6 @@
-import { createDatabase, Database, migrateLatest } from '../knex';
+import { createDatabase, migrateLatest } from '../knex';
+import { indexNames } from '../../test/support/db-indexes';
 import { createTestEnv, TestEnv } from '../../test/support/test-env';
-
-async function indexNames(db: Database, dialect: 'sqlite' | 'mysql', table: string): Promise<string[]> {
-  if (dialect === 'sqlite') return ((await db.raw(`PRAGMA index_list('${table}')`)) as { name: string }[]).map((r) => r.name);
-  const [rows] = (await db.raw(`SHOW INDEX FROM ${table}`)) as [{ Key_name: string }[]];
-  return [...new Set(rows.map((r) => r.Key_name))];
-}
 
 /** The release request's same-name check: the releases of an upload with this SHA-256, in a group. */
 const SAME_NAME_CHECK = `SELECT releases.* FROM releases INNER JOIN uploads ON uploads.id = releases.upload_id WHERE uploads.sha256 = 'x' AND releases.group_id = 1 AND releases.state NOT IN ('failed', 'cancelled')`;
