@@ -6,7 +6,7 @@ import { bindModels } from '../db/models';
 import { AppError } from '../lib/errors';
 import { startMetricsServer } from '../lib/metrics-server';
 import { startTestApp, TEST_PASSWORD, TestApp } from '../test/support/test-app';
-import { freePort } from '../test/support/transfer-servers';
+import { freePort } from '../test/support/ports';
 import { waitFor } from '../test/support/worker-process';
 import { errorHandler } from './middleware/errors';
 

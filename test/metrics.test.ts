@@ -4,7 +4,7 @@ import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { ReleaseFile } from '../db/models';
 import { startApiProcess, ApiProcess } from './support/api-process';
 import { startReplayServer, ReplayServer } from './support/replay-server';
-import { freePort } from './support/transfer-servers';
+import { freePort } from './support/ports';
 import { startTestApp, TestApp } from './support/test-app';
 import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
 

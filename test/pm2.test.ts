@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './support/ports';
 import { createTestEnv, TestEnv } from './support/test-env';
 import { waitFor } from './support/worker-process';
 
@@ -12,13 +12,6 @@ const run = promisify(execFile);
 let testEnv: TestEnv;
 let env: NodeJS.ProcessEnv;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const pm2 = (...args: string[]) => run(path.join(ROOT, 'node_modules/.bin/pm2'), args, { env, cwd: ROOT });
 

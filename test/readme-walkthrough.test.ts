@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { createTestEnv, TestEnv } from './support/test-env';
-import { freePort } from './support/transfer-servers';
+import { freePort } from './support/ports';
 import { exited } from './support/worker-process';
 
 /**

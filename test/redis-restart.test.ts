@@ -1,8 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { PrivateRedis, startPrivateRedis } from './support/redis-server';
 import { startTestApp, TestApp } from './support/test-app';
 import { exited, startWorker, waitFor } from './support/worker-process';
 
@@ -12,37 +10,15 @@ import { exited, startWorker, waitFor } from './support/worker-process';
  * flow once Redis is back. No job is lost.
  */
 let app: TestApp;
-let redis: ChildProcess;
-let redisDir: string;
-let port: number;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port: p } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return p;
-}
-
-async function startRedis(): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
-  await waitFor('redis to listen', async () => new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); }).on('error', () => resolve(false));
-  }), 10_000);
-  return child;
-}
+let redis: PrivateRedis;
 
 beforeAll(async () => {
-  port = await freePort();
-  redisDir = fs.mkdtempSync('/tmp/esp-redis-');
-  redis = await startRedis();
-  app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}/0` });
+  redis = await startPrivateRedis();
+  app = await startTestApp({ REDIS_URL: redis.url });
 });
 afterAll(async () => {
   await app.close();
-  redis.kill('SIGTERM');
-  await exited(redis);
-  fs.rmSync(redisDir, { recursive: true, force: true });
+  await redis.close();
 });
 
 it('survives a Redis restart with a release queued and no worker yet, then completes it', async () => {
@@ -55,8 +31,7 @@ it('survives a Redis restart with a release queued and no worker yet, then compl
   await writeEpub(other, { title: 'Another Book' });
   const otherUploadId = (await app.http.post('/api/uploads').set('Authorization', `Bearer ${token}`).attach('file', other)).body.upload.id;
 
-  redis.kill('SIGTERM');
-  await exited(redis);
+  await redis.stop();
   const down = await app.http.post('/api/releases').set('Authorization', `Bearer ${token}`).send({ uploadId: otherUploadId, options: { group: 'ESP' } });
   expect(down.status).toBe(503);
   expect(down.body.error.code).toBe('SERVICE_UNAVAILABLE');
@@ -64,7 +39,7 @@ it('survives a Redis restart with a release queued and no worker yet, then compl
 
   const worker = startWorker(app.env);
   await new Promise((r) => setTimeout(r, 1000));
-  redis = await startRedis();
+  await redis.start();
   try {
     const release = await waitFor('the release after the restart', async () => {
       const r = (await app.http.get(`/api/releases/${releaseId}`).set('Authorization', `Bearer ${token}`)).body.release;

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort, isListening } from './ports';
 import { exited, waitFor } from './worker-process';
 
 /** A private redis-server (AOF on, fsync always, as production runs it) a test may stop and start. */
@@ -11,22 +11,7 @@ export interface PrivateRedis {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
@@ -37,7 +22,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async start() {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'];
       child = spawn('redis-server', args, { stdio: 'ignore' });
-      await waitFor('redis to listen', () => listening(port), 10_000);
+      await waitFor('redis to listen', () => isListening(port), 10_000);
     },
     async stop() {
       if (!child) return;

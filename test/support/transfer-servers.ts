@@ -1,8 +1,8 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, isListening } from './ports';
 
 /**
  * Real FTP/FTPS (Debian's pure-ftpd) and SFTP (OpenSSH's sshd) servers for the distribution
@@ -27,26 +27,12 @@ export interface SftpServer extends TransferServer {
   hostFingerprint: string;
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function listening(port: number, child: ChildProcess, output: string[]): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited: ${output.join('')}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await isListening(port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`server did not listen on ${port}: ${output.join('')}`);
