@@ -35,10 +35,12 @@ describe('mutation modules', () => {
     for (const test of module.tests.filter((t) => !t.includes('*'))) expect(fs.existsSync(path.join(root, test))).toBe(true);
   });
 
-  it('measures every source file of jobs/pack/engine/ in exactly one of its parts', () => {
-    const folder = 'jobs/pack/engine';
+  it.each([
+    ['jobs/pack/engine', 'pack-engine-'],
+    ['api/services', 'api-services-'],
+  ])('measures every source file of %s in exactly one of its parts', (folder, prefix) => {
     const sources = fs.readdirSync(path.join(root, folder)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => `${folder}/${f}`);
-    const measured = Object.entries(modules).filter(([name]) => name.startsWith('pack-engine-')).flatMap(([, module]) => module.mutate);
+    const measured = Object.entries(modules).filter(([name]) => name.startsWith(prefix)).flatMap(([, module]) => module.mutate);
     expect([...measured].sort()).toEqual(sources.sort());
   });
 });
