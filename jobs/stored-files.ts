@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { pipeline } from 'node:stream/promises';
 import type { Config } from '../lib/config';
 import { AppError, ServiceUnavailableError } from '../lib/errors';
 import { discard, FileSink, publish, receiveToPartial } from '../lib/file-store';
 import { ByteRange, ObjectNotFoundError, ObjectStore, objectStoreOf, ReleaseStore } from '../lib/storage';
-import type { EmbeddedMetadata } from '../lib/domain/embedded-metadata';
 import type { Logger } from '../lib/logger';
 import { Upload } from '../db/models';
-import { containerOf, HEAD_BYTES } from './inspect/detect-format';
-import { readBook, readZipBook } from './inspect/read-book';
 import { openZipByRanges } from './inspect/zip-reader';
 import type { PublishedFolder } from './pack/engine/check-release';
 import { packRelease, packReleaseWith, PackedRelease, PackOptions } from './pack/engine/pack-release';
@@ -44,7 +38,8 @@ export function remoteStorage(config: StorageConfig): { objects: ObjectStore; re
   return found;
 }
 
-const uploadKey = (uploadId: string) => `uploads/${uploadId}`;
+/** An upload's key in the object store. */
+export const uploadKey = (uploadId: string) => `uploads/${uploadId}`;
 
 /**
  * An upload's bytes, received under a fresh id chosen before the first byte arrived. Local
@@ -97,40 +92,6 @@ export async function removeUpload(config: StorageConfig, uploadId: string): Pro
   const remote = remoteStorage(config);
   if (remote) await remote.objects.delete(uploadKey(uploadId));
   else await discard(uploadPath(config, uploadId));
-}
-
-/**
- * Identifies the upload and reads its metadata (jobs/inspect/read-book.ts). In the object store an
- * EPUB or CBZ is read where it lies, by byte ranges (its head, the ZIP directory and the few entries
- * the readers open); a PDF or MOBI, whose readers need a file, is copied to scratch first.
- */
-export async function readUploadedBook(config: StorageConfig, uploadId: string): Promise<EmbeddedMetadata> {
-  const remote = remoteStorage(config);
-  if (!remote) return readBook(uploadPath(config, uploadId));
-  const key = uploadKey(uploadId);
-  const stored = await remote.objects.stat(key);
-  if (!stored) throw new ObjectNotFoundError(key);
-  const head = stored.size > 0 ? await buffer(await remote.objects.get(key, { start: 0, end: Math.min(stored.size, HEAD_BYTES) - 1 })) : Buffer.alloc(0);
-  if (containerOf(head) !== 'zip') return withUploadFile(config, uploadId, readBook);
-  return readZipBook(await openZipByRanges(stored.size, (start, end) => remote.objects.get(key, { start, end })));
-}
-
-/**
- * Runs `use` on the upload as a local file: the stored file itself, or a private temporary copy
- * streamed from the object store into a scratch folder under TMPDIR (the book readers seek in it),
- * removed afterwards.
- */
-async function withUploadFile<T>(config: StorageConfig, uploadId: string, use: (filePath: string) => Promise<T>): Promise<T> {
-  const remote = remoteStorage(config);
-  if (!remote) return use(uploadPath(config, uploadId));
-  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'esp-scratch-'));
-  try {
-    const copy = path.join(scratch, 'book');
-    await pipeline(await remote.objects.get(uploadKey(uploadId)), fs.createWriteStream(copy, { flags: 'wx', mode: 0o600 }));
-    return await use(copy);
-  } finally {
-    await fsp.rm(scratch, { recursive: true, force: true });
-  }
 }
 
 /**

@@ -7,7 +7,8 @@ import { DrmProtectedError } from '../jobs/inspect/drm';
 import { writeEpub, writePdf } from '../jobs/inspect/fixtures/books';
 import { readBook } from '../jobs/inspect/read-book';
 import { RejectedFileError } from '../jobs/inspect/rejected-file-error';
-import { readUploadedBook, remoteStorage } from '../jobs/stored-files';
+import { readUploadedBook } from '../jobs/inspect/read-uploaded-book';
+import { remoteStorage } from '../jobs/stored-files';
 import { recordS3Requests, RecordingProxy, S3Server, startS3Server } from './support/s3-server';
 
 /**

@@ -5,7 +5,7 @@ import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { enterStep, failRelease } from '../release-state';
-import { readUploadedBook } from '../stored-files';
+import { readUploadedBook } from './read-uploaded-book';
 import { RejectedFileError } from './rejected-file-error';
 
 /** Either a fresh upload (uploadId) or the first step of a release flow (releaseId). */
