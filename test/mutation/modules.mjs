@@ -116,6 +116,9 @@ export const MODULES = {
     ),
     tests: ['jobs/pack/engine/*.test.ts', 'test/zip-names.test.ts'],
     goal: 80,
+    // Unit tests of a few ms each: a mutant that loops (text layout, name shortening) is stopped after
+    // 10 s rather than the default 30 s, which made the run hours long on 2 cores.
+    timeoutMS: 10_000,
   },
   // Its I/O: staging, publishing (local folder or object store) and adopting an earlier attempt.
   'pack-engine-io': {
