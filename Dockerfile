@@ -22,4 +22,4 @@ USER app
 ENV NODE_ENV=production
 EXPOSE 5000
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/api/main.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/api/main.js"]

@@ -32,6 +32,13 @@ export function stubCatalogue(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+/** The API's node arguments in production (PM2's ecosystem file), so the bench measures the API as it runs. */
+function apiNodeArgs(): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { apps } = require(path.join(dist, '..', 'ecosystem.config.js')) as { apps: { name: string; node_args?: string[] }[] };
+  return apps.find((app) => app.name === 'esp-api')?.node_args ?? [];
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -64,7 +71,7 @@ export async function startStack(port: number, extraEnv: NodeJS.ProcessEnv = {})
   };
   execFileSync(process.execPath, [path.join(dist, 'db/cli.js'), 'migrate:latest'], { env, stdio: 'ignore' });
   execFileSync(process.execPath, [path.join(dist, 'db/cli.js'), 'seed'], { env, stdio: 'ignore' });
-  const api = spawn(process.execPath, [path.join(dist, 'api/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const api = spawn(process.execPath, [...apiNodeArgs(), path.join(dist, 'api/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const status = await fetch(`${url}/health`).then((r) => r.status, () => 0);

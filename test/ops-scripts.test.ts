@@ -53,4 +53,16 @@ describe('operations files', () => {
     // Password keys only ever take ${VARIABLE} values from the environment.
     expect(text).not.toMatch(/^\s*[A-Z_]*PASSWORD:\s*[^$\s]/m);
   });
+
+  it('starts the API with the same node arguments under PM2, Compose and the image', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { apps } = require(path.join(ROOT, 'ecosystem.config.js')) as { apps: { name: string; script: string; node_args?: string[] }[] };
+    const pm2 = apps.find((app) => app.name === 'esp-api')!;
+    expect(pm2.node_args).toContain('--max-semi-space-size=4');
+    const command = [process.execPath.replace(/.*\//, ''), ...pm2.node_args!, pm2.script];
+    const compose = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.prod.yml'), 'utf8')) as { services: Record<string, { command?: string[] }> };
+    expect(compose.services.api.command).toEqual(command);
+    const cmd = /^CMD (\[.*\])$/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+    expect(JSON.parse(cmd![1])).toEqual(command);
+  });
 });
