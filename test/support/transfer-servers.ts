@@ -77,10 +77,12 @@ export async function startFtpServer(options: { uploadKBps?: number } = {}): Pro
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
   fs.writeFileSync(path.join(dir, 'tls.pem'), Buffer.concat([fs.readFileSync(path.join(dir, 'key.pem')), fs.readFileSync(path.join(dir, 'cert.pem'))]), { mode: 0o600 });
   const password = 'ftp-test-password';
-  execFileSync('pure-pw', ['useradd', 'esp', '-u', 'nobody', '-g', 'nogroup', '-d', root, '-f', path.join(dir, 'passwd'), '-m', '-F', path.join(dir, 'users.pdb')], {
-    input: `${password}\n${password}\n`,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
+  // The passwd line written here rather than by `pure-pw useradd`, whose argon2id hash (t=255)
+  // costs pure-ftpd seconds per login on a busy machine; SHA-512 crypt checks in milliseconds.
+  const hash = execFileSync('openssl', ['passwd', '-6', password]).toString().trim();
+  const [uid, gid] = ['-u', '-g'].map((flag) => execFileSync('id', [flag, 'nobody']).toString().trim());
+  fs.writeFileSync(path.join(dir, 'passwd'), `esp:${hash}:${uid}:${gid}::${root}/./::::::::::::\n`);
+  execFileSync('pure-pw', ['mkdb', path.join(dir, 'users.pdb'), '-f', path.join(dir, 'passwd')], { stdio: 'ignore' });
   const port = await freePort();
   const passive = 30000 + (port % 300) * 100;
   const { child, output } = start('/usr/sbin/pure-ftpd', [
