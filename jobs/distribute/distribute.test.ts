@@ -10,7 +10,8 @@ import { bindModels, Destination, Release, ReleaseDistribution, ReleaseFile, Rel
 import { createLogger } from '../../lib/logger';
 import { createRedis, Redis } from '../../lib/redis';
 import { SecretBox } from '../../lib/secret-box';
-import { freePort, FtpServer, SftpServer, startFtpServer, startSftpServer } from '../../test/support/transfer-servers';
+import { freePort } from '../../test/support/ports';
+import { FtpServer, SftpServer, startFtpServer, startSftpServer } from '../../test/support/transfer-servers';
 import { createTestEnv, TestEnv } from '../../test/support/test-env';
 import type { WorkerContext } from '../job-definition';
 import { JobQueue } from '../job-queue';
@@ -164,6 +165,13 @@ const runResult = async (p: { release: { id: string } }, destination: { id: numb
 
 const rowOf = async (p: Packed, destination: Destination) => (await ReleaseDistribution.query().findOne({ releaseId: p.release.id, destinationId: destination.id }))!;
 
+/** Waits for the server to have no session open: the job closed its own (none of these tests run two at once). */
+async function noSessionLeft(server: FtpServer | SftpServer) {
+  const deadline = Date.now() + 3000;
+  while (server.sessions() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(server.sessions()).toBe(0);
+}
+
 /** The remote release folder holds exactly the sent files, byte for byte. */
 function expectDelivered(p: Packed, remoteDir: string) {
   expect(fs.readdirSync(remoteDir).sort()).toEqual(sent(p).sort());
@@ -185,6 +193,7 @@ describe('distribute job', () => {
     expectDelivered(p, path.join(localDir(destination), p.name));
     expect(await rowOf(p, destination)).toMatchObject({ state: 'done', progress: 100, bytesSent: total, verifiedBy, error: null, attempts: 3, finishedAt: expect.any(Date) });
     expect((await Job.fromId(queue, job.id!))!.progress).toEqual({ bytes: total, total });
+    await noSessionLeft(kind === 'sftp' ? sftp : ftp);
     const logged = logLines.map((line) => JSON.parse(line)).find((line) => line.releaseId === p.release.id);
     expect(logged).toMatchObject({ message: 'release delivered', level: 'info', destination: destination.name, bytes: total, resumedBytes: 0, verifiedBy });
   });
@@ -324,6 +333,7 @@ describe('distribute job', () => {
     const remoteDir = path.join(localDir(destination), p.name);
     expect(fs.readdirSync(remoteDir).sort()).toEqual(['esp-book.nfo', 'file_id.diz']);
     expect(await rowOf(p, destination)).toMatchObject({ state: 'queued', attempts: 1, error: 'attempt failed, retrying: esp-book.zip: remote SHA-256 differs from the packed file' });
+    await noSessionLeft(sftp);
 
     fs.writeFileSync(zip, p.files['esp-book.zip']);
     expect(await runResult(p, destination, 1)).toMatchObject({ verifiedBy: 'size+sha256' });
@@ -388,6 +398,7 @@ describe('distribute job', () => {
     expect(failure).toBeInstanceOf(UnrecoverableError);
     expect(failure.message).toMatch(message);
     expect(await rowOf(p, destination)).toMatchObject({ state: 'queued', attempts: 1, error: `attempt failed, retrying: ${failure.message}` });
+    await noSessionLeft(kind === 'sftp' ? sftp : ftp);
   });
 
   it.each(['ftp', 'sftp'] as const)('fails to be retried when the %s server cannot be reached', async (kind) => {

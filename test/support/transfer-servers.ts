@@ -15,6 +15,8 @@ export interface TransferServer {
   username: string;
   /** Drops every open session at once, as a server restart or a network cut would. */
   dropSessions(): void;
+  /** How many sessions are open: the processes the server forked, one per connection. */
+  sessions(): number;
   stop(): Promise<void>;
 }
 
@@ -46,14 +48,17 @@ function start(command: string, args: string[]): { child: ChildProcess; output: 
   return { child, output };
 }
 
-/** Kills the per-session processes both servers fork for each connection. */
-function killChildren(pid: number): void {
+/** The per-session processes both servers fork for each connection. */
+function childrenOf(pid: number): number[] {
   try {
-    const children = execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean);
-    for (const child of children) process.kill(Number(child), 'SIGKILL');
+    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
   } catch {
-    // pgrep exits 1 when there is no session
+    return []; // pgrep exits 1 when there is no session
   }
+}
+
+function killChildren(pid: number): void {
+  for (const child of childrenOf(pid)) process.kill(child, 'SIGKILL');
 }
 
 async function stopped(child: ChildProcess, dir: string): Promise<void> {
@@ -95,7 +100,7 @@ export async function startFtpServer(options: { uploadKBps?: number } = {}): Pro
     ...(options.uploadKBps ? ['-T', String(options.uploadKBps)] : []),
   ]);
   await listening(port, child, output);
-  return { port, root, username: 'esp', password, dropSessions: () => killChildren(child.pid!), stop: () => stopped(child, dir) };
+  return { port, root, username: 'esp', password, dropSessions: () => killChildren(child.pid!), sessions: () => childrenOf(child.pid!).length, stop: () => stopped(child, dir) };
 }
 
 /** OpenSSH's sshd on a free port: key login for root, internal-sftp, exec allowed (for sha256sum). */
@@ -133,6 +138,7 @@ export async function startSftpServer(): Promise<SftpServer> {
     privateKey: fs.readFileSync(path.join(dir, 'client'), 'utf8'),
     hostFingerprint,
     dropSessions: () => killChildren(child.pid!),
+    sessions: () => childrenOf(child.pid!).length,
     stop: () => stopped(child, dir),
   };
 }
