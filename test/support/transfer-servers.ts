@@ -79,7 +79,7 @@ export async function startFtpServer(options: { uploadKBps?: number } = {}): Pro
   const root = path.join(dir, 'home');
   fs.mkdirSync(root);
   execFileSync('chown', ['nobody:nogroup', root]);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
   fs.writeFileSync(path.join(dir, 'tls.pem'), Buffer.concat([fs.readFileSync(path.join(dir, 'key.pem')), fs.readFileSync(path.join(dir, 'cert.pem'))]), { mode: 0o600 });
   const password = 'ftp-test-password';
   // The passwd line written here rather than by `pure-pw useradd`, whose argon2id hash (t=255)
