@@ -35,6 +35,8 @@ let ftp: FtpServer;
 /** Uploads throttled to 64 KB/s, so a session can be killed mid-file. */
 let slowFtp: FtpServer;
 let sftp: SftpServer;
+/** Without TLS: a client that asked for it would be refused. */
+let plainFtp: FtpServer;
 let queue: Queue<DistributePayload>;
 let events: QueueEvents;
 let context: WorkerContext;
@@ -44,7 +46,7 @@ let counter = 0;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  [ftp, slowFtp, sftp, env] = await Promise.all([startFtpServer(), startFtpServer({ uploadKBps: 64 }), startSftpServer(), createTestEnv()]);
+  [ftp, slowFtp, plainFtp, sftp, env] = await Promise.all([startFtpServer(), startFtpServer({ uploadKBps: 64 }), startFtpServer({ tls: false }), startSftpServer(), createTestEnv()]);
   db = createDatabase(env.config.database);
   await migrateLatest(db);
   bindModels(db);
@@ -74,7 +76,7 @@ afterAll(async () => {
   eventsRedis?.disconnect();
   context?.logger.close();
   await db?.destroy();
-  await Promise.all([ftp?.stop(), slowFtp?.stop(), sftp?.stop()]);
+  await Promise.all([ftp?.stop(), slowFtp?.stop(), plainFtp?.stop(), sftp?.stop()]);
   await env?.cleanup();
 });
 
@@ -384,6 +386,7 @@ describe('distribute job', () => {
     expect(failure).toBeInstanceOf(TransferError);
     expect(failure).not.toBeInstanceOf(UnrecoverableError);
     expect((failure as Error).message).toBe('esp-book.zip: remote SHA-256 differs from the packed file');
+    expect(String(failure)).toBe('TransferError: esp-book.zip: remote SHA-256 differs from the packed file');
     const remoteDir = path.join(localDir(destination), p.name);
     expect(fs.readdirSync(remoteDir).sort()).toEqual(['esp-book.nfo', 'file_id.diz']);
     expect(await rowOf(p, destination)).toMatchObject({ state: 'queued', attempts: 1, error: 'attempt failed, retrying: esp-book.zip: remote SHA-256 differs from the packed file' });
@@ -505,6 +508,16 @@ describe('transfer sessions', () => {
     }
   });
 
+  it('ftp: plain FTP to a server without TLS', async () => {
+    const session = await openSession(settings('ftp', { port: plainFtp.port, username: plainFtp.username, secret: plainFtp.password }));
+    try {
+      await session.upload(bytesOf(Buffer.from('plain')), `/plain-${++counter}`, 0, () => undefined);
+      expect(await session.size(`/plain-${counter}`)).toBe(5);
+    } finally {
+      session.close();
+    }
+  });
+
   it('sftp: sha256sum of a name with a quote, and none for a missing file', async () => {
     const session = await openSession(settings('sftp'));
     try {
@@ -522,6 +535,24 @@ describe('transfer sessions', () => {
     session.close();
     await expect(session.size(path.join(sftp.root, 'x'))).rejects.toThrow(new TransferError('SFTP transfer failed: the connection was closed', false));
   });
+
+  it('closes the session of an upload it gave up: a server that hung mid-file keeps no session once it wakes', async () => {
+    await noSessionLeft(sftp);
+    const session = await openSession(settings('sftp', { timeoutMs: 1000 }));
+    let frozen = false;
+    const upload = session.upload(async () => Readable.from(Array.from({ length: 200 }, () => Buffer.alloc(256 * 1024))), path.join(sftp.root, `hung-${++counter}`), 0, () => {
+      if (!frozen) {
+        frozen = true;
+        sftp.freezeSessions(true);
+      }
+    });
+    try {
+      await expect(upload).rejects.toThrow(new TransferError('no bytes moved for 1 s; the connection was given up', false));
+    } finally {
+      sftp.freezeSessions(false);
+    }
+    await noSessionLeft(sftp);
+  }, 15_000);
 
   it('gives up an upload whose session was killed mid-file once no byte moved for the timeout, and closes the session', async () => {
     const session = await openSession({ ...settings('ftp', { port: slowFtp.port, username: slowFtp.username, secret: slowFtp.password }), timeoutMs: 1000 });

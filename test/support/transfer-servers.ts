@@ -17,6 +17,8 @@ export interface TransferServer {
   dropSessions(): void;
   /** How many sessions are open: the processes the server forked, one per connection. */
   sessions(): number;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) every open session and what it forked: a server that hangs. */
+  freezeSessions(frozen: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,13 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+function signalDescendants(pid: number, signal: NodeJS.Signals): void {
+  for (const child of childrenOf(pid)) {
+    process.kill(child, signal);
+    signalDescendants(child, signal);
+  }
+}
+
 function killChildren(pid: number): void {
   for (const child of childrenOf(pid)) process.kill(child, 'SIGKILL');
 }
@@ -74,7 +83,7 @@ async function stopped(child: ChildProcess, dir: string): Promise<void> {
  * pure-ftpd with one virtual user (no system account), explicit TLS available with a fresh
  * self-signed certificate, and uploads throttled to `uploadKBps` so a test can cut one mid-file.
  */
-export async function startFtpServer(options: { uploadKBps?: number } = {}): Promise<FtpServer> {
+export async function startFtpServer(options: { uploadKBps?: number; tls?: boolean } = {}): Promise<FtpServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-ftpd-'));
   const root = path.join(dir, 'home');
   fs.mkdirSync(root);
@@ -96,11 +105,12 @@ export async function startFtpServer(options: { uploadKBps?: number } = {}): Pro
     // -H: no reverse DNS lookup of clients (this machine has no resolver to answer it).
     '-E', '-A', '-j', '-H', '-u', '1',
     '-p', `${passive}:${passive + 99}`,
-    '-Y', '1', '-2', path.join(dir, 'tls.pem'),
+    // -Y 0: no TLS at all, for a test that the plain FTP client never asks for it.
+    '-Y', options.tls === false ? '0' : '1', '-2', path.join(dir, 'tls.pem'),
     ...(options.uploadKBps ? ['-T', String(options.uploadKBps)] : []),
   ]);
   await listening(port, child, output);
-  return { port, root, username: 'esp', password, dropSessions: () => killChildren(child.pid!), sessions: () => childrenOf(child.pid!).length, stop: () => stopped(child, dir) };
+  return { port, root, username: 'esp', password, dropSessions: () => killChildren(child.pid!), sessions: () => childrenOf(child.pid!).length, freezeSessions: (frozen) => signalDescendants(child.pid!, frozen ? 'SIGSTOP' : 'SIGCONT'), stop: () => stopped(child, dir) };
 }
 
 /** OpenSSH's sshd on a free port: key login for root, internal-sftp, exec allowed (for sha256sum). */
@@ -139,6 +149,7 @@ export async function startSftpServer(): Promise<SftpServer> {
     hostFingerprint,
     dropSessions: () => killChildren(child.pid!),
     sessions: () => childrenOf(child.pid!).length,
+    freezeSessions: (frozen) => signalDescendants(child.pid!, frozen ? 'SIGSTOP' : 'SIGCONT'),
     stop: () => stopped(child, dir),
   };
 }
