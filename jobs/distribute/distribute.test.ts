@@ -295,9 +295,13 @@ describe('distribute job', () => {
       if (jobId === job.id) seen.push(data as { bytes: number; total: number });
     };
     events.on('progress', listener);
-    const poll = setInterval(() => void rowOf(p, destination).then((r) => r.state === 'uploading' && rows.push(r.progress)), 5);
-    await result;
-    clearInterval(poll);
+    const poll = setInterval(() => void rowOf(p, destination).then((r) => r.state === 'uploading' && rows.push(r.progress), () => undefined), 5);
+    // Stopped even when the job fails: a poll left running would query a closed database after the file.
+    try {
+      await result;
+    } finally {
+      clearInterval(poll);
+    }
     await new Promise((r) => setTimeout(r, 300));
     events.off('progress', listener);
     const total = sent(p).reduce((sum, f) => sum + p.files[f].length, 0);
