@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   testMatch: ['<rootDir>/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.stryker-tmp/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '/.stryker-tmp/'],
   testTimeout: 60_000,
   // Integration tests share one Redis and one MariaDB; two workers keep the 2-core machine busy but not thrashing.
   maxWorkers: 2,

@@ -18,7 +18,7 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     // The sandbox lives under .stryker-tmp/, which jest.config.js ignores for ordinary runs.
-    config: { testMatch: module.tests.map((t) => `<rootDir>/${t}`), testPathIgnorePatterns: ['/node_modules/', '/dist/'], coverageProvider: 'babel', maxWorkers: 1 },
+    config: { testMatch: module.tests.map((t) => `<rootDir>/${t}`), testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/'], coverageProvider: 'babel', maxWorkers: 1 },
     enableFindRelatedTests: false,
   },
   // perTest: each mutant runs only the tests that reach it. Modules that run inside worker processes

@@ -15,6 +15,10 @@ export interface TransferServer {
   username: string;
   /** Drops every open session at once, as a server restart or a network cut would. */
   dropSessions(): void;
+  /** How many sessions are open: the processes the server forked, one per connection. */
+  sessions(): number;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) every open session and what it forked: a server that hangs. */
+  freezeSessions(frozen: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -46,14 +50,24 @@ function start(command: string, args: string[]): { child: ChildProcess; output: 
   return { child, output };
 }
 
-/** Kills the per-session processes both servers fork for each connection. */
-function killChildren(pid: number): void {
+/** The per-session processes both servers fork for each connection. */
+function childrenOf(pid: number): number[] {
   try {
-    const children = execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean);
-    for (const child of children) process.kill(Number(child), 'SIGKILL');
+    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
   } catch {
-    // pgrep exits 1 when there is no session
+    return []; // pgrep exits 1 when there is no session
   }
+}
+
+function signalDescendants(pid: number, signal: NodeJS.Signals): void {
+  for (const child of childrenOf(pid)) {
+    process.kill(child, signal);
+    signalDescendants(child, signal);
+  }
+}
+
+function killChildren(pid: number): void {
+  for (const child of childrenOf(pid)) process.kill(child, 'SIGKILL');
 }
 
 async function stopped(child: ChildProcess, dir: string): Promise<void> {
@@ -69,18 +83,20 @@ async function stopped(child: ChildProcess, dir: string): Promise<void> {
  * pure-ftpd with one virtual user (no system account), explicit TLS available with a fresh
  * self-signed certificate, and uploads throttled to `uploadKBps` so a test can cut one mid-file.
  */
-export async function startFtpServer(options: { uploadKBps?: number } = {}): Promise<FtpServer> {
+export async function startFtpServer(options: { uploadKBps?: number; tls?: boolean } = {}): Promise<FtpServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-ftpd-'));
   const root = path.join(dir, 'home');
   fs.mkdirSync(root);
   execFileSync('chown', ['nobody:nogroup', root]);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
   fs.writeFileSync(path.join(dir, 'tls.pem'), Buffer.concat([fs.readFileSync(path.join(dir, 'key.pem')), fs.readFileSync(path.join(dir, 'cert.pem'))]), { mode: 0o600 });
   const password = 'ftp-test-password';
-  execFileSync('pure-pw', ['useradd', 'esp', '-u', 'nobody', '-g', 'nogroup', '-d', root, '-f', path.join(dir, 'passwd'), '-m', '-F', path.join(dir, 'users.pdb')], {
-    input: `${password}\n${password}\n`,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
+  // The passwd line written here rather than by `pure-pw useradd`, whose argon2id hash (t=255)
+  // costs pure-ftpd seconds per login on a busy machine; SHA-512 crypt checks in milliseconds.
+  const hash = execFileSync('openssl', ['passwd', '-6', password]).toString().trim();
+  const [uid, gid] = ['-u', '-g'].map((flag) => execFileSync('id', [flag, 'nobody']).toString().trim());
+  fs.writeFileSync(path.join(dir, 'passwd'), `esp:${hash}:${uid}:${gid}::${root}/./::::::::::::\n`);
+  execFileSync('pure-pw', ['mkdb', path.join(dir, 'users.pdb'), '-f', path.join(dir, 'passwd')], { stdio: 'ignore' });
   const port = await freePort();
   const passive = 30000 + (port % 300) * 100;
   const { child, output } = start('/usr/sbin/pure-ftpd', [
@@ -89,11 +105,12 @@ export async function startFtpServer(options: { uploadKBps?: number } = {}): Pro
     // -H: no reverse DNS lookup of clients (this machine has no resolver to answer it).
     '-E', '-A', '-j', '-H', '-u', '1',
     '-p', `${passive}:${passive + 99}`,
-    '-Y', '1', '-2', path.join(dir, 'tls.pem'),
+    // -Y 0: no TLS at all, for a test that the plain FTP client never asks for it.
+    '-Y', options.tls === false ? '0' : '1', '-2', path.join(dir, 'tls.pem'),
     ...(options.uploadKBps ? ['-T', String(options.uploadKBps)] : []),
   ]);
   await listening(port, child, output);
-  return { port, root, username: 'esp', password, dropSessions: () => killChildren(child.pid!), stop: () => stopped(child, dir) };
+  return { port, root, username: 'esp', password, dropSessions: () => killChildren(child.pid!), sessions: () => childrenOf(child.pid!).length, freezeSessions: (frozen) => signalDescendants(child.pid!, frozen ? 'SIGSTOP' : 'SIGCONT'), stop: () => stopped(child, dir) };
 }
 
 /** OpenSSH's sshd on a free port: key login for root, internal-sftp, exec allowed (for sha256sum). */
@@ -131,6 +148,8 @@ export async function startSftpServer(): Promise<SftpServer> {
     privateKey: fs.readFileSync(path.join(dir, 'client'), 'utf8'),
     hostFingerprint,
     dropSessions: () => killChildren(child.pid!),
+    sessions: () => childrenOf(child.pid!).length,
+    freezeSessions: (frozen) => signalDescendants(child.pid!, frozen ? 'SIGSTOP' : 'SIGCONT'),
     stop: () => stopped(child, dir),
   };
 }
