@@ -91,7 +91,10 @@ describe('packRelease', () => {
       expect(entries.some((e) => e.endsWith('.nfo'))).toBe(zip.endsWith('01.zip'));
     }
     execFileSync('cksfv', ['-q', '-C', result.dir, '-f', result.sfvPath]);
-    expect(fs.readFileSync(result.sfvPath, 'latin1')).toMatch(/^esaw1201\.zip [0-9A-F]{8}\r$/m);
+    // The SFV lists the zips only (not the NFO or the DIZ), under a comment naming the release and its volumes.
+    const zipSums = result.files.filter((f) => f.kind === 'zip').map((f) => `${f.fileName} ${f.crc32}`);
+    expect(fs.readFileSync(result.sfvPath, 'latin1')).toBe([`; ${NAME} - 3 volume(s)`, ...zipSums, ''].join('\r\n'));
+    expect(zipSums.map((line) => line.slice(0, 12))).toEqual(['esaw1201.zip', 'esaw1202.zip', 'esaw1203.zip']);
 
     // Unpack every volume and join the parts: the book comes back byte for byte.
     const out = path.join(dir, 'out-a');
