@@ -123,7 +123,7 @@ export const MODULES = {
   // Its I/O: staging, publishing (local folder or object store) and adopting an earlier attempt.
   'pack-engine-io': {
     mutate: engine('pack-release', 'release-io', 'stored-release'),
-    tests: ['jobs/pack/engine/pack-release.test.ts', 'test/pack-s3.test.ts'],
+    tests: ['jobs/pack/engine/pack-release.test.ts', 'jobs/pack/engine/release-io.test.ts', 'jobs/pack/engine/stored-release.test.ts', 'test/pack-s3.test.ts'],
     goal: 80,
   },
   // Both suites run deliveries in the jest process (startPipelineWorld's inProcess), so per-test coverage sees them.
