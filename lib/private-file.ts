@@ -12,7 +12,7 @@ export function writePrivateFile(file: string, content: string, how: 'create' | 
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = fs.openSync(temp, 'wx', 0o600);
   try {
-    fs.writeSync(fd, content);
+    fs.writeFileSync(fd, content); // all of it: a single write may take only part on a nearly full disk
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -103,7 +103,11 @@ export async function fileSink(filePath: string): Promise<VolumeSink> {
     write: async (chunk) => {
       const at = offset;
       offset += chunk.length;
-      await handle.write(chunk, 0, chunk.length, at);
+      // A write may take fewer bytes than given (a nearly full disk takes what fits in its last
+      // page); the rest is written after it, where it then fails with the disk's error.
+      for (let written = 0; written < chunk.length; ) {
+        written += (await handle.write(chunk, written, chunk.length - written, at + written)).bytesWritten;
+      }
     },
     finish: () => handle.sync().finally(() => handle.close()),
     abort: () => handle.close(),
