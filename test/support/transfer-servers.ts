@@ -31,7 +31,6 @@ export interface SftpServer extends TransferServer {
   hostFingerprint: string;
 }
 
-
 async function listening(port: number, child: ChildProcess, output: string[]): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
