@@ -5,7 +5,9 @@ import knex from 'knex';
 import { JobRun, Release, ReleaseFile } from '../db/models';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import type { ReconcileReport } from '../jobs/reconcile-report';
+import { jobIds } from '../jobs/job-queue';
 import { STALLED_TOO_OFTEN } from '../jobs/run-job';
+import { JobName, QueueName } from '../lib/domain/queue-names';
 import { createRedis, Redis } from '../lib/redis';
 import { Scheduler } from '../scheduler/scheduler';
 import { dashboardData } from '../console/dashboard-data';
@@ -196,6 +198,7 @@ describe('faults', () => {
   it('a crash loop: a job whose worker dies again and again ends failed with a reason, its staging freed, and can be deleted', async () => {
     const id = await newRelease('Crash Loop');
     const packRuns = () => JobRun.query().where({ releaseId: id, jobName: 'pack' });
+    const enrichState = async () => (await app.context.queue.getJobView(QueueName.Enrich, jobIds.releaseStep(JobName.Enrich, id)))?.state;
     for (let round = 0; round < 6; round++) {
       const worker = launch();
       // Each new worker first finds the last one's job stalled: it reruns it (a new run) or, past the limit, fails it.
@@ -204,7 +207,9 @@ describe('faults', () => {
         // Failed, and its leftovers discarded (which gives the name back).
         if (r.state === 'failed' && r.name === null) return 'failed';
         const runs = await packRuns();
-        return runs.length === round + 1 && runs.some((r) => r.state === 'active') ? 'running' : undefined;
+        // The enrich job queues the pack job before BullMQ records it completed: killed in that gap,
+        // enrich would stall as often as pack, and either could be the one given up.
+        return runs.length === round + 1 && runs.some((r) => r.state === 'active') && (await enrichState()) === 'completed' ? 'running' : undefined;
       }, 90_000, async () => packRuns());
       await kill(worker, outcome === 'failed' ? 'SIGTERM' : 'SIGKILL');
       if (outcome === 'failed') break;
