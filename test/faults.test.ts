@@ -13,6 +13,7 @@ import { Scheduler } from '../scheduler/scheduler';
 import { dashboardData } from '../console/dashboard-data';
 import { dashboardPage } from '../console/views';
 import { startPrivateRedis, PrivateRedis } from './support/redis-server';
+import { mountSmallDisk } from './support/small-disk';
 import { startSwitchableProxy, SwitchableProxy } from './support/switchable-proxy';
 import { startTestApp, TestApp } from './support/test-app';
 import { TEST_DB } from './support/test-env';
@@ -270,14 +271,8 @@ describe('faults', () => {
   });
 
   it('the releases disk full: the pack fails with a readable reason, the worker stays up, nothing is left, delete works', async () => {
-    const small = path.join(app.dataDir, 'small-releases');
-    fs.mkdirSync(small);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', small], { stdio: 'pipe' });
-    } catch (err) {
-      console.warn(`disk-full case not run: mounting a 20 MB tmpfs failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`);
-      return;
-    }
+    const disk = mountSmallDisk('20m', path.join(app.dataDir, 'small-releases'));
+    const small = disk.path;
     const worker = launch({ ...workerEnv, RELEASES_FOLDER: small });
     try {
       const id = await newRelease('Disk Full', 50_000_000);
@@ -292,7 +287,7 @@ describe('faults', () => {
       await expectConsistent(small);
     } finally {
       await kill(worker, 'SIGTERM');
-      execFileSync('umount', [small]);
+      disk.remove();
     }
   });
 

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { mountSmallDisk, SmallDisk } from '../../../test/support/small-disk';
 import { decodeCp437 } from './cp437';
 import { DiskFullError, PackError, packRelease, PackInput, releaseNameOfStaging } from './pack-release';
 import { maxColumns } from './text-layout';
@@ -236,19 +237,11 @@ describe('packRelease, what it refuses and what it leaves', () => {
  * reason an operator acts on, wherever it fills up, and gives back every byte it took.
  */
 describe('packRelease on a small disk', () => {
-  let disk: string;
-  const freeBytes = () => {
-    const stats = fs.statfsSync(disk);
-    return stats.bavail * stats.bsize;
-  };
+  let disk: SmallDisk;
   beforeAll(() => {
-    disk = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-small-disk-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk], { stdio: 'pipe' });
+    disk = mountSmallDisk('1m');
   });
-  afterAll(() => {
-    execFileSync('umount', ['--lazy', disk]); // lazily: a file a failed pack left open must not keep it mounted
-    fs.rmdirSync(disk);
-  });
+  afterAll(() => disk.remove());
 
   /** Packs `book` into `releases` on the small disk, which must fail for a full disk and leave nothing. */
   async function expectDiskFull(source: string, releases: string, freeBefore: number): Promise<void> {
@@ -257,16 +250,16 @@ describe('packRelease on a small disk', () => {
     await expect(failure).rejects.toThrow(/^the releases disk is full \(ENOSPC: no space left on device, write\)$/);
     expect(fs.readdirSync(releases)).toEqual(['.incoming']);
     expect(fs.readdirSync(path.join(releases, '.incoming'))).toEqual([]);
-    expect(openFilesUnder(disk)).toEqual([]);
-    expect(freeBytes()).toBe(freeBefore);
+    expect(openFilesUnder(disk.path)).toEqual([]);
+    expect(disk.freeBytes()).toBe(freeBefore);
   }
 
   it('a book larger than the disk: fails in the first volume with a full disk, and frees what it wrote', async () => {
     const source = path.join(dir, 'larger-than-disk.epub');
     fs.writeFileSync(source, randomBytes(3 * 1024 * 1024));
-    const releases = path.join(disk, 'larger');
+    const releases = path.join(disk.path, 'larger');
     fs.mkdirSync(releases);
-    await expectDiskFull(source, releases, freeBytes());
+    await expectDiskFull(source, releases, disk.freeBytes());
   });
 
   it('a disk with room for the volume only: the NFO fails to fit, and nothing of the release is published', async () => {
@@ -274,15 +267,15 @@ describe('packRelease on a small disk', () => {
     fs.writeFileSync(source, randomBytes(100_000));
     // The same book packed elsewhere: the volume's size, to the byte (packing is deterministic).
     const zip = (await packRelease(input(source, path.join(dir, 'releases-barely')))).files.find((f) => f.kind === 'zip')!;
-    const releases = path.join(disk, 'barely');
+    const releases = path.join(disk.path, 'barely');
     fs.mkdirSync(releases);
-    const page = fs.statfsSync(disk).bsize;
+    const page = fs.statfsSync(disk.path).bsize;
     // Fill the disk up to room for exactly the volume's pages (folders take no pages on a tmpfs).
-    fs.writeFileSync(path.join(disk, 'filler'), Buffer.alloc(freeBytes() - Math.ceil(zip.size / page) * page));
+    fs.writeFileSync(path.join(disk.path, 'filler'), Buffer.alloc(disk.freeBytes() - Math.ceil(zip.size / page) * page));
     try {
-      await expectDiskFull(source, releases, freeBytes());
+      await expectDiskFull(source, releases, disk.freeBytes());
     } finally {
-      fs.rmSync(path.join(disk, 'filler'));
+      fs.rmSync(path.join(disk.path, 'filler'));
     }
   });
 });

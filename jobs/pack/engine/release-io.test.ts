@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -6,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { mountSmallDisk } from '../../../test/support/small-disk';
 import { fileSink, streamSink, streamSource } from './release-io';
 
 /**
@@ -91,19 +91,17 @@ describe('streamSink', () => {
 describe('fileSink', () => {
   it('writes what a nearly full disk takes in part, then fails with the disk error rather than keep a short file', async () => {
     // A tmpfs of its own with one page left: a write of more than a page is taken in part.
-    const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-short-write-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk], { stdio: 'pipe' });
+    const disk = mountSmallDisk('64k');
     try {
-      const { bavail, bsize } = fs.statfsSync(disk);
-      fs.writeFileSync(path.join(disk, 'filler'), Buffer.alloc((bavail - 1) * bsize));
-      const sink = await fileSink(path.join(disk, 'volume.zip'));
+      const { bsize } = fs.statfsSync(disk.path);
+      fs.writeFileSync(path.join(disk.path, 'filler'), Buffer.alloc(disk.freeBytes() - bsize));
+      const sink = await fileSink(path.join(disk.path, 'volume.zip'));
       await expect(sink.write(randomBytes(bsize + 904))).rejects.toMatchObject({ code: 'ENOSPC' });
       await sink.abort();
       // The page it had room for holds the chunk's first bytes, written where they belong.
-      expect(fs.statSync(path.join(disk, 'volume.zip')).size).toBe(bsize);
+      expect(fs.statSync(path.join(disk.path, 'volume.zip')).size).toBe(bsize);
     } finally {
-      execFileSync('umount', ['--lazy', disk]);
-      fs.rmdirSync(disk);
+      disk.remove();
     }
   });
 });
