@@ -1,2 +1,0 @@
-/** autocannon ships no types; the bench calls it with an options object and reads a few result fields. */
-declare module 'autocannon';
