@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ms, Report } from './report';
-import { deleteKeys } from './stack';
+import { apiNodeArgs, deleteKeys } from './stack';
 
 /**
  * `/health` latency with and without 20 parallel logins against the real API process (bcrypt at
@@ -64,7 +64,7 @@ export async function benchLoginLoad(report: Report, samples = 300): Promise<voi
   const dist = path.resolve(__dirname, '..');
   execFileSync(process.execPath, [path.join(dist, 'db/cli.js'), 'migrate:latest'], { env, stdio: 'ignore' });
   execFileSync(process.execPath, [path.join(dist, 'db/cli.js'), 'seed:admin'], { env, stdio: 'ignore' });
-  const api = spawn(process.execPath, [path.join(dist, 'api/main.js')], { env, stdio: 'ignore' });
+  const api = spawn(process.execPath, [...apiNodeArgs(), path.join(dist, 'api/main.js')], { env, stdio: 'ignore' });
   try {
     for (let i = 0; i < 100 && (await request('GET', '/health').catch(() => undefined))?.status !== 200; i++) await new Promise((r) => setTimeout(r, 200));
     // One account per login loop, as 20 people logging in (one account's parallel attempts are held back by the login guard).

@@ -33,7 +33,7 @@ export function stubCatalogue(): Promise<http.Server> {
 }
 
 /** The API's node arguments in production (PM2's ecosystem file), so the bench measures the API as it runs. */
-function apiNodeArgs(): string[] {
+export function apiNodeArgs(): string[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { apps } = require(path.join(dist, '..', 'ecosystem.config.js')) as { apps: { name: string; node_args?: string[] }[] };
   return apps.find((app) => app.name === 'esp-api')?.node_args ?? [];

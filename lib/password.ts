@@ -1,4 +1,6 @@
+import os from 'node:os';
 import bcrypt from 'bcrypt';
+import pLimit from 'p-limit';
 import { ValidationError } from './errors';
 
 export const MIN_PASSWORD_LENGTH = 10;
@@ -8,17 +10,22 @@ export const MAX_PASSWORD_BYTES = 72;
 export const passwordFitsBcrypt = (password: string): boolean => Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
 
 /**
- * Native bcrypt: hashing and comparing run in libuv's thread pool, not on the event loop, so a
- * burst of logins does not stall other requests. Hashes are $2b$; existing $2a$/$2b$ ones verify.
+ * Native bcrypt hashes in libuv's thread pool, not on the event loop. At most one hash per core
+ * but one runs at a time: a burst of logins would otherwise fill every core (and the four pool
+ * threads that file reads and writes also wait for), and the event loop would answer every other
+ * request late. Logins queue instead (about 4 a second per free core at 12 rounds).
  */
+export const passwordHashing = pLimit(Math.max(1, os.availableParallelism() - 1));
+
+/** Hashes are $2b$; existing $2a$/$2b$ ones verify. */
 export function hashPassword(password: string, rounds: number): Promise<string> {
   if (!passwordFitsBcrypt(password)) {
     const message = `must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`;
     return Promise.reject(new ValidationError(`password ${message}`, { fields: [{ field: 'password', message }] }));
   }
-  return bcrypt.hash(password, rounds);
+  return passwordHashing(() => bcrypt.hash(password, rounds));
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
+  return passwordHashing(() => bcrypt.compare(password, hash));
 }
