@@ -17,12 +17,15 @@ export function requestId(logger: Logger) {
     const incoming = req.get('x-request-id');
     req.id = incoming && ACCEPTED_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', req.id);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // originalUrl: by the time the response ends, a router may have left req.path relative to its mount.
-      logger.http('request', { requestId: req.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms) });
-    });
+    // Skipped, not built and then dropped, when the level is off: 0.08 of a health probe's 0.6 ms of CPU.
+    if (logger.isLevelEnabled('http')) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        // originalUrl: by the time the response ends, a router may have left req.path relative to its mount.
+        logger.http('request', { requestId: req.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms) });
+      });
+    }
     runWithContext({ requestId: req.id }, () => next());
   };
 }
