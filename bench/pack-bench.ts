@@ -39,12 +39,15 @@ export function benchPacking(report: Report, work: string, options: { bookMb: nu
   const book = makeRandomFile(work, bookMb * MB);
   const ours: PackFigures[] = [];
   const sevenZip: number[] = [];
+  const sevenZipDurable: number[] = [];
   const infoZip: number[] = [];
   const copy: number[] = [];
   try {
     for (let run = 0; run < runs; run++) {
       ours.push(packOnce(book, out, volumeMb));
       sevenZip.push(peerOnce(`7z a -bd -mx0 -v${volumeMb}m s.7z ${book} >/dev/null`, out).seconds);
+      // The packer makes its volumes durable (fsync) before it publishes them; 7-Zip does not.
+      sevenZipDurable.push(peerOnce(`7z a -bd -mx0 -v${volumeMb}m s.7z ${book} >/dev/null && sync s.7z.*`, out).seconds);
       infoZip.push(peerOnce(`zip -q -0 -s ${volumeMb}m z.zip ${book}`, out).seconds);
       copy.push(peerOnce(`cp ${book} copy`, out).seconds);
     }
@@ -54,6 +57,7 @@ export function benchPacking(report: Report, work: string, options: { bookMb: nu
   const oursSeconds = median(ours.map((o) => o.seconds));
   const label = `pack ${bookMb} MB into ${volumeMb} MB volumes (median of ${runs})`;
   report.add({ goal: `${label}: <= 7-Zip`, peer: '7z a -mx0 -v', peerFigure: seconds(median(sevenZip)), ours: seconds(oursSeconds), pass: oursSeconds <= median(sevenZip) });
+  report.add({ goal: `${label}: <= 7-Zip with its volumes synced`, peer: '7z a -mx0 -v; sync', peerFigure: seconds(median(sevenZipDurable)), ours: seconds(oursSeconds), pass: oursSeconds <= median(sevenZipDurable) });
   report.add({ goal: `${label}: <= 1/3 of Info-ZIP`, peer: 'zip -0 -s', peerFigure: seconds(median(infoZip)), ours: seconds(oursSeconds), pass: oursSeconds <= median(infoZip) / 3 });
   report.add({ goal: `${label}: <= 2.5x cp`, peer: 'cp', peerFigure: seconds(median(copy)), ours: `${seconds(oursSeconds)} (${(oursSeconds / median(copy)).toFixed(2)}x)`, pass: oursSeconds <= 2.5 * median(copy) });
   const loopMax = Math.max(...ours.map((o) => o.loopDelayMaxMs));
