@@ -33,6 +33,28 @@ describe('user management', () => {
     expect(refresh.status).toBe(401);
   });
 
+  it('disabling a user or changing their role ends their sessions for good; other changes do not', async () => {
+    const { user } = await app.createUser('operator');
+    const login = async () => (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body.refreshToken as string;
+    const refresh = (refreshToken: string) => app.http.post('/api/auth/refresh').send({ refreshToken });
+    const patch = (changes: object) => app.http.patch(`/api/users/${user.id}`).set(asAdmin()).send(changes);
+
+    // Disabled, then enabled again: the session from before stays dead (not merely refused while disabled).
+    const beforeDisable = await login();
+    expect((await patch({ disabled: true })).status).toBe(200);
+    expect((await patch({ disabled: false })).status).toBe(200);
+    expect((await refresh(beforeDisable)).body.error.code).toBe('REFRESH_TOKEN_REVOKED');
+
+    const beforeRoleChange = await login();
+    expect((await patch({ role: 'admin' })).body.user.role).toBe('admin');
+    expect((await refresh(beforeRoleChange)).body.error.code).toBe('REFRESH_TOKEN_REVOKED');
+
+    // Setting what is already set (same role, enabled) revokes nothing.
+    const kept = await login();
+    expect((await patch({ role: 'admin', disabled: false })).status).toBe(200);
+    expect((await refresh(kept)).status).toBe(200);
+  });
+
   it('refuses duplicates, short passwords, unknown roles and unknown fields', async () => {
     const first = await app.http.post('/api/users').set(asAdmin()).send({ email: 'dup@example.test', password: TEST_PASSWORD });
     expect(first.status).toBe(201);
