@@ -44,6 +44,24 @@ describe('revocation', () => {
     expect((await me(first.accessToken)).body.error).toMatchObject({ code: 'TOKEN_REVOKED', message: 'Access token revoked (logged out)' });
     expect((await me(second.accessToken)).status).toBe(200);
   });
+
+  it('keeps a revoked token in Redis until it would have expired, and stores nothing for one already expired', async () => {
+    const { user } = await app.createUser('operator');
+    const { accessToken, refreshToken } = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;
+    const { jti, exp } = jwt.decode(accessToken) as { jti: string; exp: number };
+    expect((await app.http.post('/api/auth/logout').set(bearer(accessToken)).send({ refreshToken })).status).toBe(204);
+    const ttl = await app.context.redis.ttl(`${app.config.redis.prefix}:revoked-jti:${jti}`);
+    const left = exp - Date.now() / 1000;
+    expect(ttl).toBeGreaterThan(left - 5);
+    expect(ttl).toBeLessThanOrEqual(Math.ceil(left) + 1);
+
+    // Expiring this very second, or before: nothing to keep, and that is not a failure.
+    const denylist = app.context.services.auth.denylist;
+    for (const past of [Math.floor(Date.now() / 1000), Math.floor(Date.now() / 1000) - 60]) {
+      await expect(denylist.revoke(`expired-${past}`, past)).resolves.toBe(true);
+      expect(await app.context.redis.exists(`${app.config.redis.prefix}:revoked-jti:expired-${past}`)).toBe(0);
+    }
+  });
 });
 
 describe('token answers', () => {
