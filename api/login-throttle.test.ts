@@ -51,6 +51,14 @@ describe('login lock-out', () => {
     expect((await login(user.email, TEST_PASSWORD, newAddress())).status).toBe(200);
   });
 
+  it('counts guesses at one account however its address is spelled (case, spaces)', async () => {
+    const { user } = await app.createUser('operator');
+    const attacker = newAddress();
+    const spellings = [user.email.toUpperCase(), ` ${user.email} `, user.email.replace(/^./, (c) => c.toUpperCase())];
+    for (const spelling of spellings) expect((await login(spelling, 'wrong password', attacker)).status).toBe(401);
+    expectLocked(await login(user.email, TEST_PASSWORD, attacker));
+  });
+
   it('grows with each lock and stays bounded', async () => {
     const { user } = await app.createUser('operator');
     const from = newAddress();
