@@ -1,3 +1,4 @@
+import { readAdminPasswordFile, writeAdminPasswordFile } from '../lib/admin-password-file';
 import { startTestApp, TEST_PASSWORD, TestApp } from '../test/support/test-app';
 
 let app: TestApp;
@@ -53,6 +54,18 @@ describe('user management', () => {
     const kept = await login();
     expect((await patch({ role: 'admin', disabled: false })).status).toBe(200);
     expect((await refresh(kept)).status).toBe(200);
+  });
+
+  it("forgets the first admin's generated password file when that admin's password is reset, not another user's", async () => {
+    const { dataDir } = app.config.storage;
+    writeAdminPasswordFile(dataDir, 'generated at first run');
+    const other = await app.createUser('admin');
+    expect((await app.http.post(`/api/users/${other.user.id}/password`).set(asAdmin()).send({ password: 'another long one' })).status).toBe(204);
+    expect(readAdminPasswordFile(dataDir)).toBe('generated at first run');
+
+    const first = await app.createUser('admin', app.config.firstRun.adminEmail);
+    expect((await app.http.post(`/api/users/${first.user.id}/password`).set(asAdmin()).send({ password: 'chosen by the admin' })).status).toBe(204);
+    expect(readAdminPasswordFile(dataDir)).toBeUndefined();
   });
 
   it('refuses duplicates, short passwords, unknown roles and unknown fields', async () => {
