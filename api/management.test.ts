@@ -34,6 +34,10 @@ describe('roles', () => {
     // Permissions are read on every request: the change applies at once.
     expect((await app.http.get('/api/templates').set(as(user))).status).toBe(200);
     expect((await app.http.get('/api/rules').set(as(user))).status).toBe(403);
+    // A new description alone changes the description and leaves the permissions as they were.
+    const described = await app.http.patch(`/api/roles/${id}`).set(as(admin)).send({ description: 'Reads templates' });
+    expect(described.body.role).toMatchObject({ description: 'Reads templates', permissions: ['templates:READ'] });
+    expect((await app.http.get(`/api/roles/${id}`).set(as(admin))).body.role.description).toBe('Reads templates');
 
     const inUse = await app.http.delete(`/api/roles/${id}`).set(as(admin));
     expect(inUse.status).toBe(409);
