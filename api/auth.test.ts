@@ -66,13 +66,15 @@ describe('auth', () => {
     expect(results.filter((r) => r.status === 401).map((r) => r.body.error.code)).toEqual(expect.arrayContaining(['REFRESH_TOKEN_REUSED']));
   });
 
-  it('logout revokes the refresh token', async () => {
+  it('logout revokes the refresh token, and only that login', async () => {
     const { user } = await app.createUser('operator');
+    const earlier = (await login(user.email)).body;
     const tokens = (await login(user.email)).body;
     expect((await app.http.post('/api/auth/logout').send({ refreshToken: tokens.refreshToken })).status).toBe(204);
     const res = await app.http.post('/api/auth/refresh').send({ refreshToken: tokens.refreshToken });
     expect(res.status).toBe(401);
-    expect(res.body.error.code).toBe('REFRESH_TOKEN_REVOKED');
+    expect(res.body.error).toMatchObject({ code: 'REFRESH_TOKEN_REVOKED', message: 'Refresh token revoked' });
+    expect((await app.http.post('/api/auth/refresh').send({ refreshToken: earlier.refreshToken })).status).toBe(200);
   });
 
   it('refuses unknown and malformed refresh tokens', async () => {

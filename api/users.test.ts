@@ -46,6 +46,12 @@ describe('user management', () => {
     expect((await patch({ disabled: false })).status).toBe(200);
     expect((await refresh(beforeDisable)).body.error.code).toBe('REFRESH_TOKEN_REVOKED');
 
+    // Only that user's sessions: the admin who disabled them keeps theirs.
+    const adminLogin = await app.http.post('/api/auth/login').send({ email: (await app.http.get('/api/auth/me').set(asAdmin())).body.user.email, password: TEST_PASSWORD });
+    expect((await patch({ disabled: true })).status).toBe(200);
+    expect((await patch({ disabled: false })).status).toBe(200);
+    expect((await refresh(adminLogin.body.refreshToken)).status).toBe(200);
+
     const beforeRoleChange = await login();
     expect((await patch({ role: 'admin' })).body.user.role).toBe('admin');
     expect((await refresh(beforeRoleChange)).body.error.code).toBe('REFRESH_TOKEN_REVOKED');
