@@ -140,4 +140,20 @@ describe('login logging', () => {
     expect(app.logLines.join('\n')).not.toContain('Tr0ub4dor');
     expect(failures.at(-1)).toMatch(/"account":"[0-9a-f]{16}"/);
   });
+
+  it('says who failed and why, and who logged in', async () => {
+    const { user } = await app.createUser('operator');
+    const from = newAddress();
+    const lastLine = (message: string) => JSON.parse(app.logLines.filter((line) => JSON.parse(line).message === message).at(-1) as string);
+    await login('nobody-here@example.test', 'whatever', from);
+    expect(lastLine('login failed')).toMatchObject({ account: accountTag('nobody-here@example.test'), ip: from, reason: 'unknown user' });
+    await login(user.email, 'wrong password', from);
+    expect(lastLine('login failed')).toMatchObject({ userId: user.id, ip: from, reason: 'bad password' });
+    expect(lastLine('login failed').account).toBeUndefined();
+    expect((await login(user.email, TEST_PASSWORD, from)).status).toBe(200);
+    expect(lastLine('login')).toMatchObject({ userId: user.id });
+    await user.$query().patch({ disabled: true });
+    await login(user.email, TEST_PASSWORD, from);
+    expect(lastLine('login failed')).toMatchObject({ userId: user.id, reason: 'disabled' });
+  });
 });
