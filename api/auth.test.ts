@@ -47,7 +47,7 @@ describe('auth', () => {
     // The first token was already rotated: presenting it again is theft.
     const reuse = await app.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
     expect(reuse.status).toBe(401);
-    expect(reuse.body.error.code).toBe('REFRESH_TOKEN_REUSED');
+    expect(reuse.body.error).toMatchObject({ code: 'REFRESH_TOKEN_REUSED', message: 'Refresh token already used; all sessions of this login are revoked' });
     // ...and the newest token of that family is dead too.
     const after = await app.http.post('/api/auth/refresh').send({ refreshToken: third.body.refreshToken });
     expect(after.status).toBe(401);
@@ -78,7 +78,7 @@ describe('auth', () => {
   });
 
   it('refuses unknown and malformed refresh tokens', async () => {
-    expect((await app.http.post('/api/auth/refresh').send({ refreshToken: 'nope' })).body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    expect((await app.http.post('/api/auth/refresh').send({ refreshToken: 'nope' })).body.error).toMatchObject({ code: 'INVALID_REFRESH_TOKEN', message: 'Unknown refresh token' });
     const missing = await app.http.post('/api/auth/refresh').send({});
     expect(missing.status).toBe(400);
     expect(missing.body.error.code).toBe('VALIDATION_FAILED');
@@ -113,6 +113,15 @@ describe('auth', () => {
       expect(res.status).toBe(401);
       expect(res.body.error).toMatchObject({ code, message });
     }
+  });
+
+  it('a refresh token of an account disabled behind the API (in the database) is refused', async () => {
+    const { user } = await app.createUser('operator');
+    const { refreshToken } = (await login(user.email)).body;
+    await user.$query().patch({ disabled: true });
+    const res = await app.http.post('/api/auth/refresh').send({ refreshToken });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatchObject({ code: 'ACCOUNT_DISABLED', message: 'Account disabled' });
   });
 
   it('a disabled account cannot log in, and its still-valid access token stops working', async () => {
