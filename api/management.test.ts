@@ -41,22 +41,27 @@ describe('roles', () => {
 
     const inUse = await app.http.delete(`/api/roles/${id}`).set(as(admin));
     expect(inUse.status).toBe(409);
-    expect(inUse.body.error.code).toBe('ROLE_IN_USE');
+    expect(inUse.body.error).toMatchObject({ code: 'ROLE_IN_USE', message: '1 user(s) still have the reviewer role' });
     await app.http.patch(`/api/users/${user.user.id}`).set(as(admin)).send({ role: 'operator' });
     expect((await app.http.delete(`/api/roles/${id}`).set(as(admin))).status).toBe(204);
-    expect((await app.http.get(`/api/roles/${id}`).set(as(admin))).status).toBe(404);
+    expect((await app.http.get(`/api/roles/${id}`).set(as(admin))).body.error).toMatchObject({ code: 'NOT_FOUND', message: `Role ${id} not found` });
   });
 
   it('keeps the admin role whole and the built-in roles in place, and refuses unknown permissions and roles', async () => {
     const roles = (await app.http.get('/api/roles').set(as(admin))).body.roles as { id: number; name: string }[];
     const adminRole = roles.find((r) => r.name === 'admin')!;
     const operatorRole = roles.find((r) => r.name === 'operator')!;
-    expect((await app.http.patch(`/api/roles/${adminRole.id}`).set(as(admin)).send({ permissions: [] })).body.error.code).toBe('ROLE_PROTECTED');
-    expect((await app.http.delete(`/api/roles/${operatorRole.id}`).set(as(admin))).body.error.code).toBe('ROLE_PROTECTED');
+    expect((await app.http.patch(`/api/roles/${adminRole.id}`).set(as(admin)).send({ permissions: [] })).body.error).toMatchObject({
+      code: 'ROLE_PROTECTED',
+      message: 'The admin role always holds every permission',
+    });
+    expect((await app.http.delete(`/api/roles/${operatorRole.id}`).set(as(admin))).body.error).toMatchObject({ code: 'ROLE_PROTECTED', message: 'The operator role is built in' });
     const bad = await app.http.post('/api/roles').set(as(admin)).send({ name: 'x1', permissions: ['releases:EXPLODE'] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.fields[0]).toEqual({ field: 'permissions.0', message: 'a permission such as releases:READ' });
-    expect((await app.http.post('/api/roles').set(as(admin)).send({ name: 'operator', permissions: [] })).status).toBe(409);
+    const taken = await app.http.post('/api/roles').set(as(admin)).send({ name: 'operator', permissions: [] });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'ROLE_EXISTS', message: 'A role named operator already exists' });
     const unknownRole = await app.http.post('/api/users').set(as(admin)).send({ email: 'x@example.test', password: 'long enough password', role: 'wizard' });
     expect(unknownRole.status).toBe(400);
     expect(unknownRole.body.error.message).toBe('There is no role named wizard');
