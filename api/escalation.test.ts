@@ -38,7 +38,7 @@ describe('users:READ/WRITE alone (the reported escalation)', () => {
     for (const role of ['admin', 'operator', 'viewer']) {
       const res = await app.http.post('/api/users').set(bearer(helpdesk)).send({ email: `made-${role}@example.test`, password: TEST_PASSWORD, role });
       expect(res.status).toBe(403);
-      expect(res.body.error).toMatchObject({ code: 'ROLE_GRANT_FORBIDDEN', details: { role } });
+      expect(res.body.error).toMatchObject({ code: 'ROLE_GRANT_FORBIDDEN', message: `Granting the ${role} role needs roles:WRITE and every permission of ${role}`, details: { role } });
       expect(res.body.error.details.missing).toContain('roles:WRITE');
       expect(typeof res.body.error.requestId).toBe('string');
       expect(await User.query().findOne({ email: `made-${role}@example.test` })).toBeUndefined();
@@ -62,7 +62,7 @@ describe('users:READ/WRITE alone (the reported escalation)', () => {
       const req = path.endsWith('/password') ? app.http.post(path) : app.http.patch(path);
       const res = await req.set(bearer(helpdesk)).send(body);
       expect(res.status).toBe(403);
-      expect(res.body.error).toMatchObject({ code: 'ACCOUNT_OUTRANKS_YOU', details: { role: 'admin' } });
+      expect(res.body.error).toMatchObject({ code: 'ACCOUNT_OUTRANKS_YOU', message: "This account's role (admin) holds permissions you lack", details: { role: 'admin' } });
     }
     const stored = (await User.query().findById(admin.id))!;
     expect(stored).toMatchObject({ role: 'admin', disabled: false });
@@ -115,11 +115,13 @@ describe('the last active admin', () => {
     for (const body of [{ disabled: true }, { role: 'superuser' }]) {
       const res = await app.http.patch(`/api/users/${admin.id}`).set(bearer(token)).send(body);
       expect(res.status).toBe(409);
-      expect(res.body.error.code).toBe('LAST_ADMIN');
+      expect(res.body.error).toMatchObject({ code: 'LAST_ADMIN', message: 'This is the last active admin; make another admin first' });
     }
     expect(await User.query().findById(admin.id)).toMatchObject({ role: 'admin', disabled: false });
     // Themselves neither.
-    expect((await app.http.patch(`/api/users/${admin.id}`).set(bearer(admin.token)).send({ disabled: true })).status).toBe(400);
+    const self = await app.http.patch(`/api/users/${admin.id}`).set(bearer(admin.token)).send({ disabled: true });
+    expect(self.status).toBe(400);
+    expect(self.body.error.message).toBe('You cannot disable yourself or change your own role');
   });
 
   it('of two admins disabled at the same time by different callers, one stays', async () => {

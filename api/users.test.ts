@@ -79,14 +79,14 @@ describe('user management', () => {
     expect(first.status).toBe(201);
     const dup = await app.http.post('/api/users').set(asAdmin()).send({ email: 'DUP@example.test', password: TEST_PASSWORD });
     expect(dup.status).toBe(409);
-    expect(dup.body.error.code).toBe('EMAIL_TAKEN');
+    expect(dup.body.error).toMatchObject({ code: 'EMAIL_TAKEN', message: 'A user with email dup@example.test already exists' });
 
     const short = await app.http.post('/api/users').set(asAdmin()).send({ email: 's@example.test', password: 'short' });
     expect(short.status).toBe(400);
     expect(short.body.error.details.fields[0]).toMatchObject({ field: 'password' });
     expect((await app.http.post('/api/users').set(asAdmin()).send({ email: 'r@example.test', password: TEST_PASSWORD, role: 'root' })).status).toBe(400);
     expect((await app.http.patch(`/api/users/${first.body.user.id}`).set(asAdmin()).send({ email: 'x@y.z' })).status).toBe(400);
-    expect((await app.http.get('/api/users/999999').set(asAdmin())).status).toBe(404);
+    expect((await app.http.get('/api/users/999999').set(asAdmin())).body.error).toMatchObject({ code: 'NOT_FOUND', message: 'User 999999 not found' });
     expect((await app.http.get('/api/users/abc').set(asAdmin())).status).toBe(400);
   });
 
