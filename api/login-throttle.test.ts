@@ -1,5 +1,6 @@
 import supertest from 'supertest';
 import { startTestApp, TEST_PASSWORD, TestApp } from '../test/support/test-app';
+import { loginLockouts } from '../lib/metrics';
 import { accountTag } from './services/login-guard';
 
 /**
@@ -100,11 +101,19 @@ describe('login lock-out', () => {
     expect((await login(user.email, TEST_PASSWORD, from)).status).toBe(200);
   });
 
-  it('caps failures per address across accounts', async () => {
+  it('caps failures per address across accounts, counting the address lock-out once', async () => {
+    const addressLockouts = async () => (await loginLockouts.get()).values.find((v) => v.labels.kind === 'address')?.value ?? 0;
+    const before = await addressLockouts();
     const sprayer = newAddress();
-    for (let i = 0; i < 12; i++) expect((await login(`guess${i}@example.test`, 'Winter2026!', sprayer)).status).toBe(401);
+    for (let i = 0; i < 11; i++) expect((await login(`guess${i}@example.test`, 'Winter2026!', sprayer)).status).toBe(401);
+    expect(await addressLockouts()).toBe(before);
+    expect((await login('guess11@example.test', 'Winter2026!', sprayer)).status).toBe(401);
+    expect(await addressLockouts()).toBe(before + 1);
     const { user } = await app.createUser('operator');
-    expectLocked(await login(user.email, TEST_PASSWORD, sprayer), 'TOO_MANY_LOGIN_ATTEMPTS');
+    const locked = await login(user.email, TEST_PASSWORD, sprayer);
+    expectLocked(locked, 'TOO_MANY_LOGIN_ATTEMPTS');
+    expect(locked.body.error.message).toBe('Too many failed logins from this address; try again later');
+    expect(await addressLockouts()).toBe(before + 1);
     expect((await login(user.email, TEST_PASSWORD, newAddress())).status).toBe(200);
   });
 
