@@ -46,8 +46,13 @@ describe('login lock-out', () => {
   it('locks the account for the guessing address only, even against the right password', async () => {
     const { user } = await app.createUser('operator');
     const attacker = newAddress();
+    const accountLockouts = async () => (await loginLockouts.get()).values.find((v) => v.labels.kind === 'account')?.value ?? 0;
+    const before = await accountLockouts();
     await failTimes(3, user.email, attacker);
-    expectLocked(await login(user.email, TEST_PASSWORD, attacker));
+    expect(await accountLockouts()).toBe(before + 1);
+    const locked = await login(user.email, TEST_PASSWORD, attacker);
+    expectLocked(locked);
+    expect(locked.body.error.message).toBe('This account is locked for a while after repeated failed logins');
     // The real user elsewhere is not locked out.
     expect((await login(user.email, TEST_PASSWORD, newAddress())).status).toBe(200);
   });
