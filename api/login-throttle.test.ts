@@ -164,6 +164,10 @@ describe('login logging', () => {
     await login(user.email, 'wrong password', from);
     expect(lastLine('login failed')).toMatchObject({ userId: user.id, ip: from, reason: 'bad password' });
     expect(lastLine('login failed').account).toBeUndefined();
+    // The addresses a failure came from are kept (for an admin's unlock) for a day beyond the longest lock (4 s here).
+    const addressesTtl = await app.context.redis.ttl(`${app.config.redis.prefix}:rl:login-ips:${accountTag(user.email)}`);
+    expect(addressesTtl).toBeGreaterThan(86_400);
+    expect(addressesTtl).toBeLessThanOrEqual(86_400 + 4);
     expect((await login(user.email, TEST_PASSWORD, from)).status).toBe(200);
     expect(lastLine('login')).toMatchObject({ userId: user.id });
     await user.$query().patch({ disabled: true });
