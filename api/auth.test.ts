@@ -37,6 +37,7 @@ describe('auth', () => {
 
   it('rotates refresh tokens, and reuse of a rotated one revokes the whole family', async () => {
     const { user } = await app.createUser('operator');
+    const bystander = (await login((await app.createUser('operator')).user.email)).body;
     const first = (await login(user.email)).body;
     const second = await app.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
     expect(second.status).toBe(200);
@@ -56,6 +57,8 @@ describe('auth', () => {
     // Another login (another family) is untouched.
     const other = (await login(user.email)).body;
     expect((await app.http.post('/api/auth/refresh').send({ refreshToken: other.refreshToken })).status).toBe(200);
+    // Another user's login, older than all of this, too.
+    expect((await app.http.post('/api/auth/refresh').send({ refreshToken: bystander.refreshToken })).status).toBe(200);
   });
 
   it('of two concurrent refreshes with one token, exactly one wins', async () => {
