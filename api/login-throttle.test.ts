@@ -29,6 +29,8 @@ afterAll(() => app.close());
 
 const login = (email: string, password: string, from: string) => app.http.post('/api/auth/login').set('X-Forwarded-For', from).send({ email, password });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** esp_login_lockouts_total for one kind (the counter is the process's, shared by every test of the file). */
+const lockouts = async (kind: 'account' | 'address') => (await loginLockouts.get()).values.find((v) => v.labels.kind === kind)?.value ?? 0;
 
 async function failTimes(n: number, email: string, from: string): Promise<void> {
   for (let i = 0; i < n; i++) expect((await login(email, 'wrong password', from)).status).toBe(401);
@@ -46,10 +48,9 @@ describe('login lock-out', () => {
   it('locks the account for the guessing address only, even against the right password', async () => {
     const { user } = await app.createUser('operator');
     const attacker = newAddress();
-    const accountLockouts = async () => (await loginLockouts.get()).values.find((v) => v.labels.kind === 'account')?.value ?? 0;
-    const before = await accountLockouts();
+    const before = await lockouts('account');
     await failTimes(3, user.email, attacker);
-    expect(await accountLockouts()).toBe(before + 1);
+    expect(await lockouts('account')).toBe(before + 1);
     const locked = await login(user.email, TEST_PASSWORD, attacker);
     expectLocked(locked);
     expect(locked.body.error.message).toBe('This account is locked for a while after repeated failed logins');
@@ -107,18 +108,17 @@ describe('login lock-out', () => {
   });
 
   it('caps failures per address across accounts, counting the address lock-out once', async () => {
-    const addressLockouts = async () => (await loginLockouts.get()).values.find((v) => v.labels.kind === 'address')?.value ?? 0;
-    const before = await addressLockouts();
+    const before = await lockouts('address');
     const sprayer = newAddress();
     for (let i = 0; i < 11; i++) expect((await login(`guess${i}@example.test`, 'Winter2026!', sprayer)).status).toBe(401);
-    expect(await addressLockouts()).toBe(before);
+    expect(await lockouts('address')).toBe(before);
     expect((await login('guess11@example.test', 'Winter2026!', sprayer)).status).toBe(401);
-    expect(await addressLockouts()).toBe(before + 1);
+    expect(await lockouts('address')).toBe(before + 1);
     const { user } = await app.createUser('operator');
     const locked = await login(user.email, TEST_PASSWORD, sprayer);
     expectLocked(locked, 'TOO_MANY_LOGIN_ATTEMPTS');
     expect(locked.body.error.message).toBe('Too many failed logins from this address; try again later');
-    expect(await addressLockouts()).toBe(before + 1);
+    expect(await lockouts('address')).toBe(before + 1);
     expect((await login(user.email, TEST_PASSWORD, newAddress())).status).toBe(200);
   });
 
