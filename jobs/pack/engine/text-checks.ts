@@ -49,8 +49,8 @@ export function dizProblems(text: Cp437Text, limits: Pick<RuleLimits, 'dizWidth'
   return problems;
 }
 
-/** A labelled Author or Publisher line with a value ("Author....: X", "│ PUBLISHER : X", "Authors: X"). */
-const CREATOR_LINE = /(?:^|[^A-Za-z])(?:authors?|publishers?)\b[ .:_·-]*:[ .]*[^\s│║█▌▐]/im;
+/** A labelled Author or Publisher line with a value ("Author....: X", "Author____: X", "│ PUBLISHER : X", "Authors: X"). */
+const CREATOR_LINE = /(?:^|[^A-Za-z])(?:authors?|publishers?)(?![A-Za-z0-9])[ .:_·-]*:[ .]*[^\s│║█▌▐]/im;
 
 /** The rules want the NFO to state the author or publisher; empty when a labelled line gives one. */
 export function nfoCreatorProblems(text: Cp437Text): string[] {

@@ -10,7 +10,6 @@ export function wrap(text: string, width: number): string[] {
         word = word.slice(width);
         line = '';
       }
-      if (!word) continue;
       if (line && line.length + 1 + word.length > width) {
         lines.push(line);
         line = word;

@@ -1,0 +1,43 @@
+import { decodeCp437, encodeCp437, toCp437Text } from './cp437';
+
+describe('toCp437Text', () => {
+  it('keeps what CP437 holds: box drawing, blocks and the Latin-1 letters it has', () => {
+    expect(toCp437Text('Café ┌─┐ █▄ ½ £')).toBe('Café ┌─┐ █▄ ½ £');
+    expect(encodeCp437('Café ┌─┐ █▄ ½ £')).toEqual(Buffer.from('4361668220dac4bf20dbdc20ab209c', 'hex'));
+  });
+
+  it('composes decomposed accents first, so é typed as e + U+0301 is the one CP437 byte', () => {
+    expect(encodeCp437('e\u0301t\u00e9')).toEqual(Buffer.from([0x82, 0x74, 0x82]));
+  });
+
+  it('keeps a Greek run CP437 holds whole and romanises one it does not', () => {
+    expect(toCp437Text('Ωmega')).toBe('Ωmega');
+    expect(toCp437Text('αβγδ')).toBe('avgd');
+    expect(toCp437Text('Ελληνικά')).toBe('Ellinika');
+  });
+
+  it('romanises a script CP437 lacks by convention, as a run', () => {
+    expect(toCp437Text('Война и мир')).toBe('Voyna i mir');
+  });
+
+  it('transliterates single characters CP437 lacks and keeps the rest of the word', () => {
+    expect(toCp437Text('Łódź')).toBe('Lódz');
+    expect(toCp437Text('€5 “quoted” — dash')).toBe('EU5 "quoted" -- dash');
+    expect(toCp437Text('Œuvre')).toBe('OEuvre');
+  });
+
+  it('answers the same on a second call (the per-character memory)', () => {
+    expect(toCp437Text('Łó')).toBe('Ló');
+    expect(toCp437Text('Łó')).toBe('Ló');
+  });
+});
+
+describe('encodeCp437 and decodeCp437', () => {
+  it('make one byte per character, and decoding gives back the CP437 text', () => {
+    const text = 'Ωmega Łódź Война ┌─┐';
+    const bytes = encodeCp437(text);
+    expect(bytes.length).toBe(toCp437Text(text).length);
+    expect(decodeCp437(bytes)).toBe(toCp437Text(text));
+    expect(decodeCp437(Buffer.from([0xc9, 0xcd, 0xbb, 0xe0]))).toBe('╔═╗α');
+  });
+});
