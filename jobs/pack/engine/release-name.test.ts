@@ -1,4 +1,4 @@
-import { buildReleaseName, NameInput, validateReleaseName } from './release-name';
+import { buildReleaseName, creatorWords, issueTag, NameInput, validateReleaseName } from './release-name';
 
 const base: NameInput = { authors: ['Hilary Mantel'], title: 'Wolf Hall', year: 2011, source: 'RETAIL', format: 'epub', group: 'DECiPHER' };
 
@@ -106,5 +106,70 @@ describe('naming by the 2022 rules and real practice', () => {
     expect(buildReleaseName({ ...base, title: 'Їжак і Київ', language: 'uk' })).toContain('.Yizhak.I.Kyiv.');
     expect(buildReleaseName({ ...base, title: 'Щука и ёж', language: 'ru' })).toContain('.Shchuka.I.Yozh.');
     expect(buildReleaseName({ ...base, title: 'Ελληνική Δημοκρατία', language: 'el' })).toContain('.Elliniki.Dimokratia.');
+  });
+});
+
+describe('name parts and limits', () => {
+  it('reads an issue number however it is written, two digits at least', () => {
+    expect(['3', '03', 'No. 3', '#3', '007', '0', '120'].map(issueTag)).toEqual(['NR03', 'NR03', 'NR03', 'NR03', 'NR07', 'NR00', 'NR120']);
+    expect([undefined, '', 'none'].map(issueTag)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('places the edition after the title and extra tags between the source and the format', () => {
+    expect(buildReleaseName({ ...base, edition: '2nd edition', extraTags: ['READNFO', 'PROPER'] })).toBe(
+      'Hilary.Mantel.Wolf.Hall.2nd.Edition.2011.RETAiL.READNFO.PROPER.ePub.eBook-DECiPHER',
+    );
+    expect(buildReleaseName({ ...base, source: 'HYBRID', kind: 'comic', format: 'mobi' })).toBe('Hilary.Mantel.Wolf.Hall.2011.HYBRiD.COMiC.MOBI.eBook-DECiPHER');
+    expect(buildReleaseName({ ...base, source: 'SCAN', format: 'prc' })).toBe('Hilary.Mantel.Wolf.Hall.2011.SCAN.PRC.eBook-DECiPHER');
+  });
+
+  it("shortens to the rule's limit: title words from the end down to one, then creator words", () => {
+    expect(buildReleaseName({ ...base, maxLength: 50 })).toBe('Hilary.Mantel.Wolf.2011.RETAiL.ePub.eBook-DECiPHER');
+    expect(buildReleaseName({ ...base, maxLength: 49 })).toBe('Hilary.Wolf.2011.RETAiL.ePub.eBook-DECiPHER');
+    expect(buildReleaseName({ ...base, maxLength: 40 })).toBe('Wolf.2011.RETAiL.ePub.eBook-DECiPHER');
+    // A name that fits exactly is left whole.
+    const whole = buildReleaseName(base);
+    expect(buildReleaseName({ ...base, maxLength: whole.length })).toBe(whole);
+    expect(buildReleaseName({ ...base, maxLength: whole.length - 1 })).toBe('Hilary.Mantel.Wolf.2011.RETAiL.ePub.eBook-DECiPHER');
+  });
+
+  it('names the publisher instead of the authors when the group asks for it, and the authors otherwise', () => {
+    const authors = ['Karen Page', 'Andrew Dornenburg'];
+    expect(creatorWords({ authors, publisher: 'Wiley' })).toEqual(['Karen', 'Page', 'And', 'Andrew', 'Dornenburg']);
+    expect(creatorWords({ authors, publisher: 'Wiley' }, true)).toEqual(['Wiley']);
+    expect(creatorWords({ authors, publisher: undefined }, true)).toEqual(['Karen', 'Page', 'And', 'Andrew', 'Dornenburg']);
+  });
+});
+
+describe('validateReleaseName, rule by rule', () => {
+  const rulesOf = (name: string, expected: Parameters<typeof validateReleaseName>[1] = { format: 'epub' }) => validateReleaseName(name, expected).map((p) => p.rule);
+
+  it('wants the year after an author and title, and the source after the year', () => {
+    expect(rulesOf('Author.Title.RETAiL.2011.ePub.eBook-X')).toEqual(['order']);
+    expect(rulesOf('Title.2011.RETAiL.ePub.eBook-X')).toEqual(['title']);
+    expect(rulesOf('A.-.B.2011.RETAiL.ePub.eBook-X')).toEqual([]);
+  });
+
+  it('takes years from 1400 to 2099 only', () => {
+    expect(rulesOf('Author.Title.1400.RETAiL.ePub.eBook-X')).toEqual([]);
+    expect(rulesOf('Author.Title.2099.RETAiL.ePub.eBook-X')).toEqual([]);
+    expect(rulesOf('Author.Title.1399.RETAiL.ePub.eBook-X')).toEqual(['year', 'title']);
+    expect(rulesOf('Author.Title.2100.RETAiL.ePub.eBook-X')).toEqual(['year', 'title']);
+  });
+
+  it('refuses leading and trailing dots or dashes and an empty group', () => {
+    expect(rulesOf('.Author.Title.2011.RETAiL.ePub.eBook-X')).toEqual(['dots']);
+    expect(rulesOf('-Author.Title.2011.RETAiL.ePub.eBook-X')).toEqual(['dots']);
+    expect(rulesOf('Author.Title.2011.RETAiL.ePub.eBook-')).toEqual(['dots', 'suffix']);
+    expect(rulesOf('Author.Title.2011.RETAiL.ePub.eBOOK-X')).toEqual([]);
+  });
+
+  it("checks each format's tag, and the length against the rule's limit", () => {
+    expect(rulesOf('Author.Title.2011.RETAiL.MOBI.eBook-X', { format: 'mobi' })).toEqual([]);
+    expect(rulesOf('Author.Title.2011.RETAiL.ePub.eBook-X', { format: 'mobi' })).toEqual(['format']);
+    expect(rulesOf('Author.Title.2011.RETAiL.KF8.eBook-X', { format: 'azw3' })).toEqual([]);
+    expect(rulesOf('Author.Title.2011.RETAiL.ePub.eBook-X', { format: 'pdf' })).toEqual(['format']);
+    expect(validateReleaseName('A.B.2011.RETAiL.ePub.eBook-X', { format: 'epub', maxLength: 20 })).toEqual([{ rule: 'length', message: 'at most 20 characters (has 28)' }]);
+    expect(rulesOf('A.B.2011.RETAiL.ePub.eBook-X', { format: 'epub', maxLength: 28 })).toEqual([]);
   });
 });
