@@ -37,3 +37,50 @@ describe('rules text import', () => {
     expect(parsed.section).toBeUndefined();
   });
 });
+
+describe('rules text import, limit by limit', () => {
+  /** The limits a text states, by name. */
+  const stated = (text: string) => {
+    const parsed = parseRulesText(text);
+    return Object.fromEntries(parsed.found.map((key) => [key, parsed.limits[key]]));
+  };
+
+  it('reads a UTF-8 file as UTF-8 and anything else as CP437', () => {
+    expect(decodeRulesText(Buffer.from('Règles │ ok', 'utf8'))).toBe('Règles │ ok');
+    expect(decodeRulesText(iconv.encode('Règles │ ok', 'cp437'))).toBe('Règles │ ok');
+  });
+
+  it('reads an item wrapped over lines as one, and never takes a number from the next item', () => {
+    expect(stated('1) The NFO must not be wider than\r\n   80 characters.\r\n2) Dirnames at most 200 characters.')).toEqual({ nfoWidth: 80, dirnameMaxLength: 200 });
+    expect(stated('1) NFO rules apply to all releases. 2) Directory names must be at most 200 characters.')).toEqual({ dirnameMaxLength: 200 });
+    expect(stated('│ 1.1) NFO: the usual. │\r\n│ 1.2) Wider than 90 columns is refused. │')).toEqual({});
+  });
+
+  it('reads the DIZ width and lines, the volume count and the dirname length in the words rule writers use', () => {
+    expect(stated('The file_id.diz must be at most 44 chars wide and 30 lines long.')).toEqual({ dizWidth: 44, dizLines: 30 });
+    expect(stated('DIZ: 20 lines')).toEqual({ dizLines: 20 });
+    for (const [text, count] of [['must not exceed 40 volumes', 40], ['a maximum of 50 disks', 50], ['max. 30 zips', 30], ['up to 10 files', 10], ['at most 12 volumes', 12]] as const) {
+      expect(stated(text)).toEqual({ maxVolumes: count });
+    }
+    expect(stated('Directory name: at most 180 chars.')).toEqual({ dirnameMaxLength: 180 });
+    expect(stated('dir name no longer than 150 characters')).toEqual({ dirnameMaxLength: 150 });
+  });
+
+  it('reads volume sizes written in bytes with separators or in MB, and none without a unit', () => {
+    expect(stated('Volume sizes are 5.000.000, 10.000.000 and 50.000.000 bytes.')).toEqual({ volumeSizesMb: [5, 10, 50] });
+    expect(stated('Archive size: 15,000,000 bytes')).toEqual({ volumeSizesMb: [15] });
+    expect(stated('Volume sizes: 5, 10 MiB')).toEqual({ volumeSizesMb: [5, 10] });
+    expect(stated('Zip sizes: 5 or 10. Next rule')).toEqual({});
+  });
+
+  it('reads the allowed formats, AZW and KF8 both meaning AZW3, and ignores formats that are not books', () => {
+    expect(stated('Formats are: AZW, KF8, MOBI, PRC, CBZ.')).toEqual({ formats: ['mobi', 'azw3', 'prc', 'cbz'] });
+    expect(stated('Accepted formats: docx, txt.')).toEqual({});
+  });
+
+  it('reads the section and scene fields, and the latest year of a title or revision line', () => {
+    expect(parseRulesText('Section....: ebook\r\nScene: German\r\nT H E  2 0 2 2  R U L E S')).toMatchObject({ section: 'EBOOK', scene: 'German', year: 2022 });
+    expect(parseRulesText('Rules 2019, revised 2021\r\nCopyright 2024').year).toBe(2021);
+    expect(parseRulesText('Published 2023').year).toBeUndefined();
+  });
+});

@@ -49,7 +49,7 @@ export function parseRulesText(text: string): ParsedRules {
   if (dizLines) found.dizLines = Number(dizLines[1]);
   const maxVolumes = /(?:exceed|maximum of|max\.?|at most|up to)\s*(\d{1,3})\s*(?:volumes|disks|zips|files)/i.exec(flat);
   if (maxVolumes) found.maxVolumes = Number(maxVolumes[1]);
-  const dirname = near(flat, /\bdir(?:ectory)?\s?name\b/gi, /(\d{2,3})\s*(?:characters|chars)/i, 80);
+  const dirname = near(flat, /\bdir(?:ectory)?\s?names?\b/gi, /(\d{2,3})\s*(?:characters|chars)/i, 80);
   if (dirname) found.dirnameMaxLength = Number(dirname[1]);
 
   const sizes = sentenceAfter(flat, /(?:volume|archive|zip|rar)\s+sizes?/i);
