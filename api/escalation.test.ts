@@ -137,6 +137,16 @@ describe('the last active admin', () => {
     await onlyActiveAdmins(admin.id);
   });
 
+  it('may be changed in ways that keep it an active admin', async () => {
+    await onlyActiveAdmins(admin.id);
+    const { token } = await app.createUser('superuser');
+    for (const body of [{ disabled: false }, { role: 'admin' }, { role: 'admin', disabled: false }]) {
+      const res = await app.http.patch(`/api/users/${admin.id}`).set(bearer(token)).send(body);
+      expect(res.status).toBe(200);
+      expect(res.body.user).toMatchObject({ id: admin.id, role: 'admin', disabled: false });
+    }
+  });
+
   it('with another admin active, an admin may be disabled', async () => {
     const other = (await app.createUser('admin')).user;
     await onlyActiveAdmins(admin.id, other.id);
