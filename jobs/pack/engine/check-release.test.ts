@@ -65,19 +65,26 @@ describe('the NFO creator check of a published release', () => {
 
 describe('checkPublishedRelease', () => {
   const limits = EBOOK_2022_LIMITS;
-  let packed: { dir: string; name: string; zips: string[]; nfo: string };
+  let packedOnce: { dir: string; name: string; zips: string[]; nfo: string } | undefined;
 
-  beforeAll(async () => {
-    // 6 MB: two volumes of 5 MB.
+  /**
+   * A two-volume release (6 MB in volumes of 5 MB), packed by the first test that needs it rather
+   * than in beforeAll: code run in a hook belongs to no test, and Stryker would then run every
+   * test of the module for each mutant of the packer's texts.
+   */
+  async function packedRelease() {
+    if (packedOnce) return packedOnce;
     const source = path.join(dir, 'two-volumes.epub');
     fs.writeFileSync(source, Buffer.alloc(6_000_000, 7));
     const result = await packRelease({ sourcePath: source, releasesDir: path.join(dir, 'two'), facts });
     const files = fs.readdirSync(result.dir).sort();
-    packed = { dir: result.dir, name: result.name, zips: files.filter((f) => f.endsWith('.zip')), nfo: files.find((f) => f.endsWith('.nfo'))! };
-  });
+    packedOnce = { dir: result.dir, name: result.name, zips: files.filter((f) => f.endsWith('.zip')), nfo: files.find((f) => f.endsWith('.nfo'))! };
+    return packedOnce;
+  }
 
   /** A copy of the packed release, changed by `change`, checked under `name`. */
   async function checkedCopy(change: (copy: string) => void, options: { name?: string; format?: 'epub' | 'pdf'; limits?: typeof limits } = {}) {
+    const packed = await packedRelease();
     const releases = fs.mkdtempSync(path.join(dir, 'copy-'));
     const name = options.name ?? packed.name;
     fs.cpSync(packed.dir, path.join(releases, name), { recursive: true });
@@ -95,6 +102,7 @@ describe('checkPublishedRelease', () => {
   };
 
   it('passes every check of a release as the packer publishes it, saying what it measured', async () => {
+    const packed = await packedRelease();
     expect(packed.zips).toHaveLength(2);
     const checks = await checkedCopy(() => undefined);
     expect(checks).toEqual([
@@ -125,6 +133,7 @@ describe('checkPublishedRelease', () => {
   });
 
   it('reports a missing folder and stops there', async () => {
+    const packed = await packedRelease();
     const folder = publishedFolder(localReleases(path.join(dir, 'nowhere')), packed.name);
     const checks = await checkPublishedRelease({ folder, name: packed.name, format: 'epub', group: 'ESP' }, limits);
     expect(checks.map((c) => c.check)).toEqual(['dirname-length', 'dirname-rules', 'format', 'layout']);
@@ -132,6 +141,7 @@ describe('checkPublishedRelease', () => {
   });
 
   it('reports a second NFO, a missing DIZ, a stray file and a zip name that is not 8.3', async () => {
+    const packed = await packedRelease();
     const checks = await checkedCopy((copy) => {
       fs.writeFileSync(path.join(copy, 'extra.nfo'), 'Author: X\r\n');
       fs.rmSync(path.join(copy, 'file_id.diz'));
@@ -147,11 +157,13 @@ describe('checkPublishedRelease', () => {
   });
 
   it('reports a release without zips', async () => {
+    const packed = await packedRelease();
     const checks = await checkedCopy((copy) => packed.zips.forEach((z) => fs.rmSync(path.join(copy, z))));
     expect(failed(checks)).toEqual({ layout: 'no zip volumes' });
   });
 
   it('reports more volumes than the rule allows, and a volume over every allowed size', async () => {
+    const packed = await packedRelease();
     expect(failed(await checkedCopy(() => undefined, { limits: { ...limits, maxVolumes: 1 } }))).toEqual({ 'volume-count': '2 volumes (at most 1)' });
     const largest = Math.max(...packed.zips.map((z) => fs.statSync(path.join(packed.dir, z)).size));
     expect(largest).toBeGreaterThan(4_000_000);
@@ -163,6 +175,7 @@ describe('checkPublishedRelease', () => {
   });
 
   it('reports an NFO too wide, without a creator line, and a DIZ without its counter', async () => {
+    const packed = await packedRelease();
     const checks = await checkedCopy((copy) => {
       fs.writeFileSync(path.join(copy, packed.nfo), `${'x'.repeat(81)}\r\n`);
       fs.writeFileSync(path.join(copy, 'file_id.diz'), 'no counter\r\n');
@@ -175,6 +188,7 @@ describe('checkPublishedRelease', () => {
   });
 
   it("reports each zip that lacks its DIZ or counter, a first zip without the NFO, an SFV inside, and a zip that cannot be read", async () => {
+    const packed = await packedRelease();
     const [first, second] = packed.zips;
     const checks = await checkedCopy((copy) => {
       writeZip(path.join(copy, first), { 'FILE_ID.DIZ': 'DISK: [02/02]\r\n', 'book.sfv': 'book 00000000\r\n' });
