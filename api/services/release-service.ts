@@ -13,7 +13,7 @@ import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
 import { removeStoredRelease } from '../../jobs/stored-files';
 import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-options';
-import { paginate, PageQuery, Paginated } from '../pagination';
+import { ListTotals, paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { GroupService } from './group-service';
 import { refuseOutrankedSource } from './dupe-policy';
@@ -43,6 +43,8 @@ const RETRYABLE = ['failed', 'cancelled'];
 
 /** Release requests: idempotent creation against a group and a rule, visibility, listing, cancel and deletion. */
 export class ReleaseService {
+  private readonly totals = new ListTotals();
+
   constructor(
     private readonly config: Config,
     private readonly queue: JobQueue,
@@ -194,7 +196,11 @@ export class ReleaseService {
     if (filters.q) query.where('releases.name', 'like', `%${filters.q.replace(/[%_\\]/g, '\\$&')}%`);
     const column = filters.sort.replace(/^-/, '');
     query.orderBy(`releases.${column}`, filters.sort.startsWith('-') ? 'desc' : 'asc').orderBy('releases.id');
-    return paginate(query, filters);
+    // The list as it opens (every release the caller may see, or one user's) is the busy one: its
+    // total is counted once per LIST_TOTAL_TTL_MS, per set of visible rows.
+    const unfiltered = !filters.type && !filters.state && !filters.group && !filters.from && !filters.to && !filters.q;
+    const owner = actor.can('releases', 'MOD') ? filters.userId : actor.user.id;
+    return paginate(query, filters, unfiltered ? { cache: this.totals, key: owner === undefined ? 'everyone' : `user ${owner}` } : undefined);
   }
 
   async getVisible(actor: Actor, id: string): Promise<Release> {
