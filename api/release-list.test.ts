@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Release, Upload, User } from '../db/models';
+import { Release, RELEASE_LIST_COLUMNS, Upload, User } from '../db/models';
 import { startTestApp, TestApp } from '../test/support/test-app';
 import { LIST_TOTAL_TTL_MS } from './pagination';
 
 /**
- * GET /api/releases totals: the list as it opens (no filter but whose releases) counts its total
+ * GET /api/releases rows and totals: each row carries the list's fields only (the release's own
+ * GET has the rest). Totals: the list as it opens (no filter but whose releases) counts its total
  * once per LIST_TOTAL_TTL_MS for each set of visible rows, a short last page counts nothing, and a
  * total never falls below the rows a page has shown.
  */
@@ -89,4 +90,14 @@ it("takes a short last page's total from the page, and counts again when a cache
   // Past the end: counted (or cached), and no rows.
   const past = await app.http.get('/api/releases?page=9&pageSize=2').set('Authorization', `Bearer ${alice.token}`);
   expect(past.body).toMatchObject({ releases: [], pagination: { total: 6, pages: 3 } });
+});
+
+it("sends the list's fields in each row, and every field in the release's own answer", async () => {
+  const res = await app.http.get('/api/releases?pageSize=2').set('Authorization', `Bearer ${alice.token}`);
+  expect(res.status).toBe(200);
+  for (const row of res.body.releases) expect(Object.keys(row).sort()).toEqual([...RELEASE_LIST_COLUMNS].sort());
+  const [row] = res.body.releases;
+  expect(row).toMatchObject({ userId: alice.user.id, state: 'done', progress: 100, options: { type: 'EBOOK', group: 'ESP' }, metadata: null, createdAt: expect.any(String) });
+  const one = await app.http.get(`/api/releases/${row.id}`).set('Authorization', `Bearer ${alice.token}`);
+  expect(one.body.release).toMatchObject({ ...row, requestKey: expect.any(String), releaseDate: '2026-01-01', type: 'EBOOK', files: [], distributions: [] });
 });

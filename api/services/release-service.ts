@@ -6,7 +6,7 @@ import type { Config } from '../../lib/config';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { stableStringify } from '../../lib/stable-json';
-import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule, Upload } from '../../db/models';
+import { Destination, NfoTemplate, Release, RELEASE_LIST_COLUMNS, ReleaseDistribution, ReleaseListItem, Rule, Upload } from '../../db/models';
 import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
 import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
@@ -184,8 +184,9 @@ export class ReleaseService {
     return { groupId: group.id, ruleId: rule?.id ?? null, templateId, volumeSizeMb, destinationIds: [...new Set(destinationIds)] };
   }
 
-  async list(actor: Actor, filters: ReleaseFilters & PageQuery): Promise<Paginated<Release>> {
-    const query = Release.query();
+  /** A page of the releases the actor may see, each row RELEASE_LIST_COLUMNS only. */
+  async list(actor: Actor, filters: ReleaseFilters & PageQuery): Promise<Paginated<ReleaseListItem>> {
+    const query = Release.query().select(RELEASE_LIST_COLUMNS.map((column) => `releases.${column}`));
     if (!actor.can('releases', 'MOD')) query.where('releases.userId', actor.user.id);
     else if (filters.userId) query.where('releases.userId', filters.userId);
     if (filters.type) query.where('releases.type', filters.type);
