@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../lib/config';
+import { bindModels } from '../db/models';
 import { startTestApp, TestApp } from '../test/support/test-app';
 
 /**
@@ -72,6 +73,55 @@ it('limits an address without a token, and tokens that do not verify count by ad
   const { token } = await app.createUser('operator');
   expectLimited(await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', from));
   expect((await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress())).status).toBe(200);
+});
+
+it("charges the address first: a request its budget refuses costs the user's budget nothing", async () => {
+  const from = newAddress();
+  for (let i = 0; i < 6; i++) expect((await app.http.get('/api/releases').set('X-Forwarded-For', from)).status).toBe(401);
+  const { token } = await app.createUser('operator');
+  for (let i = 0; i < 3; i++) expectLimited(await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', from));
+  // The user's four reads are all still there, from other addresses.
+  for (let i = 0; i < 4; i++) expect((await other.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress())).status).toBe(200);
+  expectLimited(await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress()));
+});
+
+it("spends both budgets and reads the bearer token's revocation in one Redis command", async () => {
+  const { token } = await app.createUser('operator');
+  const from = newAddress();
+  // The first call may load the script (EVALSHA, then EVAL once): counted from the second.
+  expect((await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', from)).status).toBe(200);
+  const redis = app.context.redis;
+  const send = redis.sendCommand;
+  const ours: { name: string; args: string[] }[] = [];
+  redis.sendCommand = function (this: typeof redis, ...args: Parameters<typeof send>) {
+    const [command] = args;
+    const words = command.args.map(String);
+    if (words.some((w) => w.startsWith(`${app.config.redis.prefix}:`))) ours.push({ name: command.name, args: words });
+    return send.apply(this, args);
+  } as typeof send;
+  try {
+    expect((await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', from)).status).toBe(200);
+  } finally {
+    redis.sendCommand = send;
+  }
+  expect(ours.map((c) => c.name)).toEqual(['evalsha']);
+  const { jti } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { jti: string };
+  expect(ours[0].args).toEqual(expect.arrayContaining([expect.stringMatching(/:rl:api-ip-read:/), expect.stringMatching(/:rl:api-user-read:/), `${app.config.redis.prefix}:revoked-jti:${jti}`]));
+});
+
+it('keeps refusing past the budgets while Redis is unreachable, counting in each process', async () => {
+  const offline = await startTestApp({ ...LIMITS, REDIS_URL: 'redis://127.0.0.1:9/0' });
+  try {
+    const { token } = await offline.createUser('operator');
+    for (let i = 0; i < 4; i++) expect((await offline.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress())).status).toBe(200);
+    expectLimited(await offline.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress()));
+    const from = newAddress();
+    for (let i = 0; i < 6; i++) expect((await offline.http.get('/api/releases').set('X-Forwarded-For', from)).status).toBe(401);
+    expectLimited(await offline.http.get('/api/releases').set('X-Forwarded-For', from));
+  } finally {
+    await offline.close();
+    bindModels(app.context.db);
+  }
 });
 
 it('counts HEAD and OPTIONS as reads, and names the budget spent', async () => {

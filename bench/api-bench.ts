@@ -42,7 +42,7 @@ export function steadyLoad(url: string, rate: number, durationSeconds: number, h
 }
 
 /** 10,000 releases of one upload, straight into the stack's database (what a busy year leaves). */
-async function seedReleases(stack: Stack, count: number): Promise<void> {
+export async function seedReleases(stack: Stack, count: number): Promise<void> {
   const db = createDatabase(loadConfig(stack.env).database);
   try {
     const user = await db('users').first('id');

@@ -13,13 +13,21 @@ const fromBearerHeader = ExtractJwt.fromAuthHeaderAsBearerToken();
 declare module 'express-serve-static-core' {
   interface Request {
     currentUser?: User;
+    /** The denylist's answer for a token, read earlier in this request (by the rate limiter). */
+    revocationRead?: { jti: string; revoked: boolean };
   }
+}
+
+/** Records that this request has read whether the token `jti` is revoked, so the authenticator does not read it again. */
+export function rememberRevocationRead(req: Request, jti: string, revoked: boolean): void {
+  req.revocationRead = { jti, revoked };
 }
 
 /**
  * passport-jwt strategy over the Authorization header (API clients) and, where given, extra
  * extractors (the console's session cookie). Disabled or deleted users are rejected even with a
- * valid token, and so are tokens without exp or jti, and revoked ones (logout).
+ * valid token, and so are tokens without exp or jti, and revoked ones (logout): the denylist is
+ * read here unless the rate limiter has read it for this token already (rememberRevocationRead).
  */
 export function createAuthenticator(
   config: Config,
@@ -37,12 +45,13 @@ export function createAuthenticator(
         secretOrKey: verifyKey,
         algorithms: [JWT_ALGORITHM],
         issuer: JWT_ISSUER,
+        passReqToCallback: true,
       },
-      (claims: AccessTokenClaims, done: (err: unknown, user?: User | false, info?: unknown) => void) => {
+      (req: Request, claims: AccessTokenClaims, done: (err: unknown, user?: User | false, info?: unknown) => void) => {
         const problem = accessClaimsProblem(claims);
         if (problem) return done(null, false, { message: problem });
-        denylist
-          .isRevoked(claims.jti)
+        const read = req.revocationRead;
+        (read?.jti === claims.jti ? Promise.resolve(read.revoked) : denylist.isRevoked(claims.jti))
           .then(async (revoked) => {
             if (revoked) return done(null, false, { message: 'token revoked' });
             const user = await User.query().findById(Number(claims.sub));

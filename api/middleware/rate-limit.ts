@@ -1,12 +1,9 @@
 import type { Request, RequestHandler } from 'express';
-import type { RateLimiterRedis } from 'rate-limiter-flexible';
 import { REQUEST_CLASSES, RequestClass } from '../../lib/config';
 import { TooManyRequestsError } from '../../lib/errors';
 import type { ApiContext } from '../context';
-import { bearerToken } from './authenticate';
-import { isLimitReached, redisLimiter, retryAfterSeconds } from '../../lib/redis-limiter';
-
-type Limiters = Record<RequestClass, RateLimiterRedis>;
+import { bearerToken, rememberRevocationRead } from './authenticate';
+import { RedisLimiterChain, retryAfterSeconds } from '../../lib/redis-limiter';
 
 /** Uploads have their own budget; other requests count as reads (GET, HEAD, OPTIONS) or writes. */
 function classOf(req: Request): RequestClass {
@@ -18,30 +15,31 @@ function classOf(req: Request): RequestClass {
  * API rate limits, for mounting on /api: per IP for every request, and per user (the verified
  * token's subject) when a valid bearer token comes along, each class with its own budget per
  * window (RATE_LIMIT_PER_USER, RATE_LIMIT_PER_IP). Counters live in Redis, shared by every API
- * process. Over budget: 429 RATE_LIMITED with Retry-After.
+ * process; the address is charged first, and a request it refuses costs the user's budget
+ * nothing. Over budget: 429 RATE_LIMITED with Retry-After. Both budgets, and the bearer token's
+ * revocation (which the authenticator then need not read again), are one Redis round trip.
  */
 export function apiRateLimit({ config, redis, services }: ApiContext): RequestHandler {
   const { windowSeconds, perUser, perIp } = config.limits;
-  const limiters = (who: 'user' | 'ip', budgets: Record<RequestClass, number>): Limiters =>
-    Object.fromEntries(
-      REQUEST_CLASSES.map((kind) => [kind, redisLimiter(config, redis, { name: `api-${who}-${kind}`, points: budgets[kind], durationSeconds: windowSeconds })]),
-    ) as Limiters;
-  const byUser = limiters('user', perUser);
-  const byIp = limiters('ip', perIp);
+  const chains = Object.fromEntries(
+    REQUEST_CLASSES.map((kind) => [
+      kind,
+      new RedisLimiterChain(config, redis, [
+        { name: `api-ip-${kind}`, points: perIp[kind], durationSeconds: windowSeconds },
+        { name: `api-user-${kind}`, points: perUser[kind], durationSeconds: windowSeconds },
+      ]),
+    ]),
+  ) as Record<RequestClass, RedisLimiterChain>;
 
   return (req, _res, next) => {
     const kind = classOf(req);
     const bearer = bearerToken(req);
-    const subject = bearer ? services.auth.verifyAccessToken(bearer)?.sub : undefined;
-    byIp[kind]
-      .consume(req.ip ?? 'unknown')
-      .then(() => (subject ? byUser[kind].consume(subject) : undefined))
-      .then(
-        () => next(),
-        (err: unknown) => {
-          if (!isLimitReached(err)) return next(err);
-          next(new TooManyRequestsError(`Too many ${kind} requests; slow down`, 'RATE_LIMITED', retryAfterSeconds(err)));
-        },
-      );
+    const claims = bearer ? services.auth.verifyAccessToken(bearer) : undefined;
+    const revokedKey = claims ? [services.auth.denylist.keyOf(claims.jti)] : [];
+    chains[kind].consume([req.ip ?? 'unknown', claims?.sub], revokedKey).then(({ refused, exists }) => {
+      if (claims && exists) rememberRevocationRead(req, claims.jti, exists[0]);
+      if (!refused) return next();
+      next(new TooManyRequestsError(`Too many ${kind} requests; slow down`, 'RATE_LIMITED', retryAfterSeconds(refused)));
+    }, next);
   };
 }

@@ -79,6 +79,12 @@ export const releaseSchema = z
   .passthrough()
   .openapi('Release');
 
+/** A row of the release list: the release's fields above (no files) and its catalogue metadata, which labels an unnamed release. */
+export const releaseListItemSchema = releaseSchema
+  .omit({ files: true })
+  .extend({ metadata: z.record(z.unknown()).nullable() })
+  .openapi('ReleaseListItem');
+
 const record = (name: string, fields: z.ZodRawShape) => z.object(fields).passthrough().openapi(name);
 
 export const groupSchema = record('Group', { id: z.number().int(), tag: z.string(), name: z.string(), volumeSizeMb: z.number().int().nullable() });

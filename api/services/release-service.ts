@@ -6,14 +6,14 @@ import type { Config } from '../../lib/config';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { stableStringify } from '../../lib/stable-json';
-import { Destination, NfoTemplate, Release, ReleaseDistribution, Rule, Upload } from '../../db/models';
+import { Destination, NfoTemplate, Release, RELEASE_LIST_COLUMNS, ReleaseDistribution, ReleaseListItem, Rule, Upload } from '../../db/models';
 import type { SettingsRepository } from '../../db/settings-repository';
 import type { JobQueue } from '../../jobs/job-queue';
 import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
 import { removeStoredRelease } from '../../jobs/stored-files';
 import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-options';
-import { paginate, PageQuery, Paginated } from '../pagination';
+import { ListTotals, paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { GroupService } from './group-service';
 import { refuseOutrankedSource } from './dupe-policy';
@@ -43,6 +43,8 @@ const RETRYABLE = ['failed', 'cancelled'];
 
 /** Release requests: idempotent creation against a group and a rule, visibility, listing, cancel and deletion. */
 export class ReleaseService {
+  private readonly totals = new ListTotals();
+
   constructor(
     private readonly config: Config,
     private readonly queue: JobQueue,
@@ -182,8 +184,9 @@ export class ReleaseService {
     return { groupId: group.id, ruleId: rule?.id ?? null, templateId, volumeSizeMb, destinationIds: [...new Set(destinationIds)] };
   }
 
-  async list(actor: Actor, filters: ReleaseFilters & PageQuery): Promise<Paginated<Release>> {
-    const query = Release.query();
+  /** A page of the releases the actor may see, each row RELEASE_LIST_COLUMNS only. */
+  async list(actor: Actor, filters: ReleaseFilters & PageQuery): Promise<Paginated<ReleaseListItem>> {
+    const query = Release.query().select(RELEASE_LIST_COLUMNS.map((column) => `releases.${column}`));
     if (!actor.can('releases', 'MOD')) query.where('releases.userId', actor.user.id);
     else if (filters.userId) query.where('releases.userId', filters.userId);
     if (filters.type) query.where('releases.type', filters.type);
@@ -194,7 +197,11 @@ export class ReleaseService {
     if (filters.q) query.where('releases.name', 'like', `%${filters.q.replace(/[%_\\]/g, '\\$&')}%`);
     const column = filters.sort.replace(/^-/, '');
     query.orderBy(`releases.${column}`, filters.sort.startsWith('-') ? 'desc' : 'asc').orderBy('releases.id');
-    return paginate(query, filters);
+    // The list as it opens (every release the caller may see, or one user's) is the busy one: its
+    // total is counted once per LIST_TOTAL_TTL_MS, per set of visible rows.
+    const unfiltered = !filters.type && !filters.state && !filters.group && !filters.from && !filters.to && !filters.q;
+    const owner = actor.can('releases', 'MOD') ? filters.userId : actor.user.id;
+    return paginate(query, filters, unfiltered ? { cache: this.totals, key: owner === undefined ? 'everyone' : `user ${owner}` } : undefined);
   }
 
   async getVisible(actor: Actor, id: string): Promise<Release> {

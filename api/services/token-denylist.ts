@@ -38,6 +38,11 @@ export class TokenDenylist {
     }
   }
 
+  /** The Redis key that exists while `jti` is revoked (for a caller reading it in a round trip of its own). */
+  keyOf(jti: string): string {
+    return this.key(jti);
+  }
+
   private key(jti: string): string {
     return `${this.config.redis.prefix}:revoked-jti:${jti}`;
   }

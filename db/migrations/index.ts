@@ -10,6 +10,7 @@ import * as m008 from './008_release_list_indexes';
 import * as m009 from './009_watch_folders';
 import * as m010 from './010_notification_webhooks';
 import * as m011 from './011_release_upload_indexes';
+import * as m012 from './012_release_owner_list_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009_watch_folders': m009,
   '010_notification_webhooks': m010,
   '011_release_upload_indexes': m011,
+  '012_release_owner_list_index': m012,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

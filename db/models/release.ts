@@ -8,6 +8,14 @@ import type { FollowUpKind, ReleaseOptions } from '../../lib/domain/release-opti
 export const RELEASE_STATES = ['queued', 'inspecting', 'enriching', 'review', 'packing', 'done', 'failed', 'cancelled'] as const;
 export type ReleaseState = (typeof RELEASE_STATES)[number];
 
+/**
+ * The columns a row of the release list (GET /api/releases) carries: the documented release fields
+ * (the API's `Release` shape) and `metadata`, which the web app labels unnamed releases by. The
+ * rest (request key, follow-up, approval, template and rule ids...) is in GET /api/releases/:id.
+ */
+export const RELEASE_LIST_COLUMNS = ['id', 'uploadId', 'userId', 'state', 'step', 'progress', 'error', 'name', 'options', 'reviewReasons', 'metadata', 'createdAt', 'updatedAt'] as const;
+export type ReleaseListItem = Pick<Release, (typeof RELEASE_LIST_COLUMNS)[number]>;
+
 export class Release extends BaseModel {
   static override tableName = 'releases';
   static override dateFields = ['createdAt', 'updatedAt', 'finishedAt', 'approvedAt'];

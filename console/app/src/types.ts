@@ -3,7 +3,7 @@
  * (type-only imports: nothing of the server is bundled). Dates arrive as ISO strings.
  */
 import type { z } from 'zod';
-import type { Destination, Group, NfoTemplate, Release as ReleaseModel, Role, Rule, Upload as UploadModel, User as UserModel } from '../../../db/models';
+import type { Destination, Group, NfoTemplate, Release as ReleaseModel, ReleaseListItem as ReleaseListItemModel, Role, Rule, Upload as UploadModel, User as UserModel } from '../../../db/models';
 import type { ReleasePreview } from '../../../jobs/lifecycle/release-preview';
 import type { followUpSchema, releaseEditSchema, releaseOptionsSchema } from '../../../lib/domain/release-options';
 import type { Permission } from '../../../lib/permissions';
@@ -21,6 +21,8 @@ export type Json<T> = T extends Date
 
 export type User = Json<UserModel>;
 export type Release = Json<ReleaseModel>;
+/** A row of GET /api/releases: fewer fields than GET /api/releases/:id answers. */
+export type ReleaseListItem = Json<ReleaseListItemModel>;
 export type Upload = Json<UploadModel>;
 export type GroupRow = Json<Group>;
 export type RoleRow = Json<Role>;

@@ -4,7 +4,7 @@ import { api, ApiError } from '../api';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { Confirm, releaseLabel as label } from '../ui';
-import type { Permission, Release } from '../types';
+import type { Permission, Release, ReleaseListItem } from '../types';
 
 /**
  * Bulk actions on the releases list. Each release is sent to its own route (the same call, checks
@@ -28,7 +28,7 @@ const BULK_ACTIONS: Record<ActionName, Action> = {
   delete: { verb: 'Delete', permission: 'releases:DELETE', danger: true, question: (n) => `Delete ${n} release${n === 1 ? '' : 's'}?`, explain: 'Settled releases go with their published folders, files and SFVs; this cannot be undone. Releases still running are refused.', done: 'deleted', call: (id) => api<undefined>('DELETE', `/releases/${id}`) },
 };
 
-type Outcome = { release: Release; state: 'working' } | { release: Release; state: 'done'; next?: Release } | { release: Release; state: 'refused'; message: string };
+type Outcome = { release: ReleaseListItem; state: 'working' } | { release: ReleaseListItem; state: 'done'; next?: Release } | { release: ReleaseListItem; state: 'refused'; message: string };
 
 const AT_ONCE = 4;
 
@@ -40,7 +40,7 @@ async function inBatches<T>(items: T[], limit: number, each: (item: T) => Promis
   }));
 }
 
-export function BulkActions({ selected, onSettled }: { selected: Release[]; onSettled: (refused: string[]) => void }) {
+export function BulkActions({ selected, onSettled }: { selected: ReleaseListItem[]; onSettled: (refused: string[]) => void }) {
   const { can } = useSession();
   const client = useQueryClient();
   const [asking, setAsking] = useState<ActionName>();

@@ -4,7 +4,7 @@ import { get } from '../api';
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session';
 import { Empty, ErrorBanner, Field, Progress, releaseLabel, StateBadge } from '../ui';
-import type { Release } from '../types';
+import type { ReleaseListItem } from '../types';
 import { BulkActions } from './BulkActions';
 
 const STATES = ['queued', 'inspecting', 'enriching', 'review', 'packing', 'done', 'failed', 'cancelled'];
@@ -19,7 +19,7 @@ export function ReleasesPage() {
   if (!params.has('pageSize')) params.set('pageSize', '20');
   const list = useQuery({
     queryKey: ['releases', params.toString()],
-    queryFn: () => get<{ releases: Release[]; pagination: { page: number; pages: number; total: number } }>(`/releases?${params}`),
+    queryFn: () => get<{ releases: ReleaseListItem[]; pagination: { page: number; pages: number; total: number } }>(`/releases?${params}`),
     placeholderData: keepPreviousData,
   });
   const set = (key: string, value: string) => {
@@ -32,13 +32,13 @@ export function ReleasesPage() {
   const page = list.data?.pagination;
   const rows = list.data?.releases ?? [];
   // The selection follows the user from page to page of one filter; another filter starts afresh.
-  const [picked, setPicked] = useState<Map<string, Release>>(new Map());
+  const [picked, setPicked] = useState<Map<string, ReleaseListItem>>(new Map());
   const filter = new URLSearchParams(params);
   filter.delete('page');
   useEffect(() => setPicked(new Map()), [filter.toString()]);
   const selected = [...picked.values()];
   const selectedHere = rows.filter((r) => picked.has(r.id)).length;
-  const pick = (on: boolean, ...releases: Release[]) => setPicked((now) => {
+  const pick = (on: boolean, ...releases: ReleaseListItem[]) => setPicked((now) => {
     const next = new Map(now);
     for (const release of releases) {
       if (on) next.set(release.id, release);
@@ -117,7 +117,7 @@ export function ReleasesPage() {
   );
 }
 
-function SelectAll({ rows, selected, onChange }: { rows: Release[]; selected: number; onChange: (on: boolean) => void }) {
+function SelectAll({ rows, selected, onChange }: { rows: ReleaseListItem[]; selected: number; onChange: (on: boolean) => void }) {
   return (
     <input
       type="checkbox"
