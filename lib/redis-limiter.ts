@@ -15,15 +15,21 @@ export interface LimiterSpec {
  * over: limits keep holding per process instead of failing every request.
  */
 export function redisLimiter(config: Pick<Config, 'redis'>, redis: Redis, spec: LimiterSpec): RateLimiterRedis {
-  const budget = { points: spec.points, duration: spec.durationSeconds };
   return new RateLimiterRedis({
-    ...budget,
+    points: spec.points,
+    duration: spec.durationSeconds,
     storeClient: redis,
-    keyPrefix: `${config.redis.prefix}:rl:${spec.name}`,
+    keyPrefix: keyPrefixOf(config, spec),
     rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({ ...budget, keyPrefix: spec.name }),
+    insuranceLimiter: insuranceOf(spec),
   });
 }
+
+/** Where a budget's counters live in Redis (RateLimiterRedis appends `:<key>`). */
+const keyPrefixOf = (config: Pick<Config, 'redis'>, spec: LimiterSpec): string => `${config.redis.prefix}:rl:${spec.name}`;
+
+/** The in-process counter with the budget's points and window that answers while Redis is unreachable. */
+const insuranceOf = (spec: LimiterSpec): RateLimiterMemory => new RateLimiterMemory({ points: spec.points, duration: spec.durationSeconds, keyPrefix: spec.name });
 
 /** A refusal by the limiter (as opposed to a Redis failure the insurance could not absorb). */
 export const isLimitReached = (err: unknown): err is RateLimiterRes => err instanceof RateLimiterRes;
@@ -85,8 +91,9 @@ export class RedisLimiterChain {
     private readonly redis: Redis,
     private readonly specs: LimiterSpec[],
   ) {
-    this.insurance = specs.map((spec) => new RateLimiterMemory({ points: spec.points, duration: spec.durationSeconds, keyPrefix: spec.name }));
-    redis.defineCommand('espLimiterChain', { lua: CHAIN_LUA });
+    this.insurance = specs.map(insuranceOf);
+    // One definition per client, however many chains share it.
+    if (!('espLimiterChain' in redis)) redis.defineCommand('espLimiterChain', { lua: CHAIN_LUA });
   }
 
   /** Charges `keys[i]` against budget i (an undefined key skips that budget); `lookUp`: keys whose existence to report. */
@@ -94,7 +101,7 @@ export class RedisLimiterChain {
     const charged = this.specs.flatMap((_spec, i) => (keys[i] === undefined ? [] : [i]));
     if (this.redis.status === 'ready') {
       try {
-        const counters = charged.map((i) => `${this.config.redis.prefix}:rl:${this.specs[i].name}:${keys[i]}`);
+        const counters = charged.map((i) => `${keyPrefixOf(this.config, this.specs[i])}:${keys[i]}`);
         const budgets = charged.flatMap((i) => [this.specs[i].points, this.specs[i].durationSeconds]);
         const [refused, ms, ...found] = await (this.redis as unknown as ChainCommand).espLimiterChain(counters.length + lookUp.length, ...counters, ...lookUp, charged.length, ...budgets);
         return { refused: refused ? { index: charged[refused - 1], msBeforeNext: ms } : undefined, exists: found.map((n) => n === 1) };
