@@ -186,9 +186,10 @@ export class ReleaseService {
 
   /** A page of the releases the actor may see, each row RELEASE_LIST_COLUMNS only. */
   async list(actor: Actor, filters: ReleaseFilters & PageQuery): Promise<Paginated<ReleaseListItem>> {
+    // Whose releases: the caller's own without releases:MOD, else the user asked for (or everyone's).
+    const owner = actor.can('releases', 'MOD') ? filters.userId : actor.user.id;
     const query = Release.query().select(RELEASE_LIST_COLUMNS.map((column) => `releases.${column}`));
-    if (!actor.can('releases', 'MOD')) query.where('releases.userId', actor.user.id);
-    else if (filters.userId) query.where('releases.userId', filters.userId);
+    if (owner) query.where('releases.userId', owner);
     if (filters.type) query.where('releases.type', filters.type);
     if (filters.state) query.where('releases.state', filters.state);
     if (filters.group) query.whereIn('releases.groupId', (sub) => sub.select('id').from('groups').where('tag', filters.group!));
@@ -198,10 +199,11 @@ export class ReleaseService {
     const column = filters.sort.replace(/^-/, '');
     query.orderBy(`releases.${column}`, filters.sort.startsWith('-') ? 'desc' : 'asc').orderBy('releases.id');
     // The list as it opens (every release the caller may see, or one user's) is the busy one: its
-    // total is counted once per LIST_TOTAL_TTL_MS, per set of visible rows.
-    const unfiltered = !filters.type && !filters.state && !filters.group && !filters.from && !filters.to && !filters.q;
-    const owner = actor.can('releases', 'MOD') ? filters.userId : actor.user.id;
-    return paginate(query, filters, unfiltered ? { cache: this.totals, key: owner === undefined ? 'everyone' : `user ${owner}` } : undefined);
+    // total is counted once per LIST_TOTAL_TTL_MS, per set of visible rows. Any other filter, one
+    // added later included, narrows the rows and is counted each time.
+    const { userId, sort, page, pageSize, ...narrowing } = filters;
+    const unfiltered = Object.values(narrowing).every((value) => !value);
+    return paginate(query, filters, unfiltered ? { cache: this.totals, key: owner ? `user ${owner}` : 'everyone' } : undefined);
   }
 
   async getVisible(actor: Actor, id: string): Promise<Release> {

@@ -21,7 +21,7 @@ export class TokenDenylist {
     const ttl = Math.ceil(exp - Date.now() / 1000);
     if (ttl <= 0) return true;
     try {
-      await this.redis.set(this.key(jti), '1', 'EX', ttl);
+      await this.redis.set(this.keyOf(jti), '1', 'EX', ttl);
       return true;
     } catch (err) {
       this.logger.error('access token not revoked: Redis unreachable', { error: String(err) });
@@ -31,19 +31,15 @@ export class TokenDenylist {
 
   async isRevoked(jti: string): Promise<boolean> {
     try {
-      return (await this.redis.exists(this.key(jti))) === 1;
+      return (await this.redis.exists(this.keyOf(jti))) === 1;
     } catch (err) {
       this.logger.warn('token revocation not checked: Redis unreachable', { error: String(err) });
       return false;
     }
   }
 
-  /** The Redis key that exists while `jti` is revoked (for a caller reading it in a round trip of its own). */
+  /** The Redis key that exists while `jti` is revoked (also for a caller reading it in a round trip of its own). */
   keyOf(jti: string): string {
-    return this.key(jti);
-  }
-
-  private key(jti: string): string {
     return `${this.config.redis.prefix}:revoked-jti:${jti}`;
   }
 }
