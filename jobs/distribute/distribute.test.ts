@@ -558,21 +558,50 @@ describe('transfer sessions', () => {
     await noSessionLeft(sftp);
   }, 15_000);
 
-  it('gives up an upload whose session was killed mid-file once no byte moved for the timeout, and closes the session', async () => {
-    const session = await openSession({ ...settings('ftp', { port: slowFtp.port, username: slowFtp.username, secret: slowFtp.password }), timeoutMs: 1000 });
+  const slowSession = () => openSession({ ...settings('ftp', { port: slowFtp.port, username: slowFtp.username, secret: slowFtp.password }), timeoutMs: 1000 });
+
+  it('gives up an upload whose server hung mid-file once no byte moved for the timeout, and closes the session', async () => {
+    const session = await slowSession();
+    const started = Date.now();
+    let frozen = false;
+    const upload = session.upload(bytesOf(randomBytes(2_000_000)), `/stalled-${++counter}.zip`, 0, (bytes) => {
+      if (!frozen && bytes > 0) {
+        frozen = true;
+        slowFtp.freezeSessions(true);
+      }
+    });
+    try {
+      await expect(upload).rejects.toThrow(new TransferError('no bytes moved for 1 s; the connection was given up', false));
+    } finally {
+      slowFtp.freezeSessions(false);
+    }
+    expect(frozen).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // Closed: the next operation fails rather than hanging.
+    await expect(session.size('/x')).rejects.toThrow(TransferError);
+  }, 15_000);
+
+  it('fails an upload whose session was killed mid-file, as a transfer error worth retrying, and closes the session', async () => {
+    const session = await slowSession();
     const started = Date.now();
     let dropped = false;
-    const upload = session.upload(bytesOf(randomBytes(2_000_000)), `/stalled-${++counter}.zip`, 0, (bytes) => {
+    const upload = session.upload(bytesOf(randomBytes(2_000_000)), `/killed-${++counter}.zip`, 0, (bytes) => {
       if (!dropped && bytes > 0) {
         dropped = true;
         slowFtp.dropSessions();
       }
     });
-    await expect(upload).rejects.toThrow(new TransferError('no bytes moved for 1 s; the connection was given up', false));
+    // Whichever the client notices first: the closed control connection, a reset data connection,
+    // or (when neither reaches it) no byte moving for the timeout.
+    const failure = await upload.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(TransferError);
+    expect(failure).toMatchObject({ permanent: false, message: expect.stringMatching(/^(FTP transfer failed: |no bytes moved for 1 s)/) });
     expect(dropped).toBe(true);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(Date.now() - started).toBeLessThan(5000);
-    // Closed: the next operation fails rather than hanging.
     await expect(session.size('/x')).rejects.toThrow(TransferError);
   }, 15_000);
 });

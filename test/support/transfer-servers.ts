@@ -58,20 +58,32 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** Every process below pid, parents before their children, collected before any is signalled. */
+function descendantsOf(pid: number): number[] {
+  return childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+/**
+ * Signals a session's whole tree as it stood before the first signal. Collected first and woken
+ * children first: a parent woken earlier may exit at once and leave its still-stopped child
+ * orphaned, out of reach of a later walk (sshd's internal-sftp and pure-ftpd's PRIV helper were).
+ */
 function signalDescendants(pid: number, signal: NodeJS.Signals): void {
-  for (const child of childrenOf(pid)) {
-    process.kill(child, signal);
-    signalDescendants(child, signal);
+  for (const member of descendantsOf(pid).reverse()) {
+    try {
+      process.kill(member, signal);
+    } catch {
+      // gone already
+    }
   }
 }
 
-function killChildren(pid: number): void {
-  for (const child of childrenOf(pid)) process.kill(child, 'SIGKILL');
-}
+/** Kills every session below the server, helpers included, as a crash of the sessions would. */
+const killSessions = (pid: number) => signalDescendants(pid, 'SIGKILL');
 
 async function stopped(child: ChildProcess, dir: string): Promise<void> {
   if (child.exitCode === null) {
-    killChildren(child.pid!);
+    killSessions(child.pid!);
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
@@ -109,7 +121,7 @@ export async function startFtpServer(options: { uploadKBps?: number; tls?: boole
     ...(options.uploadKBps ? ['-T', String(options.uploadKBps)] : []),
   ]);
   await listening(port, child, output);
-  return { port, root, username: 'esp', password, dropSessions: () => killChildren(child.pid!), sessions: () => childrenOf(child.pid!).length, freezeSessions: (frozen) => signalDescendants(child.pid!, frozen ? 'SIGSTOP' : 'SIGCONT'), stop: () => stopped(child, dir) };
+  return { port, root, username: 'esp', password, dropSessions: () => killSessions(child.pid!), sessions: () => childrenOf(child.pid!).length, freezeSessions: (frozen) => signalDescendants(child.pid!, frozen ? 'SIGSTOP' : 'SIGCONT'), stop: () => stopped(child, dir) };
 }
 
 /** OpenSSH's sshd on a free port: key login for root, internal-sftp, exec allowed (for sha256sum). */
@@ -146,7 +158,7 @@ export async function startSftpServer(): Promise<SftpServer> {
     username: os.userInfo().username,
     privateKey: fs.readFileSync(path.join(dir, 'client'), 'utf8'),
     hostFingerprint,
-    dropSessions: () => killChildren(child.pid!),
+    dropSessions: () => killSessions(child.pid!),
     sessions: () => childrenOf(child.pid!).length,
     freezeSessions: (frozen) => signalDescendants(child.pid!, frozen ? 'SIGSTOP' : 'SIGCONT'),
     stop: () => stopped(child, dir),
