@@ -558,24 +558,28 @@ describe('transfer sessions', () => {
     await noSessionLeft(sftp);
   }, 15_000);
 
-  const slowSession = () => openSession({ ...settings('ftp', { port: slowFtp.port, username: slowFtp.username, secret: slowFtp.password }), timeoutMs: 1000 });
-
-  it('gives up an upload whose server hung mid-file once no byte moved for the timeout, and closes the session', async () => {
-    const session = await slowSession();
-    const started = Date.now();
-    let frozen = false;
-    const upload = session.upload(bytesOf(randomBytes(2_000_000)), `/stalled-${++counter}.zip`, 0, (bytes) => {
-      if (!frozen && bytes > 0) {
-        frozen = true;
-        slowFtp.freezeSessions(true);
+  /** An upload to the throttled FTP server, disturbed once (`disturb`) as soon as its first bytes moved. */
+  async function disturbedUpload(name: string, disturb: () => void) {
+    const session = await openSession({ ...settings('ftp', { port: slowFtp.port, username: slowFtp.username, secret: slowFtp.password }), timeoutMs: 1000 });
+    let disturbed = false;
+    const upload = session.upload(bytesOf(randomBytes(2_000_000)), `/${name}-${++counter}.zip`, 0, (bytes) => {
+      if (!disturbed && bytes > 0) {
+        disturbed = true;
+        disturb();
       }
     });
+    return { session, upload, disturbed: () => disturbed };
+  }
+
+  it('gives up an upload whose server hung mid-file once no byte moved for the timeout, and closes the session', async () => {
+    const started = Date.now();
+    const { session, upload, disturbed } = await disturbedUpload('stalled', () => slowFtp.freezeSessions(true));
     try {
       await expect(upload).rejects.toThrow(new TransferError('no bytes moved for 1 s; the connection was given up', false));
     } finally {
       slowFtp.freezeSessions(false);
     }
-    expect(frozen).toBe(true);
+    expect(disturbed()).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(Date.now() - started).toBeLessThan(5000);
     // Closed: the next operation fails rather than hanging.
@@ -583,15 +587,8 @@ describe('transfer sessions', () => {
   }, 15_000);
 
   it('fails an upload whose session was killed mid-file, as a transfer error worth retrying, and closes the session', async () => {
-    const session = await slowSession();
     const started = Date.now();
-    let dropped = false;
-    const upload = session.upload(bytesOf(randomBytes(2_000_000)), `/killed-${++counter}.zip`, 0, (bytes) => {
-      if (!dropped && bytes > 0) {
-        dropped = true;
-        slowFtp.dropSessions();
-      }
-    });
+    const { session, upload, disturbed } = await disturbedUpload('killed', () => slowFtp.dropSessions());
     // Whichever the client notices first: the closed control connection, a reset data connection,
     // or (when neither reaches it) no byte moving for the timeout.
     const failure = await upload.then(
@@ -600,7 +597,7 @@ describe('transfer sessions', () => {
     );
     expect(failure).toBeInstanceOf(TransferError);
     expect(failure).toMatchObject({ permanent: false, message: expect.stringMatching(/^(FTP transfer failed: |no bytes moved for 1 s)/) });
-    expect(dropped).toBe(true);
+    expect(disturbed()).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
     await expect(session.size('/x')).rejects.toThrow(TransferError);
   }, 15_000);
