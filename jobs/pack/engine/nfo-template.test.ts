@@ -38,6 +38,25 @@ describe('NFO templates', () => {
     expect(render('{% if isbn %}ISBN: {{isbn}}{% endif %}\nTitle: {% if title %} {{title}}{% endif %}')).toBe('ISBN: 9780547773742 / 0547773749\r\nTitle:  Tales from Earthsea\r\n');
   });
 
+  it('drops a tag line only when the tag stands alone on it, the first line included, and keeps the blank line after it', () => {
+    expect(render('{% if title %}\nX\n{% endif %}')).toBe('X\r\n');
+    expect(render('A\n{% if title %}\n\nB\n{% endif %}')).toBe('A\r\n\r\nB\r\n');
+    expect(render('Title: {% if title %}\nX{% endif %}')).toBe('Title:\r\nX\r\n');
+  });
+
+  it('keeps a line exactly as wide as the NFO as written, and wraps a wider one under at most half the width of indentation', () => {
+    const full = `${' '.repeat(50)}${'x'.repeat(30)}`;
+    expect(render(full)).toBe(`${full}\r\n`);
+    const words = Array.from({ length: 12 }, (_, i) => `word${i}`);
+    const lines = render(`${' '.repeat(60)}${words.join(' ')}`).split('\r\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(80);
+      expect(line).toMatch(/^ {40}\S/);
+    }
+    expect(lines.map((line) => line.trim()).join(' ')).toBe(words.join(' '));
+  });
+
   it('wraps a line a long value pushed past the width under its indentation', () => {
     const out = render('   {{description}}', SAMPLE_FACTS, 40).split('\r\n').filter(Boolean);
     expect(out.length).toBeGreaterThan(2);
@@ -104,6 +123,11 @@ describe('NFO templates', () => {
     expect(templateProblems('╔══╗ {{title}} ░▒▓ é', 80)).toEqual([]);
     expect(templateProblems('Title: {{title}} ✓ 😀', 80)).toEqual(['characters CP437 does not have: ✓ 😀']);
     expect(templateProblems(`${'═'.repeat(81)}\n{{title}}`, 80)).toEqual(['line 1 is 81 columns wide (at most 80)']);
+    // At the limits: a static line exactly as wide as the NFO, a template exactly at the size cap.
+    expect(templateProblems(`Title\n${'═'.repeat(80)}\n{{title}}`, 80)).toEqual([]);
+    expect(templateProblems(`{{title}}${' '.repeat(MAX_TEMPLATE_CHARS - 9)}`, 80)).toEqual([]);
+    // A line holding a field or a tag is as wide as what it renders to, which the render wraps.
+    expect(templateProblems(`${'x'.repeat(90)}{{title}}\n{% if title %}${'x'.repeat(90)}{% endif %}`, 80)).toEqual([]);
     expect(templateProblems(`{{title}}\n${'x'.repeat(MAX_TEMPLATE_CHARS)}`, 80)).toEqual([`the template is ${MAX_TEMPLATE_CHARS + 10} characters long (at most ${MAX_TEMPLATE_CHARS})`]);
   });
 });
