@@ -38,6 +38,12 @@ describe('NFO templates', () => {
     expect(render('{% if isbn %}ISBN: {{isbn}}{% endif %}\nTitle: {% if title %} {{title}}{% endif %}')).toBe('ISBN: 9780547773742 / 0547773749\r\nTitle:  Tales from Earthsea\r\n');
   });
 
+  it('fills the derived fields: size in MB, the year when no publish date is known, PDF as a format, an empty value as absent', () => {
+    const facts = { ...SAMPLE_FACTS, sizeBytes: 7_654_321, publishDate: undefined, year: 1990, format: 'pdf' as const, subtitle: '' };
+    expect(render('{{size}} ({{sizeBytes}}) | {{publishDate}} | {{format}} | [{% if subtitle %}has a subtitle{% endif %}]', facts)).toBe('7.65 MB (7654321) | 1990 | PDF | []\r\n');
+    expect(render('{{publishDate}} | {{format}}')).toBe('2012-09-11 | ePub\r\n');
+  });
+
   it('drops a tag line only when the tag stands alone on it, the first line included, and keeps the blank line after it', () => {
     expect(render('{% if title %}\nX\n{% endif %}')).toBe('X\r\n');
     expect(render('A\n{% if title %}\n\nB\n{% endif %}')).toBe('A\r\n\r\nB\r\n');
