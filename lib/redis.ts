@@ -1,5 +1,6 @@
 import IORedis, { Redis, RedisOptions } from 'ioredis';
 import type { Config } from './config';
+import { withTimeout } from './timeout';
 
 /**
  * Redis connections, shaped as BullMQ wants them:
@@ -22,20 +23,22 @@ export function createRedis(config: Pick<Config, 'redis'>, role: RedisRole, extr
 export type { Redis };
 
 /**
- * Resolves once the connection is ready, or rejects after `ms`. Producer connections have no
- * offline queue, so commands sent before the first connect would fail instead of waiting.
+ * Resolves once the connection is ready, or rejects after `ms` (withTimeout's time: time this
+ * process was busy does not count). Producer connections have no offline queue, so commands sent
+ * before the first connect would fail instead of waiting.
  */
-export function whenReady(redis: Redis, ms: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      reject(new Error(`redis not ready after ${ms} ms`));
-    }, ms);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
+export async function whenReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  let onReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
     redis.once('ready', onReady);
   });
+  try {
+    await withTimeout(ready, ms, 'redis ready');
+  } catch {
+    throw new Error(`redis not ready after ${ms} ms`);
+  } finally {
+    redis.off('ready', onReady);
+  }
 }
