@@ -558,7 +558,10 @@ describe('transfer sessions', () => {
     await noSessionLeft(sftp);
   }, 15_000);
 
-  /** An upload to the throttled FTP server, disturbed once (`disturb`) as soon as its first bytes moved. */
+  /**
+   * An upload to the throttled FTP server, disturbed once (`disturb`) as soon as its first bytes
+   * moved; `failure` is what it failed with (undefined if it succeeded).
+   */
   async function disturbedUpload(name: string, disturb: () => void) {
     const session = await openSession({ ...settings('ftp', { port: slowFtp.port, username: slowFtp.username, secret: slowFtp.password }), timeoutMs: 1000 });
     let disturbed = false;
@@ -568,41 +571,38 @@ describe('transfer sessions', () => {
         disturb();
       }
     });
-    return { session, upload, disturbed: () => disturbed };
+    const failure = upload.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { session, failure, disturbed: () => disturbed };
   }
 
   it('gives up an upload whose server hung mid-file once the timeout passed, and closes the session', async () => {
     const started = Date.now();
-    const { session, upload, disturbed } = await disturbedUpload('stalled', () => slowFtp.freezeSessions(true));
+    const upload = await disturbedUpload('stalled', () => slowFtp.freezeSessions(true));
     // basic-ftp's own control-socket timeout and the stall guard both run out at 1 s: either may win.
-    const failure = await upload.then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    slowFtp.freezeSessions(false);
+    const failure = await upload.failure.finally(() => slowFtp.freezeSessions(false));
     expect(failure).toBeInstanceOf(TransferError);
     expect(failure).toMatchObject({ permanent: false, message: expect.stringMatching(/^(no bytes moved for 1 s; the connection was given up|FTP transfer failed: Timeout \(control socket\))$/) });
-    expect(disturbed()).toBe(true);
+    expect(upload.disturbed()).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(Date.now() - started).toBeLessThan(5000);
     // Closed: the next operation fails rather than hanging.
-    await expect(session.size('/x')).rejects.toThrow(TransferError);
+    await expect(upload.session.size('/x')).rejects.toThrow(TransferError);
   }, 15_000);
 
   it('fails an upload whose session was killed mid-file, as a transfer error worth retrying, and closes the session', async () => {
     const started = Date.now();
-    const { session, upload, disturbed } = await disturbedUpload('killed', () => slowFtp.dropSessions());
+    const upload = await disturbedUpload('killed', () => slowFtp.dropSessions());
     // Whichever the client notices first: the closed control connection, a reset data connection,
     // or (when neither reaches it) no byte moving for the timeout.
-    const failure = await upload.then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const failure = await upload.failure;
     expect(failure).toBeInstanceOf(TransferError);
     expect(failure).toMatchObject({ permanent: false, message: expect.stringMatching(/^(FTP transfer failed: |no bytes moved for 1 s)/) });
-    expect(disturbed()).toBe(true);
+    expect(upload.disturbed()).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
-    await expect(session.size('/x')).rejects.toThrow(TransferError);
+    await expect(upload.session.size('/x')).rejects.toThrow(TransferError);
   }, 15_000);
 });
 
