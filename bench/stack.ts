@@ -18,6 +18,7 @@ export interface Stack {
   url: string;
   env: NodeJS.ProcessEnv;
   dataDir: string;
+  /** The API process; with `apiInstances` > 1, the cluster primary (its instances are its children). */
   apiPid: number;
   /** The worker processes running now. */
   workerPids(): number[];
@@ -32,11 +33,27 @@ export function stubCatalogue(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** The API's node arguments in production (PM2's ecosystem file), so the bench measures the API as it runs. */
-export function apiNodeArgs(): string[] {
+interface Pm2App {
+  name: string;
+  node_args?: string[];
+  instances?: number;
+}
+
+/** The API's entry in PM2's ecosystem file, so the bench runs the API as production does. */
+function deployedApi(): Pm2App | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { apps } = require(path.join(dist, '..', 'ecosystem.config.js')) as { apps: { name: string; node_args?: string[] }[] };
-  return apps.find((app) => app.name === 'esp-api')?.node_args ?? [];
+  const { apps } = require(path.join(dist, '..', 'ecosystem.config.js')) as { apps: Pm2App[] };
+  return apps.find((app) => app.name === 'esp-api');
+}
+
+/** The API's node arguments in production. */
+export function apiNodeArgs(): string[] {
+  return deployedApi()?.node_args ?? [];
+}
+
+/** How many API instances production runs (PM2 cluster mode; API_INSTANCES, 2 by default). */
+export function apiInstances(): number {
+  return deployedApi()?.instances ?? 1;
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -48,7 +65,31 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startStack(port: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<Stack> {
+/** The API process: one, or `instances` behind a cluster primary as PM2 runs them (bench/api-cluster.ts). */
+async function startApi(env: NodeJS.ProcessEnv, url: string, instances: number): Promise<ChildProcess> {
+  if (instances > 1) {
+    const primary = spawn(process.execPath, [path.join(dist, 'bench/api-cluster.js'), ...apiNodeArgs()], { env: { ...env, API_INSTANCES: String(instances) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const ready = await new Promise<boolean>((resolve) => {
+      primary.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(true));
+      primary.once('exit', () => resolve(false));
+      setTimeout(() => resolve(false), 30_000).unref();
+    });
+    if (!ready) {
+      primary.kill('SIGTERM');
+      throw new Error('the API instances did not start');
+    }
+    return primary;
+  }
+  const api = spawn(process.execPath, [...apiNodeArgs(), path.join(dist, 'api/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; ; i++) {
+    const status = await fetch(`${url}/health`).then((r) => r.status, () => 0);
+    if (status === 200 || status === 503) return api;
+    if (i > 150 || api.exitCode !== null) throw new Error('the API did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function startStack(port: number, extraEnv: NodeJS.ProcessEnv = {}, apiInstances = 1): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-bench-stack-'));
   const catalogue = await stubCatalogue();
   const stubUrl = `http://127.0.0.1:${(catalogue.address() as { port: number }).port}`;
@@ -71,14 +112,8 @@ export async function startStack(port: number, extraEnv: NodeJS.ProcessEnv = {})
   };
   execFileSync(process.execPath, [path.join(dist, 'db/cli.js'), 'migrate:latest'], { env, stdio: 'ignore' });
   execFileSync(process.execPath, [path.join(dist, 'db/cli.js'), 'seed'], { env, stdio: 'ignore' });
-  const api = spawn(process.execPath, [...apiNodeArgs(), path.join(dist, 'api/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const status = await fetch(`${url}/health`).then((r) => r.status, () => 0);
-    if (status === 200 || status === 503) break;
-    if (i > 150 || api.exitCode !== null) throw new Error('the API did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const api = await startApi(env, url, apiInstances);
   let workers: ChildProcess[] = [];
   return {
     url,
