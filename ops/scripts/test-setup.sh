@@ -26,8 +26,9 @@ command -v ip >/dev/null || need_apt+=(iproute2)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 command -v openssl >/dev/null || need_apt+=(openssl)
-# The bench smoke (CI) drives the API with a steady load from hey.
+# The bench smoke (CI) drives the API with hey (requests in step) and wrk (independent arrivals).
 command -v hey >/dev/null || need_apt+=(hey)
+command -v wrk >/dev/null || need_apt+=(wrk)
 bash ops/scripts/apt-install.sh "needed by the tests only" "${need_apt[@]}"
 
 # The real-book corpus (test/corpus/books.json) is cut from Debian packages at pinned versions:
