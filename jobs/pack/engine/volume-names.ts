@@ -55,10 +55,9 @@ function variantCode(variant: number): string {
 
 /** The book's file name inside the zips (parts get .001, .002 ...), within the 140-character limit. */
 export function bookFileName(releaseName: string, format: BookFormat, volumes: number): string {
-  const extension = format === 'prc' ? 'prc' : format;
   const partSuffix = volumes > 1 ? '.000'.length : 0;
-  const stem = releaseName.slice(0, MAX_BOOK_FILE_NAME - extension.length - 1 - partSuffix).replace(/[.-]+$/, '');
-  return `${stem}.${extension}`;
+  const stem = releaseName.slice(0, MAX_BOOK_FILE_NAME - format.length - 1 - partSuffix).replace(/[.-]+$/, '');
+  return `${stem}.${format}`;
 }
 
 export function partFileName(bookName: string, volume: number, volumes: number): string {
