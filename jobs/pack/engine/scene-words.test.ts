@@ -8,6 +8,18 @@ describe('sceneWords', () => {
     expect(sceneWords('der weg von der welt')).toEqual(['Der', 'Weg', 'von', 'der', 'Welt']);
   });
 
+  // The whole list, one word at a time: each left lower case between two capitalised words.
+  it.each([
+    ...['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'of', 'on', 'or', 'the', 'to', 'with'],
+    ...['de', 'del', 'la', 'le', 'les', 'du', 'des', 'et', 'y', 'e', 'der', 'die', 'das', 'und', 'von', 'no', 'wa', 'ga', 'ni', 'wo'],
+  ])('leaves the joining word "%s" lower case inside a title', (word) => {
+    expect(sceneWords(`house ${word} leaves`)).toEqual(['House', word, 'Leaves']);
+  });
+
+  it('capitalises a short word that is not a joining word', () => {
+    expect(sceneWords('house is up')).toEqual(['House', 'Is', 'Up']);
+  });
+
   it('keeps the case of words that have capitals of their own', () => {
     expect(sceneWords('iPhone for dummies')).toEqual(['iPhone', 'for', 'Dummies']);
     expect(sceneWords('NASA and the OSS')).toEqual(['NASA', 'and', 'the', 'OSS']);
