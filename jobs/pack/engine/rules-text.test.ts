@@ -76,11 +76,48 @@ describe('rules text import, limit by limit', () => {
   it('reads the allowed formats, AZW and KF8 both meaning AZW3, and ignores formats that are not books', () => {
     expect(stated('Formats are: AZW, KF8, MOBI, PRC, CBZ.')).toEqual({ formats: ['mobi', 'azw3', 'prc', 'cbz'] });
     expect(stated('Accepted formats: docx, txt.')).toEqual({});
+    // Each word alone, and a ruleset that names a single format.
+    for (const [word, format] of [['AZW3', 'azw3'], ['KF8', 'azw3'], ['AZW', 'azw3'], ['MOBI', 'mobi'], ['CBZ', 'cbz'], ['ePub', 'epub'], ['PDF', 'pdf'], ['PRC', 'prc']]) {
+      expect(stated(`Allowed formats: ${word}.`)).toEqual({ formats: [format] });
+    }
+    expect(stated('The one allowed format: EPUB')).toEqual({ formats: ['epub'] });
+    expect(stated('Format: PDF')).toEqual({ formats: ['pdf'] });
+  });
+
+  it('reads limits written without a space before their unit', () => {
+    expect(stated('NFO: max 80chars. DIZ: 44cols, 10lines. Dirnames: 64chars.')).toEqual({ nfoWidth: 80, dizWidth: 44, dizLines: 10, dirnameMaxLength: 64 });
+    for (const [text, count] of [['max 20 volumes', 20], ['max.99 disks', 99], ['at most 15zips', 15]] as const) {
+      expect(stated(text)).toEqual({ maxVolumes: count });
+    }
+  });
+
+  it('reads a table drawn with box characters, and lines ending in a bare line feed', () => {
+    expect(stated('║NFO║80 columns║\n║DIZ║44 chars║')).toEqual({ nfoWidth: 80, dizWidth: 44 });
+    expect(parseRulesText('Section: EBOOK\nScene: English\nRules 2022')).toMatchObject({ section: 'EBOOK', scene: 'English', year: 2022 });
+  });
+
+  it('counts the words after a keyword, not the spaces that align a column', () => {
+    expect(stated(`NFO width${' '.repeat(150)}80 columns`)).toEqual({ nfoWidth: 80 });
+  });
+
+  it('looks for a limit after its keyword only, never before it', () => {
+    expect(stated('Dirnames up to 64 chars FILE_ID.DIZ holds 10 lines.')).toEqual({ dirnameMaxLength: 64, dizLines: 10 });
+  });
+
+  it('stops at the next numbered item however many digits its number has', () => {
+    expect(stated('11) NFO files are named in 8.3. 12) Dirnames max 64 characters.')).toEqual({ dirnameMaxLength: 64 });
+    expect(stated('1.11) NFO files are named in 8.3. 1.12) Dirnames max 64 characters.')).toEqual({ dirnameMaxLength: 64 });
+  });
+
+  it('keeps only whole, positive sizes in MB', () => {
+    expect(stated('Volume sizes are 2.500.000, 5.000.000 and 0.000.000 bytes.')).toEqual({ volumeSizesMb: [5] });
+    expect(stated('Volume size: 0 or 50 megabyte.')).toEqual({ volumeSizesMb: [50] });
   });
 
   it('reads the section and scene fields, and the latest year of a title or revision line', () => {
     expect(parseRulesText('Section....: ebook\r\nScene: German\r\nT H E  2 0 2 2  R U L E S')).toMatchObject({ section: 'EBOOK', scene: 'German', year: 2022 });
     expect(parseRulesText('Rules 2019, revised 2021\r\nCopyright 2024').year).toBe(2021);
     expect(parseRulesText('Published 2023').year).toBeUndefined();
+    expect(parseRulesText('E B O O K  R U L E S  2 0 2 3').year).toBe(2023);
   });
 });
