@@ -113,6 +113,16 @@ describe('name parts and limits', () => {
   it('reads an issue number however it is written, two digits at least', () => {
     expect(['3', '03', 'No. 3', '#3', '007', '0', '120'].map(issueTag)).toEqual(['NR03', 'NR03', 'NR03', 'NR03', 'NR07', 'NR00', 'NR120']);
     expect([undefined, '', 'none'].map(issueTag)).toEqual([undefined, undefined, undefined]);
+    // Only leading zeros go, all of them.
+    expect(['0007', '100', '#0010'].map(issueTag)).toEqual(['NR07', 'NR100', 'NR10']);
+  });
+
+  it('writes a language without a scene tag as its code in capitals', () => {
+    expect(buildReleaseName({ ...base, language: 'tlh' })).toBe('Hilary.Mantel.Wolf.Hall.2011.TLH.RETAiL.ePub.eBook-DECiPHER');
+  });
+
+  it('names the people among the authors, leaving out an organisation named beside them', () => {
+    expect(creatorWords({ authors: ['Oxford University Press', 'John Smith'], publisher: undefined })).toEqual(['John', 'Smith']);
   });
 
   it('places the edition after the title and extra tags between the source and the format', () => {
@@ -131,6 +141,8 @@ describe('name parts and limits', () => {
     const whole = buildReleaseName(base);
     expect(buildReleaseName({ ...base, maxLength: whole.length })).toBe(whole);
     expect(buildReleaseName({ ...base, maxLength: whole.length - 1 })).toBe('Hilary.Mantel.Wolf.2011.RETAiL.ePub.eBook-DECiPHER');
+    // Tags and group are never cut: a limit below them leaves one title word and no creator.
+    expect(buildReleaseName({ ...base, maxLength: 10 })).toBe('Wolf.2011.RETAiL.ePub.eBook-DECiPHER');
   });
 
   it('names the publisher instead of the authors when the group asks for it, and the authors otherwise', () => {
@@ -148,6 +160,39 @@ describe('validateReleaseName, rule by rule', () => {
     expect(rulesOf('Author.Title.RETAiL.2011.ePub.eBook-X')).toEqual(['order']);
     expect(rulesOf('Title.2011.RETAiL.ePub.eBook-X')).toEqual(['title']);
     expect(rulesOf('A.-.B.2011.RETAiL.ePub.eBook-X')).toEqual([]);
+  });
+
+  it('says what each broken rule asks for', () => {
+    expect(validateReleaseName('RETAiL.Wolf Hall.MOBI.eBook-X', { format: 'epub', group: 'ESP' })).toEqual([
+      { rule: 'charset', message: 'only A-Z a-z 0-9 . - _ are allowed' },
+      { rule: 'group', message: 'group must be ESP' },
+      { rule: 'year', message: 'needs a four-digit year after the title' },
+      { rule: 'format', message: 'needs the format tag ePub' },
+      { rule: 'title', message: 'needs an author or publisher and a title before the year' },
+    ]);
+    expect(validateReleaseName('.Author.Title.2011.ePub.eBook', { format: 'epub' })).toEqual([
+      { rule: 'dots', message: 'no doubled, leading or trailing dots or dashes' },
+      { rule: 'suffix', message: 'must end with .eBook-GROUP (or .eBOOK-GROUP)' },
+      { rule: 'source', message: 'needs a source tag: RETAiL, SCAN or HYBRiD' },
+    ]);
+    expect(validateReleaseName('Author.Title.2011.RETAiL.English.ePub.eBook-X', { format: 'epub' })).toEqual([{ rule: 'language', message: 'English is the default and takes no language tag' }]);
+    expect(validateReleaseName('Author.Title.2011.RETAiL.ePub.eBook-X', { format: 'pdf' })).toEqual([{ rule: 'format', message: 'a PDF release carries no format tag' }]);
+    expect(validateReleaseName('Author.Title.2011.RETAiL.eBook-X', { format: 'mobi' })).toEqual([{ rule: 'format', message: 'needs the format tag MOBI' }]);
+  });
+
+  it('wants the eBook-GROUP suffix at the very end, the year as a segment of its own and the source after it', () => {
+    expect(rulesOf('Author.Title.2011.RETAiL.ePub.eBook-X.PROPER')).toEqual(['suffix']);
+    expect(rulesOf('Author.Title.X2011.RETAiL.ePub.eBook-X')).toEqual(['year', 'title']);
+    expect(rulesOf('Author.Title.20111.RETAiL.ePub.eBook-X')).toEqual(['year', 'title']);
+    expect(rulesOf('RETAiL.2011.Title.ePub.eBook-X')).toEqual(['order', 'title']);
+    // An empty segment (doubled dots) is no word of the title.
+    expect(rulesOf('Author..2011.RETAiL.ePub.eBook-X')).toEqual(['dots', 'title']);
+  });
+
+  it('sees any format tag on a PDF release, AZW and tags with a suffix too, and no tag in an empty segment', () => {
+    expect(rulesOf('Author.Title.2011.RETAiL.AZW.eBook-X', { format: 'pdf' })).toEqual(['format']);
+    expect(rulesOf('Author.Title.2011.RETAiL.MOBI-FIX.eBook-X', { format: 'pdf' })).toEqual(['format']);
+    expect(rulesOf('Author.Title.Part.2011.RETAiL..eBook-X', { format: 'pdf' })).toEqual(['dots']);
   });
 
   it('takes years from 1400 to 2099 only', () => {
