@@ -45,10 +45,10 @@ describe('volumeFileNames', () => {
 
   // Too few initials or group letters: the name is filled from the title's letters, then x.
   it('fills a short title or group out to eight characters', () => {
-    const it = { group: 'X', title: 'It', year: 1986, format: 'epub' as const };
-    expect(volumeFileNames({ ...it, volumes: 1 })).toEqual({ zips: ['xxi86eit.zip'], nfo: 'xxi86eit.nfo', prefix: 'xxi86e' });
-    expect(volumeFileNames({ ...it, volumes: 2 }).zips).toEqual(['xxii8601.zip', 'xxii8602.zip']);
-    expect(volumeFileNames({ ...it, title: 'O', volumes: 1 }).zips).toEqual(['xxo86eox.zip']);
+    const shortBook = { group: 'X', title: 'It', year: 1986, format: 'epub' as const };
+    expect(volumeFileNames({ ...shortBook, volumes: 1 })).toEqual({ zips: ['xxi86eit.zip'], nfo: 'xxi86eit.nfo', prefix: 'xxi86e' });
+    expect(volumeFileNames({ ...shortBook, volumes: 2 }).zips).toEqual(['xxii8601.zip', 'xxii8602.zip']);
+    expect(volumeFileNames({ ...shortBook, title: 'O', volumes: 1 }).zips).toEqual(['xxo86eox.zip']);
   });
 });
 
