@@ -47,6 +47,14 @@ describe('roles', () => {
     expect((await app.http.get(`/api/roles/${id}`).set(as(admin))).body.error).toMatchObject({ code: 'NOT_FOUND', message: `Role ${id} not found` });
   });
 
+  it('lists roles by name, not in the order they were made', async () => {
+    const auditor = await app.http.post('/api/roles').set(as(admin)).send({ name: 'auditor', permissions: ['releases:READ'] });
+    expect(auditor.status).toBe(201);
+    const names = ((await app.http.get('/api/roles').set(as(admin))).body.roles as { name: string }[]).map((r) => r.name);
+    expect(names).toEqual(['admin', 'auditor', 'operator']);
+    expect((await app.http.delete(`/api/roles/${auditor.body.role.id}`).set(as(admin))).status).toBe(204);
+  });
+
   it('keeps the admin role whole and the built-in roles in place, and refuses unknown permissions and roles', async () => {
     const roles = (await app.http.get('/api/roles').set(as(admin))).body.roles as { id: number; name: string }[];
     const adminRole = roles.find((r) => r.name === 'admin')!;

@@ -16,16 +16,14 @@ export class TokenDenylist {
     private readonly logger: Logger,
   ) {}
 
-  /** Revokes the token until `exp` (seconds since the epoch); false when Redis could not record it. */
-  async revoke(jti: string, exp: number): Promise<boolean> {
+  /** Revokes the token until `exp` (seconds since the epoch); one already expired needs nothing. A Redis failure is logged, not thrown (logout goes on). */
+  async revoke(jti: string, exp: number): Promise<void> {
     const ttl = Math.ceil(exp - Date.now() / 1000);
-    if (ttl <= 0) return true;
+    if (ttl <= 0) return;
     try {
       await this.redis.set(this.keyOf(jti), '1', 'EX', ttl);
-      return true;
     } catch (err) {
       this.logger.error('access token not revoked: Redis unreachable', { error: String(err) });
-      return false;
     }
   }
 

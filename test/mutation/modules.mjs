@@ -43,7 +43,7 @@ export const MODULES = {
     mutate: services('auth-service', 'login-guard', 'token-denylist', 'user-service', 'role-service'),
     tests: [
       'api/auth.test.ts', 'api/tokens.test.ts', 'api/users.test.ts', 'api/login-throttle.test.ts', 'api/escalation.test.ts', 'api/permissions.test.ts',
-      'api/management.test.ts', 'test/safeguards/refresh-expiry.test.ts',
+      'api/management.test.ts', 'test/safeguards/refresh-expiry.test.ts', 'api/accounts-redis-down.test.ts',
     ],
     // Not test/first-run.test.ts: it runs the operator commands from dist/ (as deployed), which the sandbox neither holds nor mutates.
     goal: 90,
