@@ -73,6 +73,7 @@ describe('roles', () => {
     const unknownRole = await app.http.post('/api/users').set(as(admin)).send({ email: 'x@example.test', password: 'long enough password', role: 'wizard' });
     expect(unknownRole.status).toBe(400);
     expect(unknownRole.body.error.message).toBe('There is no role named wizard');
+    expect(unknownRole.body.error.details.fields).toEqual([{ field: 'role', message: 'unknown role' }]);
   });
 });
 

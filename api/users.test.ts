@@ -90,9 +90,13 @@ describe('user management', () => {
     expect((await app.http.get('/api/users/abc').set(asAdmin())).status).toBe(400);
   });
 
-  it('an admin cannot lock themselves out', async () => {
+  it('an admin cannot lock themselves out, but may send their own unchanged state (as a form sends every field)', async () => {
     const res = await app.http.patch(`/api/users/${admin.id}`).set(asAdmin()).send({ disabled: true });
     expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('You cannot disable yourself or change your own role');
+    const unchanged = await app.http.patch(`/api/users/${admin.id}`).set(asAdmin()).send({ role: 'admin', disabled: false });
+    expect(unchanged.status).toBe(200);
+    expect(unchanged.body.user).toMatchObject({ id: admin.id, role: 'admin', disabled: false });
   });
 
   it('an operator cannot manage users; anonymous callers are asked to log in', async () => {

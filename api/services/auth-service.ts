@@ -79,19 +79,13 @@ export class AuthService {
     const token = await RefreshToken.query().findOne({ tokenHash: sha256(presented) });
     if (!token) throw new UnauthorizedError('Unknown refresh token', 'INVALID_REFRESH_TOKEN');
     if (token.revokedAt) throw new UnauthorizedError('Refresh token revoked', 'REFRESH_TOKEN_REVOKED');
-    if (token.usedAt) {
-      await this.revokeFamily(token.familyId);
-      this.logger.warn('refresh token reuse detected; family revoked', { userId: token.userId, familyId: token.familyId });
-      throw new UnauthorizedError('Refresh token already used; all sessions of this login are revoked', 'REFRESH_TOKEN_REUSED');
-    }
+    // Before the expiry check: a used token replayed after it expired still ends the login (it may be stolen).
+    if (token.usedAt) throw await this.reuseDetected(token);
     if (token.expiresAt.getTime() <= Date.now()) throw new UnauthorizedError('Refresh token expired', 'REFRESH_TOKEN_EXPIRED');
 
     // Conditional update: of two concurrent refreshes with the same token only one wins.
     const claimed = await RefreshToken.query().patch({ usedAt: new Date() }).where({ id: token.id }).whereNull('usedAt');
-    if (claimed === 0) {
-      await this.revokeFamily(token.familyId);
-      throw new UnauthorizedError('Refresh token already used; all sessions of this login are revoked', 'REFRESH_TOKEN_REUSED');
-    }
+    if (claimed === 0) throw await this.reuseDetected(token);
     const user = await User.query().findById(token.userId);
     if (!user || user.disabled) throw new UnauthorizedError('Account disabled', 'ACCOUNT_DISABLED');
     return this.issueTokens(user, token.familyId);
@@ -129,6 +123,13 @@ export class AuthService {
       expiresIn: this.config.auth.accessTokenTtlSeconds,
       refreshExpiresIn: ttl,
     };
+  }
+
+  /** A used refresh token presented again: it may have been stolen, so every session of its login ends. */
+  private async reuseDetected(token: RefreshToken): Promise<UnauthorizedError> {
+    await this.revokeFamily(token.familyId);
+    this.logger.warn('refresh token reuse detected; family revoked', { userId: token.userId, familyId: token.familyId });
+    return new UnauthorizedError('Refresh token already used; all sessions of this login are revoked', 'REFRESH_TOKEN_REUSED');
   }
 
   private async revokeFamily(familyId: string): Promise<void> {

@@ -49,10 +49,25 @@ describe('refresh token expiry', () => {
 
     const res = await app.http.post('/api/auth/refresh').send({ refreshToken });
     expect(res.status).toBe(401);
-    expect(res.body.error).toMatchObject({ code: 'REFRESH_TOKEN_EXPIRED', requestId: expect.any(String) });
+    expect(res.body.error).toMatchObject({ code: 'REFRESH_TOKEN_EXPIRED', message: 'Refresh token expired', requestId: expect.any(String) });
     expect(res.body).not.toHaveProperty('accessToken');
     expect(res.body).not.toHaveProperty('refreshToken');
     expect(await RefreshToken.query().where({ familyId: row.familyId })).toHaveLength(tokensBefore);
     expect((await stored(refreshToken))!.usedAt).toBeNull();
+  });
+
+  it('still ends the whole login when a used token is replayed after it expired', async () => {
+    const { refreshToken } = await loggedIn();
+    const rotated = await app.http.post('/api/auth/refresh').send({ refreshToken });
+    expect(rotated.status).toBe(200);
+    const row = (await stored(refreshToken))!;
+    await RefreshToken.query().patch({ expiresAt: new Date(Date.now() - 1_000) }).where({ id: row.id });
+
+    const replay = await app.http.post('/api/auth/refresh').send({ refreshToken });
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe('REFRESH_TOKEN_REUSED');
+    const newest = await app.http.post('/api/auth/refresh').send({ refreshToken: rotated.body.refreshToken });
+    expect(newest.status).toBe(401);
+    expect(newest.body.error.code).toBe('REFRESH_TOKEN_REVOKED');
   });
 });
