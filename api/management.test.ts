@@ -47,11 +47,12 @@ describe('roles', () => {
     expect((await app.http.get(`/api/roles/${id}`).set(as(admin))).body.error).toMatchObject({ code: 'NOT_FOUND', message: `Role ${id} not found` });
   });
 
-  it('lists roles by name, not in the order they were made', async () => {
+  it('lists roles by name, not in the order they were made, each with its permissions', async () => {
     const auditor = await app.http.post('/api/roles').set(as(admin)).send({ name: 'auditor', permissions: ['releases:READ'] });
     expect(auditor.status).toBe(201);
-    const names = ((await app.http.get('/api/roles').set(as(admin))).body.roles as { name: string }[]).map((r) => r.name);
-    expect(names).toEqual(['admin', 'auditor', 'operator']);
+    const roles = (await app.http.get('/api/roles').set(as(admin))).body.roles as { name: string; permissions: string[] }[];
+    expect(roles.map((r) => r.name)).toEqual(['admin', 'auditor', 'operator']);
+    expect(roles[1].permissions).toEqual(['releases:READ']);
     expect((await app.http.delete(`/api/roles/${auditor.body.role.id}`).set(as(admin))).status).toBe(204);
   });
 
