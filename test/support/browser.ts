@@ -37,3 +37,25 @@ export async function shoot(page: Page, name: string): Promise<void> {
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
+
+/**
+ * Runs a browser test's steps on a page; when a step fails, the thrown error also carries what the
+ * page showed (its visible text, and a screenshot at test-artifacts/webapp/failure-<name>.png) and
+ * what the app logged at warn or error, so a failure in CI can be read from CI's log alone.
+ */
+export async function explainingFailures(page: Page, name: string, logLines: string[], steps: () => Promise<void>): Promise<void> {
+  try {
+    await steps();
+  } catch (err) {
+    const shot = path.join(SHOTS, `failure-${name}.png`);
+    const seen = await page.screenshot({ path: shot, fullPage: true }).then(() => page.innerText('body'), (e: Error) => `(the page could not be read: ${e.message})`);
+    const problems = logLines.filter((line) => /"level":"(warn|error)"/.test(line));
+    if (err instanceof Error) {
+      const told = `${err.message}\n\nAt ${page.url()} the page showed (screenshot ${shot}):\n${seen.slice(0, 2000)}\n\nThe app's warnings and errors (${problems.length}):\n${problems.slice(-20).join('')}`;
+      // Jest prints the stack, which holds the message as it was when the error was made.
+      err.stack = err.stack?.replace(err.message, told);
+      err.message = told;
+    }
+    throw err;
+  }
+}

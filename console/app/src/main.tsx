@@ -6,6 +6,7 @@ import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tan
 import { api, ApiError, get, SESSION_ENDED } from './api';
 import { Link, match, navigate, Router, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
+import { ErrorBanner } from './ui';
 import { useLiveEvents } from './live';
 import type { Me } from './types';
 import { LoginPage } from './pages/Login';
@@ -85,7 +86,9 @@ function Shell() {
 
 function App() {
   const [ended, setEnded] = useState(false);
-  const me = useQuery({ queryKey: ['me'], queryFn: () => get<Me>('/auth/me'), retry: false, staleTime: 60_000 });
+  // A 401 means no session: the login page. Anything else (the server busy or unreachable) is retried
+  // like any query, then shown as such: it must not pass for a logout.
+  const me = useQuery({ queryKey: ['me'], queryFn: () => get<Me>('/auth/me'), staleTime: 60_000 });
   useEffect(() => {
     const onEnded = () => setEnded(true);
     window.addEventListener(SESSION_ENDED, onEnded);
@@ -93,6 +96,17 @@ function App() {
   }, []);
   const { path } = useLocation();
   if (me.isPending) return <p className="loading">Loading…</p>;
+  if (!me.data && me.error && !(me.error instanceof ApiError && me.error.status === 401)) {
+    return (
+      <main>
+        <h1>Your session could not be checked</h1>
+        <ErrorBanner error={me.error} />
+        <button type="button" onClick={() => void me.refetch()} disabled={me.isFetching}>
+          Try again
+        </button>
+      </main>
+    );
+  }
   if (!me.data || ended) {
     return (
       <LoginPage
