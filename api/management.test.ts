@@ -103,7 +103,10 @@ describe('groups', () => {
     expect(badTag.status).toBe(400);
     const missing = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'GHOST', name: 'x', memberIds: [424242] });
     expect(missing.status).toBe(422);
-    expect(missing.body.error).toMatchObject({ code: 'UNKNOWN_REFERENCE', details: { field: 'memberIds', missing: [424242] } });
+    expect(missing.body.error).toMatchObject({ code: 'UNKNOWN_REFERENCE', message: 'memberIds names 424242, which does not exist', details: { field: 'memberIds', missing: [424242] } });
+    // Each missing one named once; the ones that exist are not.
+    const several = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'GHOSTS', name: 'x', memberIds: [424243, admin.user.id, 424242, 424243] });
+    expect(several.body.error).toMatchObject({ message: 'memberIds names 424243, 424242, which do not exist', details: { field: 'memberIds', missing: [424243, 424242] } });
 
     const filtered = await app.http.get('/api/groups?q=Debt').set(as(operator));
     expect(filtered.body.groups.map((g: { tag: string }) => g.tag)).toEqual(['DeBTB00k']);
@@ -139,11 +142,41 @@ describe('rules', () => {
 
     const junk = await app.http.post('/api/rules/import').set(as(admin)).attach('file', Buffer.from('Greetings to all our friends!'), 'greets.nfo');
     expect(junk.status).toBe(422);
-    expect(junk.body.error.code).toBe('RULES_UNREADABLE');
+    expect(junk.body.error).toMatchObject({ code: 'RULES_UNREADABLE', message: 'No rule limit could be read from this text; is it a scene rules .nfo?' });
+    // Saying what the text is does not make a text without limits a rule.
+    const junkNamed = await app.http.post('/api/rules/import?section=EBOOK&year=2029').set(as(admin)).attach('file', Buffer.from('Greetings to all our friends!'), 'greets.nfo');
+    expect(junkNamed.body.error).toMatchObject({ code: 'RULES_UNREADABLE', message: 'No rule limit could be read from this text; is it a scene rules .nfo?' });
+    // Limits without a header: section and year must come with the request, and the scene defaults to English.
+    const headless = Buffer.from('1) The NFO must not be wider than 76 characters.\n');
+    const unplaced = await app.http.post('/api/rules/import?section=EBOOK').set(as(admin)).attach('file', headless, 'limits.nfo');
+    expect(unplaced.status).toBe(422);
+    expect(unplaced.body.error).toMatchObject({ code: 'RULES_UNREADABLE', message: 'The text does not say its section or year; give section and year in the query' });
+    expect(unplaced.body.error.details).toEqual({ section: 'EBOOK' });
+    const placed = await app.http.post('/api/rules/import?section=EBOOK&year=2029').set(as(admin)).attach('file', headless, 'limits.nfo');
+    expect(placed.status).toBe(201);
+    expect(placed.body.rule).toMatchObject({ section: 'EBOOK', year: 2029, scene: 'English', title: 'EBOOK rules 2029 (English)', limits: { nfoWidth: 76 } });
+    const clash = await app.http.post('/api/rules/import?section=EBOOK&year=2029').set(as(admin)).attach('file', headless, 'limits.nfo');
+    expect(clash.body.error.message).toBe(`Rule ${placed.body.rule.id} already covers EBOOK 2029 (English)`);
     expect((await app.http.post('/api/rules/import').set(as(admin)).send({ text: 'x' })).status).toBe(415);
 
     const listed = await app.http.get('/api/rules?section=ebook&year=2022').set(as(operator));
     expect(listed.body.rules.map((r: { scene: string }) => r.scene)).toEqual(['English']);
+  });
+
+  it('lists rules by section, newest year first, then scene; a section or a year narrows the list', async () => {
+    const limits = { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5], maxVolumes: 99, formats: ['epub'], dirnameMaxLength: 243 };
+    for (const [section, year, scene] of [['EBOOK', 2060, 'B'], ['DOCS', 2060, 'A'], ['EBOOK', 2061, 'A'], ['EBOOK', 2060, 'A']] as const) {
+      expect((await app.http.post('/api/rules').set(as(admin)).send({ section, year, scene, title: `${section} ${year} ${scene}`, body: 'rules', limits })).status).toBe(201);
+    }
+    const listed = async (query: string) => ((await app.http.get(`/api/rules?pageSize=100${query}`).set(as(operator))).body.rules as { section: string; year: number; scene: string }[])
+      .filter((r) => r.year >= 2060)
+      .map((r) => `${r.section} ${r.year} ${r.scene}`);
+    expect(await listed('')).toEqual(['DOCS 2060 A', 'EBOOK 2061 A', 'EBOOK 2060 A', 'EBOOK 2060 B']);
+    expect(await listed('&section=docs')).toEqual(['DOCS 2060 A']);
+    expect(await listed('&year=2060')).toEqual(['DOCS 2060 A', 'EBOOK 2060 A', 'EBOOK 2060 B']);
+    const missing = await app.http.get('/api/rules/424242').set(as(operator));
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: 'NOT_FOUND', message: 'Rule 424242 not found' });
   });
 
   it('validates limits written by hand', async () => {

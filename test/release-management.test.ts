@@ -108,6 +108,10 @@ describe('releases against stored rules and templates', () => {
     expect(approve.status).toBe(409);
     expect(approve.body.error.code).toBe('REVIEW_BLOCKED');
     expect(fs.readdirSync(app.config.storage.releasesDir).filter((f) => f.includes('Too.Wide'))).toEqual([]);
+    // Nothing is published, so there is nothing to check against the rule.
+    const validation = await app.http.get(`/api/releases/${held.id}/validation`).set(as(operator));
+    expect(validation.status).toBe(409);
+    expect(validation.body.error).toMatchObject({ code: 'NOT_PACKED', message: 'Release is review; only a packed release can be validated' });
   });
 
   it('lists releases with filters, sorting and pagination, and counts them in the stats', async () => {

@@ -8,7 +8,8 @@ export async function assertAllExist<M extends Model>(model: ModelClass<M>, ids:
   const found = new Set((await model.query(trx).findByIds(unique)).map((row) => (row as unknown as { id: number }).id));
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length) {
-    throw new UnprocessableError(`${field} refers to ${missing.join(', ')}, which do(es) not exist`, 'UNKNOWN_REFERENCE', { field, missing });
+    const which = missing.length === 1 ? 'which does not exist' : 'which do not exist';
+    throw new UnprocessableError(`${field} names ${missing.join(', ')}, ${which}`, 'UNKNOWN_REFERENCE', { field, missing });
   }
 }
 
