@@ -11,9 +11,6 @@ beforeAll(async () => {
 afterAll(() => down.close());
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-/** The app's log lines with this message, parsed. */
-const logged = (message: string) =>
-  down.logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.message === message);
 
 describe('accounts while Redis is down', () => {
   it('refuses a wrong password as ever, and logs that its address is not kept for an unlock', async () => {
@@ -21,7 +18,7 @@ describe('accounts while Redis is down', () => {
     const res = await down.http.post('/api/auth/login').send({ email: user.email, password: 'wrong password' });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('INVALID_CREDENTIALS');
-    expect(logged('login failure not recorded for unlock')).toEqual([expect.objectContaining({ level: 'warn', error: expect.stringMatching(/\S/) })]);
+    expect(down.logged('login failure not recorded for unlock')).toEqual([expect.objectContaining({ level: 'warn', error: expect.stringMatching(/\S/) })]);
   });
 
   it('logs in, and a logout ends the login although the access token cannot be denylisted', async () => {
@@ -32,7 +29,7 @@ describe('accounts while Redis is down', () => {
 
     const logout = await down.http.post('/api/auth/logout').set(bearer(accessToken)).send({ refreshToken });
     expect(logout.status).toBe(204);
-    expect(logged('access token not revoked: Redis unreachable')).toEqual([expect.objectContaining({ level: 'error', error: expect.stringMatching(/\S/) })]);
+    expect(down.logged('access token not revoked: Redis unreachable')).toEqual([expect.objectContaining({ level: 'error', error: expect.stringMatching(/\S/) })]);
     const refresh = await down.http.post('/api/auth/refresh').send({ refreshToken });
     expect(refresh.status).toBe(401);
     expect(refresh.body.error.code).toBe('REFRESH_TOKEN_REVOKED');
@@ -41,7 +38,7 @@ describe('accounts while Redis is down', () => {
     const me = await down.http.get('/api/auth/me').set(bearer(accessToken));
     expect(me.status).toBe(200);
     expect(me.body.user.id).toBe(user.id);
-    expect(logged('token revocation not checked: Redis unreachable')).toContainEqual(expect.objectContaining({ level: 'warn', error: expect.stringMatching(/\S/) }));
+    expect(down.logged('token revocation not checked: Redis unreachable')).toContainEqual(expect.objectContaining({ level: 'warn', error: expect.stringMatching(/\S/) }));
   });
 
   it('refuses to lift a lock-out with 503, naming Redis', async () => {

@@ -53,8 +53,7 @@ describe('auth', () => {
     // The operator learns whose login it was.
     // One login, rotated twice: every token of this user is of its family.
     const familyId = (await RefreshToken.query().findOne({ userId: user.id }))!.familyId;
-    const warnings = app.logLines.map((line) => JSON.parse(line)).filter((line) => line.message === 'refresh token reuse detected; family revoked');
-    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', userId: user.id, familyId })]);
+    expect(app.logged('refresh token reuse detected; family revoked')).toEqual([expect.objectContaining({ level: 'warn', userId: user.id, familyId })]);
     // ...and the newest token of that family is dead too.
     const after = await app.http.post('/api/auth/refresh').send({ refreshToken: third.body.refreshToken });
     expect(after.status).toBe(401);

@@ -158,7 +158,7 @@ describe('login logging', () => {
   it('says who failed and why, and who logged in', async () => {
     const { user } = await app.createUser('operator');
     const from = newAddress();
-    const lastLine = (message: string) => JSON.parse(app.logLines.filter((line) => JSON.parse(line).message === message).at(-1) as string);
+    const lastLine = (message: string) => app.logged(message).at(-1)!;
     await login('nobody-here@example.test', 'whatever', from);
     expect(lastLine('login failed')).toMatchObject({ account: accountTag('nobody-here@example.test'), ip: from, reason: 'unknown user' });
     await login(user.email, 'wrong password', from);

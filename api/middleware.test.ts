@@ -37,12 +37,10 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-type LogLine = Record<string, unknown>;
-const logged = (lines: string[]): LogLine[] => lines.map((l) => JSON.parse(l) as LogLine);
-const linesOf = (requestId: string, lines = app.logLines) => logged(lines).filter((l) => l.requestId === requestId);
+const linesOf = (requestId: string, from: TestApp = app) => from.logged().filter((l) => l.requestId === requestId);
 /** The access log line of a request (written once the answer is sent, so waited for). */
-const accessLine = (requestId: string, lines = app.logLines) =>
-  waitFor(`the request line of ${requestId}`, async () => linesOf(requestId, lines).find((l) => l.message === 'request'));
+const accessLine = (requestId: string, from: TestApp = app) =>
+  waitFor(`the request line of ${requestId}`, async () => linesOf(requestId, from).find((l) => l.message === 'request'));
 
 describe('request ids and the request log', () => {
   it('keeps an incoming id of 1 to 64 safe characters, and replaces anything else', async () => {
@@ -168,8 +166,8 @@ describe('a failing database', () => {
     const res = await broken.http.get('/api/auth/me').set(as({ token })).set('X-Request-Id', 'db-down-1');
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error', requestId: 'db-down-1' } });
-    await accessLine('db-down-1', broken.logLines);
-    const problem = linesOf('db-down-1', broken.logLines).find((l) => l.level === 'error');
+    await accessLine('db-down-1', broken);
+    const problem = linesOf('db-down-1', broken).find((l) => l.level === 'error');
     expect(problem).toMatchObject({ message: 'unhandled error', error: expect.stringMatching(/\n\s+at /) });
   });
 });
@@ -186,8 +184,8 @@ describe('Redis down', () => {
     const res = await down.http.post('/api/uploads').set(as(who)).set('X-Request-Id', 'redis-down-1').attach('file', Buffer.from('a book'), 'book.epub');
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
-    await accessLine('redis-down-1', down.logLines);
-    const lines = linesOf('redis-down-1', down.logLines);
+    await accessLine('redis-down-1', down);
+    const lines = linesOf('redis-down-1', down);
     expect(lines.filter((l) => l.code)).toEqual([expect.objectContaining({ level: 'warn', message: res.body.error.message, code: 'SERVICE_UNAVAILABLE' })]);
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   });
@@ -213,7 +211,7 @@ describe('errors from libraries, and errors after the answer began', () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
   /** Warnings and errors logged since line `from`. */
-  const problems = (from: number) => logged(app.logLines.slice(from)).filter((l) => l.level === 'warn' || l.level === 'error');
+  const problems = (from: number) => app.logged().slice(from).filter((l) => l.level === 'warn' || l.level === 'error');
 
   it('answers an error with a status that is not a client error as an internal error, telling nothing of it', async () => {
     for (const code of [500, 503, 302]) {

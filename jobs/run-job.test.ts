@@ -94,7 +94,6 @@ const timedCount = async (outcome: string) =>
 /** What job_runs says of a run a dead worker left, in the words people read. */
 const LOST_RUN = 'the worker running this attempt stopped before it finished (killed, crashed or out of memory)';
 const GIVEN_UP = 'the worker running it stopped (killed, crashed or out of memory) again and again, so it was given up';
-const logged = (message: string) => app.logLines.map((line) => JSON.parse(line)).filter((line) => line.message === message);
 
 describe('runJob', () => {
   it('records a completed attempt in job_runs and the metrics, logs it under its request, and returns the result', async () => {
@@ -112,9 +111,9 @@ describe('runJob', () => {
     expect(new Date(row.finishedAt!).getTime()).toBeGreaterThanOrEqual(new Date(row.startedAt).getTime());
     expect(await attemptCount('completed')).toBe(completedBefore + 1);
     expect(await timedCount('completed')).toBe(timedBefore + 1);
-    const started = logged('job started').find((line) => line.jobId === job.id);
+    const started = app.logged('job started').find((line) => line.jobId === job.id);
     expect(started).toMatchObject({ requestId: 'req-ok', releaseId: 'r-ok', queue: QUEUE, name: 'run-job-test', attempt: 1 });
-    expect(logged('job completed').find((line) => line.jobId === job.id)).toMatchObject({ requestId: 'req-ok', attempt: 1 });
+    expect(app.logged('job completed').find((line) => line.jobId === job.id)).toMatchObject({ requestId: 'req-ok', attempt: 1 });
     expect(finalFailures).toEqual([]);
   });
 
@@ -142,7 +141,7 @@ describe('runJob', () => {
     expect(runs.every((r) => r.finishedAt !== null)).toBe(true);
     expect(await attemptCount('failed')).toBe(failedBefore + 2);
     expect(await timedCount('failed')).toBe(timedBefore + 2);
-    expect(logged('job failed').filter((line) => line.jobId === job.id).map((line) => [line.attempt, line.final, line.reason])).toEqual([
+    expect(app.logged('job failed').filter((line) => line.jobId === job.id).map((line) => [line.attempt, line.final, line.reason])).toEqual([
       [1, false, 'temporary failure 1'],
       [2, false, 'temporary failure 2'],
     ]);
@@ -154,7 +153,7 @@ describe('runJob', () => {
     expect((outcome as Error).message).toBe('temporary failure 2');
     expect((await runsOf(job.id!)).map((r) => r.state)).toEqual(['failed', 'failed']);
     expect(finalFailures).toEqual([{ data: { releaseId: 'r-broken', failTimes: 9, unrecoverable: false, leaveActiveRun: false }, reason: 'temporary failure 2' }]);
-    expect(logged('job failed').filter((line) => line.jobId === job.id).map((line) => line.final)).toEqual([false, true]);
+    expect(app.logged('job failed').filter((line) => line.jobId === job.id).map((line) => line.final)).toEqual([false, true]);
   });
 
   it('treats an UnrecoverableError as final on the first attempt', async () => {
@@ -188,7 +187,7 @@ describe('recordFinalFailure', () => {
     expect((await JobRun.query().where({ queue: 'another-queue', jobId })).map((r) => r.state)).toEqual(['active']);
     expect(finalFailures).toEqual([{ data: { releaseId: 'r-stalled', failTimes: 0, unrecoverable: false, leaveActiveRun: false }, reason: GIVEN_UP }]);
     // The failure is recorded under the job's request, like its attempts were.
-    expect(logged('test job failure recorded').find((line) => line.jobId === jobId)).toMatchObject({ requestId: 'req-stalled', releaseId: 'r-stalled', queue: QUEUE });
+    expect(app.logged('test job failure recorded').find((line) => line.jobId === jobId)).toMatchObject({ requestId: 'req-stalled', releaseId: 'r-stalled', queue: QUEUE });
   });
 
   it('closes the lost runs but records nothing for a payload it cannot read', async () => {

@@ -52,8 +52,7 @@ describe('POST /api/uploads', () => {
     expect(res.status).toBe(202);
     expect(res.body.upload.size).toBe(LIMIT);
     // The operator's trail: which upload, whose, how big.
-    const logged = app.logLines.map((line) => JSON.parse(line)).filter((line) => line.message === 'upload stored');
-    expect(logged).toContainEqual(expect.objectContaining({ uploadId: res.body.upload.id, userId: res.body.upload.userId, size: LIMIT }));
+    expect(app.logged('upload stored')).toContainEqual(expect.objectContaining({ uploadId: res.body.upload.id, userId: res.body.upload.userId, size: LIMIT }));
   });
 
   it('answers bad requests with 4xx: not multipart, no file field, broken multipart, no auth', async () => {

@@ -14,12 +14,17 @@ import { createTestEnv, TestEnv } from './test-env';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
+/** One line of the app's log: its level, message and fields. */
+export type LogEntry = { level: string; message: string } & Record<string, unknown>;
+
 export interface TestApp extends TestEnv {
   context: ApiContext;
   server: Server;
   http: supertest.Agent;
   /** Every line the app logged, as written (JSON). */
   logLines: string[];
+  /** The app's log lines, parsed; only those with this message when one is given. */
+  logged(message?: string): LogEntry[];
   /**
    * A user with a role and a token; a member of the groups named (created when missing), by
    * default the group ESP most tests pack for.
@@ -59,6 +64,10 @@ export async function startTestApp(overrides: NodeJS.ProcessEnv = {}, options: {
     server,
     http: supertest.agent(server),
     logLines,
+    logged(message) {
+      const entries = logLines.map((line) => JSON.parse(line) as LogEntry);
+      return message === undefined ? entries : entries.filter((entry) => entry.message === message);
+    },
     async createUser(role, email = `${role}${++users}@example.test`, groups = ['ESP']) {
       const user = await User.query().insertAndFetch({ email, passwordHash: await hashPassword(TEST_PASSWORD, 4), role, disabled: false });
       for (const tag of groups) {
