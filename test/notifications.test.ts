@@ -153,6 +153,35 @@ describe('webhook configuration', () => {
     const other = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'OTHER', name: 'Other' });
     await createWebhook('other-group', { kind: 'slack', url: `${receiverUrl}/other`, groupId: other.body.group.id });
   });
+
+  it('edits a webhook: a new URL is kept sealed, a generic one keeps a secret, a group must exist; lists by group and deletes', async () => {
+    const hook = await createWebhook('edited', { kind: 'slack', url: `${receiverUrl}/edited`, enabled: false });
+    const patch = (body: Record<string, unknown>) => app.http.patch(`/api/notifications/webhooks/${hook.id}`).set(as(admin)).send(body);
+    const needsSecret = { code: 'WEBHOOK_SECRET_REQUIRED', message: 'A generic webhook needs a secret to sign its requests with' };
+    // A Slack webhook has no secret: it cannot become generic without one.
+    expect((await patch({ kind: 'generic' })).body.error).toMatchObject(needsSecret);
+    const generic = await patch({ kind: 'generic', secret: SECRET, url: 'http://hooks.example.test:8080/moved' });
+    expect(generic.status).toBe(200);
+    expect(generic.body.webhook).toMatchObject({ kind: 'generic', urlHost: 'hooks.example.test:8080', hasSecret: true, enabled: false });
+    expect(JSON.stringify(generic.body)).not.toMatch(/moved|a-shared-webhook-secret/);
+    // The secret it now has stays until it is a kind that needs none.
+    expect((await patch({ secret: null })).body.error).toMatchObject(needsSecret);
+    expect((await patch({ name: 'renamed' })).body.webhook).toMatchObject({ name: 'renamed', kind: 'generic', hasSecret: true, urlHost: 'hooks.example.test:8080' });
+    expect((await patch({ kind: 'discord', secret: null })).body.webhook).toMatchObject({ kind: 'discord', hasSecret: false });
+
+    const unknownGroup = await patch({ groupId: 999_999 });
+    expect(unknownGroup.status).toBe(422);
+    expect(unknownGroup.body.error).toMatchObject({ code: 'GROUP_NOT_FOUND', message: 'Group 999999 does not exist', details: { field: 'groupId' } });
+    const esp = (await app.http.get('/api/groups').set(as(admin))).body.groups.find((g: { tag: string }) => g.tag === 'ESP');
+    expect((await patch({ groupId: esp.id })).body.webhook.groupId).toBe(esp.id);
+    const ofGroup = await app.http.get(`/api/notifications/webhooks?groupId=${esp.id}`).set(as(admin));
+    expect(ofGroup.body.webhooks.map((w: { id: number }) => w.id)).toEqual([webhooks.discord, webhooks.slack, hook.id]);
+
+    expect((await app.http.delete(`/api/notifications/webhooks/${hook.id}`).set(as(admin))).status).toBe(204);
+    const gone = await app.http.get(`/api/notifications/webhooks/${hook.id}`).set(as(admin));
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.message).toBe(`Webhook ${hook.id} not found`);
+  });
 });
 
 describe('release events', () => {
