@@ -213,7 +213,27 @@ describe('NFO templates', () => {
     for (const line of preview.body.preview.text.split('\r\n')) expect(line.length).toBeLessThanOrEqual(80);
 
     const draft = await app.http.post('/api/templates/preview').set(as(operator)).send({ body: '[{{isbn}}]' });
-    expect(draft.body.preview.text).toBe('[9780547773742 / 0547773749]\r\n');
+    expect(draft.body.preview).toMatchObject({ text: '[9780547773742 / 0547773749]\r\n', lines: 1 });
+  });
+
+  it('keeps template names unique, lists and narrows them by name, and says which template is missing', async () => {
+    const create = (name: string) => app.http.post('/api/templates').set(as(admin)).send({ name, body: '{{title}}' });
+    const plain = await create('plain one');
+    expect(plain.status).toBe(201);
+    await create('other');
+    const taken = await create('plain one');
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'TEMPLATE_EXISTS', message: 'A template named plain one already exists' });
+    const patch = (body: object) => app.http.patch(`/api/templates/${plain.body.template.id}`).set(as(admin)).send(body);
+    expect((await patch({ name: 'other' })).body.error.code).toBe('TEMPLATE_EXISTS');
+    // Its own name is not taken (a form sends every field).
+    expect((await patch({ name: 'plain one', body: '{{title}} ({{year}})' })).body.template).toMatchObject({ name: 'plain one', body: '{{title}} ({{year}})' });
+    const names = async (query: string) => (await app.http.get(`/api/templates${query}`).set(as(admin))).body.templates.map((t: { name: string }) => t.name);
+    expect(await names('?q=plain')).toEqual(['plain one']);
+    expect((await names('')).filter((n: string) => ['other', 'plain one'].includes(n))).toEqual(['other', 'plain one']);
+    const missing = await app.http.get('/api/templates/424242').set(as(admin));
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe('Template 424242 not found');
   });
 
   it('refuses to save templates with unknown fields, bad syntax, non-CP437 characters or over-wide lines', async () => {
@@ -227,7 +247,10 @@ describe('NFO templates', () => {
       const res = await app.http.post('/api/templates').set(as(admin)).send({ name: `bad ${body.length}`, body });
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('TEMPLATE_INVALID');
+      expect(res.body.error.message).toMatch(/^The template cannot be used: /);
       expect(res.body.error.message).toMatch(message);
+      // Each problem also on its own, for a form to list.
+      expect(res.body.error.details.problems).toEqual([expect.stringMatching(message)]);
     }
     expect((await app.http.get('/api/templates?q=bad').set(as(admin))).body.templates).toEqual([]);
   });

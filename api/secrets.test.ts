@@ -48,6 +48,10 @@ describe('destinations', () => {
     // A failed connection test answers with the reason, still without the password.
     const tested = await app.http.post(`/api/destinations/${id}/test`).set(asAdmin());
     expect(tested.body.test).toMatchObject({ ok: false, error: expect.stringMatching(/FTP transfer failed/) });
+    expect(tested.body.test.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(tested.body.test.latencyMs).toBeLessThan(60_000);
+    // The operator's trail of the failure names the destination and the reason, not the password.
+    expect(app.logged('destination test failed')).toEqual([expect.objectContaining({ destinationId: id, error: tested.body.test.error })]);
     expectNowhere(PASSWORD, created.body, edited.body, listed.body, one.body, tested.body);
     expect(listed.body.destinations).toHaveLength(1);
   });
@@ -55,7 +59,12 @@ describe('destinations', () => {
   it('refuses key authentication over FTP and malformed fields', async () => {
     const key = await app.http.post('/api/destinations').set(asAdmin()).send({ name: 'k', protocol: 'ftp', host: 'h', username: 'u', authType: 'key', secret: 'x', remotePath: '/' });
     expect(key.status).toBe(422);
-    expect(key.body.error.code).toBe('AUTH_NOT_SUPPORTED');
+    expect(key.body.error).toMatchObject({ code: 'AUTH_NOT_SUPPORTED', message: 'Key authentication exists only for SFTP' });
+    const sftpKey = await app.http.post('/api/destinations').set(asAdmin()).send({ name: 'k', protocol: 'sftp', host: 'h', username: 'u', authType: 'key', secret: 'x', remotePath: '/' });
+    expect(sftpKey.status).toBe(201);
+    expect(sftpKey.body.destination).toMatchObject({ protocol: 'sftp', authType: 'key' });
+    const toFtp = await app.http.patch(`/api/destinations/${sftpKey.body.destination.id}`).set(asAdmin()).send({ protocol: 'ftp' });
+    expect(toFtp.body.error.code).toBe('AUTH_NOT_SUPPORTED');
     const bad = await app.http.post('/api/destinations').set(asAdmin()).send({ name: 'b', protocol: 'smb', host: 'h; rm -rf', username: 'u', secret: 'x', remotePath: 'relative' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['host', 'protocol', 'remotePath']);
@@ -69,6 +78,18 @@ describe('destinations', () => {
     expect(renamed.status).toBe(409);
     expect(renamed.body.error).toMatchObject({ code: 'DESTINATION_EXISTS', details: { fields: [{ field: 'name', message: 'A destination named first already exists' }] } });
     expect((await app.http.get(`/api/destinations/${second.body.destination.id}`).set(asAdmin())).body.destination.name).toBe('second');
+    // Its own name is not taken (a form sends every field).
+    const unchanged = await app.http.patch(`/api/destinations/${second.body.destination.id}`).set(asAdmin()).send({ name: 'second', remotePath: '/second' });
+    expect(unchanged.status).toBe(200);
+    expect(unchanged.body.destination).toMatchObject({ name: 'second', remotePath: '/second' });
+    // Listed by name; a protocol narrows the list.
+    const names = async (query: string) => (await app.http.get(`/api/destinations${query}`).set(asAdmin())).body.destinations.map((d: { name: string }) => d.name);
+    expect(await names('?protocol=sftp')).toEqual(['first', 'k', 'second']);
+    expect(await names('?protocol=ftps')).toEqual(['topsite']);
+    expect(await names('')).toEqual(['first', 'k', 'second', 'topsite']);
+    const missing = await app.http.get('/api/destinations/424242').set(asAdmin());
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe('Destination 424242 not found');
   });
 });
 

@@ -70,6 +70,12 @@ describe('releases against stored rules and templates', () => {
     for (const line of nfo.split('\r\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
 
+  it("previews a template with the release's own facts: its title, its volumes and the rule's smallest volume size", async () => {
+    const preview = await app.http.post('/api/templates/preview').set(as(operator)).send({ body: '{{title}} | {{disks}} | {{group}}', releaseId: release.id });
+    expect(preview.status).toBe(200);
+    expect(preview.body.preview).toEqual({ data: { releaseId: release.id }, text: 'A Wizard of Earthsea | 1 x 5MB | PaGE\r\n', width: 80, lines: 1, problems: [] });
+  });
+
   it('reports each rule check of the published release as passed, and a tampered NFO as failed', async () => {
     const res = await app.http.get(`/api/releases/${release.id}/validation`).set(as(operator));
     expect(res.status).toBe(200);

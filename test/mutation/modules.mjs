@@ -59,6 +59,8 @@ export const MODULES = {
       'api/management.test.ts', 'api/permissions.test.ts', 'api/secrets.test.ts', 'api/health.test.ts', 'api/health-cache.test.ts',
       'test/settings-references.test.ts', 'test/template-input.test.ts', 'test/strict-params.test.ts', 'test/safeguards/permission-effects.test.ts',
       'test/safeguards/group-defaults.test.ts', 'test/notifications.test.ts', 'test/release-management.test.ts',
+      // Connection tests and sending a release again (destination-service) are proven against real FTP/SFTP servers here.
+      'test/distribution.test.ts', 'test/safeguards/distribute.test.ts',
     ],
     goal: 80,
     timeoutMS: 60_000,
