@@ -5,7 +5,7 @@ const RULES_NFO = path.join(__dirname, '../jobs/pack/fixtures/ebook-rules-2022.n
 
 let app: TestApp;
 let admin: { token: string; user: { id: number } };
-let operator: { token: string; user: { id: number } };
+let operator: { token: string; user: { id: number; email: string } };
 const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
 
 beforeAll(async () => {
@@ -117,6 +117,33 @@ describe('groups', () => {
     expect(edited.body.group.members.map((m: { id: number }) => m.id)).toEqual([admin.user.id]);
     expect((await app.http.patch(`/api/groups/${id}`).set(as(operator)).send({ name: 'mine now' })).status).toBe(403);
     expect((await app.http.delete(`/api/groups/${id}`).set(as(admin))).status).toBe(204);
+  });
+
+  it('shows a group with only the summary of its members and destinations, checks every reference, and keeps what a patch leaves out', async () => {
+    const destination = (await app.http.post('/api/destinations').set(as(admin)).send({ name: 'group archive', protocol: 'sftp', host: 'h', username: 'u', secret: 'a secret', remotePath: '/in' })).body.destination;
+    const created = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'SUMM', name: 'Summaries', memberIds: [operator.user.id], destinationIds: [destination.id] });
+    const id = created.body.group.id;
+    expect(created.body.group.members).toEqual([{ id: operator.user.id, email: operator.user.email }]);
+    expect(created.body.group.destinations).toEqual([{ id: destination.id, name: 'group archive', protocol: 'sftp' }]);
+
+    const patch = (body: object) => app.http.patch(`/api/groups/${id}`).set(as(admin)).send(body);
+    for (const field of ['ruleId', 'nfoTemplateId', 'destinationIds', 'memberIds']) {
+      const res = await patch({ [field]: field.endsWith('s') ? [424242] : 424242 });
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'UNKNOWN_REFERENCE', details: { field, missing: [424242] } });
+    }
+    // Its own tag is not taken (a form sends every field); members and destinations left out are kept.
+    const renamed = await patch({ tag: 'SUMM', name: 'Summaries renamed', volumeSizeMb: 50 });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.group).toMatchObject({ tag: 'SUMM', name: 'Summaries renamed', volumeSizeMb: 50, members: [{ id: operator.user.id }], destinations: [{ id: destination.id }] });
+    expect((await patch({ destinationIds: [] })).body.group).toMatchObject({ name: 'Summaries renamed', members: [{ id: operator.user.id }], destinations: [] });
+    // The list finds a group by its name as well as its tag.
+    expect((await app.http.get('/api/groups?q=renamed').set(as(admin))).body.groups.map((g: { tag: string }) => g.tag)).toEqual(['SUMM']);
+
+    expect((await app.http.delete(`/api/groups/${id}`).set(as(admin))).status).toBe(204);
+    const gone = await app.http.get(`/api/groups/${id}`).set(as(admin));
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.message).toBe(`Group ${id} not found`);
   });
 });
 

@@ -28,6 +28,7 @@ export class Destination extends BaseModel {
   /** The encrypted password or key never leaves the model; clients only learn that one is set. */
   override $formatJson(json: Record<string, unknown>) {
     const { secretEncrypted: _hidden, ...visible } = super.$formatJson(json);
-    return { ...visible, hasSecret: Boolean(this.secretEncrypted) };
+    // A summary that did not read the column (a group's list of destinations) says nothing of it.
+    return this.secretEncrypted === undefined ? visible : { ...visible, hasSecret: Boolean(this.secretEncrypted) };
   }
 }
