@@ -24,7 +24,7 @@ export class NotificationWebhook extends BaseModel {
   /** The sealed URL and secret never leave the model; clients learn the host and whether a secret is set. */
   override $formatJson(json: Record<string, unknown>) {
     const { urlEncrypted: _url, secretEncrypted: _secret, ...visible } = super.$formatJson(json);
-    // A summary that did not read the column (a group's list of destinations) says nothing of it.
+    // A summary that did not read the column says nothing of it.
     return this.secretEncrypted === undefined ? visible : { ...visible, hasSecret: Boolean(this.secretEncrypted) };
   }
 }

@@ -48,7 +48,10 @@ export async function explainingFailures(page: Page, name: string, logLines: str
     await steps();
   } catch (err) {
     const shot = path.join(SHOTS, `failure-${name}.png`);
-    const seen = await page.screenshot({ path: shot, fullPage: true }).then(() => page.innerText('body'), (e: Error) => `(the page could not be read: ${e.message})`);
+    const seen = await page
+      .screenshot({ path: shot, fullPage: true })
+      .then(() => page.innerText('body'))
+      .catch((e: Error) => `(the page could not be read: ${e.message})`);
     const problems = logLines.filter((line) => /"level":"(warn|error)"/.test(line));
     if (err instanceof Error) {
       const told = `${err.message}\n\nAt ${page.url()} the page showed (screenshot ${shot}):\n${seen.slice(0, 2000)}\n\nThe app's warnings and errors (${problems.length}):\n${problems.slice(-20).join('')}`;
