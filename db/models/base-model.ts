@@ -37,3 +37,11 @@ export class BaseModel extends Model {
     return parsed;
   }
 }
+
+/**
+ * What clients see of a row holding a sealed secret: whether one is set. A query that did not read
+ * the secret's column (a summary, such as a group's list of destinations) says nothing of it.
+ */
+export function withSecretFlag(visible: Pojo, secretEncrypted: string | null | undefined): Pojo {
+  return secretEncrypted === undefined ? visible : { ...visible, hasSecret: Boolean(secretEncrypted) };
+}

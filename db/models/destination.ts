@@ -1,4 +1,4 @@
-import { BaseModel } from './base-model';
+import { BaseModel, withSecretFlag } from './base-model';
 
 export const PROTOCOLS = ['ftp', 'ftps', 'sftp'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -28,7 +28,6 @@ export class Destination extends BaseModel {
   /** The encrypted password or key never leaves the model; clients only learn that one is set. */
   override $formatJson(json: Record<string, unknown>) {
     const { secretEncrypted: _hidden, ...visible } = super.$formatJson(json);
-    // A summary that did not read the column (a group's list of destinations) says nothing of it.
-    return this.secretEncrypted === undefined ? visible : { ...visible, hasSecret: Boolean(this.secretEncrypted) };
+    return withSecretFlag(visible, this.secretEncrypted);
   }
 }

@@ -1,4 +1,4 @@
-import { BaseModel } from './base-model';
+import { BaseModel, withSecretFlag } from './base-model';
 import type { ReleaseEvent, WebhookKind } from '../../lib/domain/release-events';
 
 /** A webhook told about release events: global (groupId null) or one group's. */
@@ -24,7 +24,6 @@ export class NotificationWebhook extends BaseModel {
   /** The sealed URL and secret never leave the model; clients learn the host and whether a secret is set. */
   override $formatJson(json: Record<string, unknown>) {
     const { urlEncrypted: _url, secretEncrypted: _secret, ...visible } = super.$formatJson(json);
-    // A summary that did not read the column says nothing of it.
-    return this.secretEncrypted === undefined ? visible : { ...visible, hasSecret: Boolean(this.secretEncrypted) };
+    return withSecretFlag(visible, this.secretEncrypted);
   }
 }
