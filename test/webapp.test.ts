@@ -54,7 +54,7 @@ describe('operator web app', () => {
   it('takes an admin from an empty install to three published releases, live, and through every admin page', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
-    await explainingFailures(page, 'admin-walkthrough', app.logLines, async () => {
+    await explainingFailures(page, 'admin-walkthrough', app, async () => {
       // Chromium's layout-shift entries, summed per page load (shifts right after input excluded).
       // (A string: this file is type-checked without the DOM's types.)
       await page.addInitScript(`

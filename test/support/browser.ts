@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, Browser, Page } from 'playwright-core';
-import { TEST_PASSWORD } from './test-app';
+import { TEST_PASSWORD, TestApp } from './test-app';
 
 /** What the web app's browser tests share: the built app, Debian's Chromium, logging in, screenshots. */
 const ROOT = path.resolve(__dirname, '../..');
@@ -43,7 +43,7 @@ export async function shoot(page: Page, name: string): Promise<void> {
  * page showed (its visible text, and a screenshot at test-artifacts/webapp/failure-<name>.png) and
  * what the app logged at warn or error, so a failure in CI can be read from CI's log alone.
  */
-export async function explainingFailures(page: Page, name: string, logLines: string[], steps: () => Promise<void>): Promise<void> {
+export async function explainingFailures(page: Page, name: string, app: Pick<TestApp, 'logged'>, steps: () => Promise<void>): Promise<void> {
   try {
     await steps();
   } catch (err) {
@@ -52,9 +52,9 @@ export async function explainingFailures(page: Page, name: string, logLines: str
       .screenshot({ path: shot, fullPage: true })
       .then(() => page.innerText('body'))
       .catch((e: Error) => `(the page could not be read: ${e.message})`);
-    const problems = logLines.filter((line) => /"level":"(warn|error)"/.test(line));
+    const problems = app.logged().filter((entry) => entry.level === 'warn' || entry.level === 'error');
     if (err instanceof Error) {
-      const told = `${err.message}\n\nAt ${page.url()} the page showed (screenshot ${shot}):\n${seen.slice(0, 2000)}\n\nThe app's warnings and errors (${problems.length}):\n${problems.slice(-20).join('')}`;
+      const told = `${err.message}\n\nAt ${page.url()} the page showed (screenshot ${shot}):\n${seen.slice(0, 2000)}\n\nThe app's warnings and errors (${problems.length}):\n${problems.slice(-20).map((entry) => JSON.stringify(entry)).join('\n')}`;
       // Jest prints the stack, which holds the message as it was when the error was made.
       err.stack = err.stack?.replace(err.message, told);
       err.message = told;
