@@ -153,13 +153,17 @@ export class JobQueue {
 
   async getJobView(queueName: QueueName, id: string): Promise<JobView | undefined> {
     return this.unavailableAs503(async () => {
-      const job = await this.queue(queueName).getJob(id);
+      // The state first, then the job: a job that finishes between the two reads shows its old
+      // state with its new fields, never "completed" with the attempts and times of before.
+      const queue = this.queue(queueName);
+      const state = await queue.getJobState(id);
+      const job = await queue.getJob(id);
       if (!job) return undefined;
       return {
         id: job.id!,
         queue: queueName,
         name: job.name,
-        state: await job.getState(),
+        state,
         progress: job.progress,
         attemptsMade: job.attemptsMade,
         failedReason: job.failedReason || undefined,

@@ -253,6 +253,11 @@ describe('release events', () => {
     await uploads.pause();
     const broken = await requestRelease('Broken Book', { proofUrl: 'https://books.example.test/broken' }, Buffer.from('this is not an epub at all'), () => uploads.resume());
     expect(broken.state).toBe('failed');
+    // The dashboard lists the failure among the recent ones, newest first.
+    const failures: { at: string }[] = (await app.http.get('/api/stats').set(as(admin))).body.stats.recentFailures;
+    expect(failures).toContainEqual({ queue: 'upload', jobId: expect.any(String), jobName: 'inspect', releaseId: broken.id, error: broken.error, at: expect.any(String) });
+    const times = failures.map((f) => Date.parse(f.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
     const [failed] = await arrived('/generic', 'release.failed', broken.id);
     expect(failed.signature?.ok).toBe(true);
     expect(failed.json).toMatchObject({ event: 'release.failed', release: { id: broken.id, state: 'failed', error: expect.any(String) } });

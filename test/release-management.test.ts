@@ -138,7 +138,12 @@ describe('releases against stored rules and templates', () => {
     expect(stats.releases.byState).toEqual({ done: 1, review: 1 });
     expect(stats.releases.byType).toEqual({ EBOOK: 2 });
     expect(stats.releases.byGroup).toEqual({ PaGE: 2 });
-    expect(stats.releases.perDay.at(-1)).toEqual({ day: new Date().toISOString().slice(0, 10), count: 2 });
+    // Thirty days, oldest first, ending today; both releases were made today.
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    expect(stats.releases.perDay).toHaveLength(30);
+    expect(stats.releases.perDay[0]).toEqual({ day: day(29), count: 0 });
+    expect(stats.releases.perDay.at(-1)).toEqual({ day: day(0), count: 2 });
+    expect(stats.releases.perDay.slice(0, -1).every((d: { count: number }) => d.count === 0)).toBe(true);
     // The held release never reached the pack queue, and nothing failed.
     expect(stats.jobs.pack).toMatchObject({ completed: 1, failed: 0 });
     expect(stats.jobs.enrich).toMatchObject({ completed: 2, failed: 0 });
