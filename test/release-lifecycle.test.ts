@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Release } from '../db/models';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { decodeCp437, encodeCp437 } from '../jobs/pack/engine/cp437';
 import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
@@ -98,6 +99,60 @@ describe('release lifecycle', () => {
     expect(edited.body.release.state).toBe('review');
   });
 
+  it('edits a release in review again and again: earlier corrections kept, each field checked, the proof taken back, and packs the last preview', async () => {
+    const book = path.join(app.dataDir, 'tehanu.epub');
+    await writeEpub(book, { title: 'Tehanu', date: '1990-02-01' });
+    const requested = await app.http.post('/api/releases').set(as(operator)).send({ uploadId: await uploaded(book), options: { group: 'ESP', volumeSizeMb: 5 } });
+    const release = await settled(requested.body.release.id);
+    const NO_PROOF = 'a RETAiL release needs a proof URL (a store page) in its NFO';
+    expect(release).toMatchObject({ state: 'review', reviewReasons: [NO_PROOF] });
+    const edit = (body: object) => app.http.patch(`/api/releases/${release.id}`).set(as(operator)).send(body);
+    const stored = async () => (await Release.query().findById(release.id))!;
+
+    const proven = await edit({ edition: 'Illustrated', proofUrl: PROOF });
+    expect(proven.body.preview).toMatchObject({ name: 'Ursula.K.Le.Guin.Tehanu.Illustrated.1990.RETAiL.ePub.eBook-ESP', reviewReasons: [] });
+    expect(proven.body.release.reviewReasons).toEqual([]);
+
+    // The next edit keeps the edition; taking the proof back brings its review reason back.
+    const unproven = await edit({ proofUrl: null, publisher: 'Atheneum' });
+    expect(unproven.status).toBe(200);
+    expect(unproven.body.preview.name).toBe('Ursula.K.Le.Guin.Tehanu.Illustrated.1990.RETAiL.ePub.eBook-ESP');
+    expect(unproven.body.release.reviewReasons).toEqual([NO_PROOF]);
+    expect((await stored()).options).toMatchObject({ volumeSizeMb: 5, overrides: { edition: 'Illustrated', publisher: 'Atheneum' } });
+    expect((await stored()).options).not.toHaveProperty('proofUrl');
+
+    const missingTemplate = await edit({ templateId: 999_999 });
+    expect(missingTemplate.status).toBe(422);
+    expect(missingTemplate.body.error).toMatchObject({ code: 'UNKNOWN_REFERENCE', details: { field: 'templateId', missing: [999_999] } });
+    const template = (await app.http.post('/api/templates').set(as(admin)).send({ name: 'edit-house', body: ' {{title}} | {{authors}} | {{disks}}' })).body.template;
+    const templated = await edit({ templateId: template.id, volumeSizeMb: 10, source: 'hybrid', extraTags: ['iLLUSTRATED'] });
+    expect(templated.status).toBe(200);
+    expect(templated.body.preview.nfo.text).toBe(' Tehanu | Ursula K. Le Guin | 1 x 10MB\r\n');
+    expect(templated.body.preview.name).toBe('Ursula.K.Le.Guin.Tehanu.Illustrated.1990.HYBRiD.iLLUSTRATED.ePub.eBook-ESP');
+    // A HYBRiD needs no store page.
+    expect(templated.body.release.reviewReasons).toEqual([]);
+    expect(await stored()).toMatchObject({ nfoTemplateId: template.id, options: { source: 'HYBRID', extraTags: ['iLLUSTRATED'], volumeSizeMb: 10 } });
+
+    // null gives the template back to the group (here the built-in layout).
+    const untemplated = await edit({ templateId: null });
+    expect((await stored()).nfoTemplateId).toBeNull();
+    expect(untemplated.body.preview.nfo.text).not.toBe(templated.body.preview.nfo.text);
+    expect(app.logged('release edited in review').filter((e) => e.releaseId === release.id).map((e) => e.fields)).toEqual([
+      ['edition', 'proofUrl'], ['publisher', 'proofUrl'], ['source', 'extraTags', 'volumeSizeMb', 'templateId'], ['templateId'],
+    ]);
+
+    const final = await edit({ templateId: template.id });
+    expect((await app.http.post(`/api/releases/${release.id}/approve`).set(as(operator))).status).toBe(202);
+    const done = await settled(release.id, ['done', 'failed']);
+    expect(done).toMatchObject({ state: 'done', name: final.body.preview.name });
+    const nfoName = fs.readdirSync(releaseDir(done.name)).find((f) => f.endsWith('.nfo'))!;
+    expect(fs.readFileSync(path.join(releaseDir(done.name), nfoName))).toEqual(encodeCp437(' Tehanu | Ursula K. Le Guin | 1 x 10MB\r\n'));
+    // Published, it can no longer be edited.
+    const late = await edit({ year: 1991 });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: 'NOT_IN_REVIEW', message: 'Release is done; only a release in review can be edited, rematched or approved' });
+  });
+
   it('answers rematch with candidates from the recorded provider answers', async () => {
     const res = await app.http.post(`/api/releases/${held.id}/rematch`).set(as(operator)).send({ isbn: '978-0-547-92822-7' });
     expect(res.status).toBe(200);
@@ -150,6 +205,9 @@ describe('release lifecycle', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 202]);
     expect(new Set(answers.map((a) => a.body.release.id)).size).toBe(1);
     expect(await settled(answers[0].body.release.id)).toMatchObject({ state: 'done', followUpKind: 'DiRFiX' });
+    expect(app.logged('follow-up requested').filter((e) => e.releaseId === answers[0].body.release.id)).toEqual([
+      expect.objectContaining({ follows: published.id, kind: 'DiRFiX', userId: expect.any(Number) }),
+    ]);
   });
 
   it("follows the group's settings: approval for every release, a confidence threshold, the retail proof check turned off", async () => {
