@@ -1,4 +1,5 @@
 import { startTestApp, TestApp } from '../test/support/test-app';
+import { HEALTH_REPORT_TTL_MS } from './services/health-service';
 
 describe('GET /health', () => {
   let app: TestApp;
@@ -16,20 +17,39 @@ describe('GET /health', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
-  it('answers 503 naming Redis when Redis is unreachable (dead port)', async () => {
+  it('answers 503 naming Redis when Redis is unreachable (dead port), and reuses that report while it is fresh', async () => {
     app = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1/0', HEALTH_TIMEOUT_MS: '300' });
+    let probes = 0;
+    app.context.db.on('query', (q: { sql: string }) => {
+      if (q.sql === 'select 1') probes++;
+    });
+    const sent = performance.now();
     const res = await app.http.get('/health');
+    const answered = performance.now();
     expect(res.status).toBe(503);
     expect(res.body.status).toBe('down');
-    expect(res.body.components.redis.status).toBe('down');
+    expect(res.body.components.redis).toEqual({ status: 'down', latencyMs: expect.any(Number), error: 'unreachable' });
+    // The probe's own time: within the request's.
+    expect(res.body.components.redis.latencyMs).toBeLessThanOrEqual(Math.ceil(answered - sent));
     expect(res.body.components.database.status).toBe('up');
+    expect(res.body.workers).toEqual({});
+    // Asked again at once, the report that saw Redis down answers: no second probe. (Its age is the
+    // time to send the first answer plus the wait here; the check is skipped on a machine so slow
+    // that the wait alone nears the report's lifetime.)
+    const askedAgain = performance.now();
+    const again = await app.http.get('/health');
+    expect(again.body.status).toBe('down');
+    if (askedAgain - answered < HEALTH_REPORT_TTL_MS / 2) expect(probes).toBe(1);
   });
 
   it('answers 503 naming the database when it is unreachable, and leaks no connection details', async () => {
     app = await startTestApp({ DATABASE_URL: 'mysql://root:hunter2secret@127.0.0.1:1/nothing', HEALTH_TIMEOUT_MS: '500' }, { migrate: false });
+    const sent = performance.now();
     const res = await app.http.get('/health');
+    const answered = performance.now();
     expect(res.status).toBe(503);
-    expect(res.body.components.database.status).toBe('down');
+    expect(res.body.components.database).toEqual({ status: 'down', latencyMs: expect.any(Number), error: 'unreachable' });
+    expect(res.body.components.database.latencyMs).toBeLessThanOrEqual(Math.ceil(answered - sent));
     expect(res.body.components.redis.status).toBe('up');
     expect(JSON.stringify(res.body)).not.toMatch(/hunter2|127\.0\.0\.1|root/);
   });
@@ -46,8 +66,17 @@ describe('GET /health', () => {
       const started = Date.now();
       const res = await app.http.get('/health');
       expect(res.status).toBe(503);
-      expect(res.body.components.redis.status).toBe('down');
+      // It never became ready (its ready check gets no reply either): not reached, as a closed port.
+      expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'unreachable' });
       expect(Date.now() - started).toBeLessThan(5000);
+      await app.close();
+
+      // A database that accepts the connection and never answers has timed out.
+      app = await startTestApp({ DATABASE_URL: `mysql://root@127.0.0.1:${port}/nothing`, HEALTH_TIMEOUT_MS: '300' }, { migrate: false });
+      const db = await app.http.get('/health');
+      expect(db.status).toBe(503);
+      expect(db.body.components.database).toMatchObject({ status: 'down', error: 'timeout' });
+      expect(db.body.components.redis.status).toBe('up');
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));

@@ -137,8 +137,16 @@ describe('groups', () => {
     expect(renamed.status).toBe(200);
     expect(renamed.body.group).toMatchObject({ tag: 'SUMM', name: 'Summaries renamed', volumeSizeMb: 50, members: [{ id: operator.user.id }], destinations: [{ id: destination.id }] });
     expect((await patch({ destinationIds: [] })).body.group).toMatchObject({ name: 'Summaries renamed', members: [{ id: operator.user.id }], destinations: [] });
+    expect((await patch({ destinationIds: [destination.id] })).body.group.destinations).toEqual([{ id: destination.id, name: 'group archive', protocol: 'sftp' }]);
+    // A new tag no other group has is taken; the other groups are left as they were.
+    const others = (await app.http.get('/api/groups?pageSize=100').set(as(admin))).body.groups.filter((g: { id: number }) => g.id !== id);
+    const retagged = await patch({ tag: 'SUMM2' });
+    expect(retagged.status).toBe(200);
+    expect(retagged.body.group.tag).toBe('SUMM2');
+    expect((await app.http.get('/api/groups?pageSize=100').set(as(admin))).body.groups.filter((g: { id: number }) => g.id !== id)).toEqual(others);
     // The list finds a group by its name as well as its tag.
-    expect((await app.http.get('/api/groups?q=renamed').set(as(admin))).body.groups.map((g: { tag: string }) => g.tag)).toEqual(['SUMM']);
+    expect((await app.http.get('/api/groups?q=renamed').set(as(admin))).body.groups.map((g: { tag: string }) => g.tag)).toEqual(['SUMM2']);
+    expect((await app.http.get('/api/groups?q=MM2').set(as(admin))).body.groups.map((g: { tag: string }) => g.tag)).toEqual(['SUMM2']);
 
     expect((await app.http.delete(`/api/groups/${id}`).set(as(admin))).status).toBe(204);
     const gone = await app.http.get(`/api/groups/${id}`).set(as(admin));

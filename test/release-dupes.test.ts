@@ -87,6 +87,8 @@ describe('dupes', () => {
     expectDupeOf(await request(second, sameIsbn, { source: 'SCAN' }), retail);
     const sameTitle = await uploaded(second, 'earthsea-noisbn.epub', { date: '2012-01-01', paddingBytes: 7000 });
     expectDupeOf(await request(second, sameTitle, { source: 'SCAN', overrides: { authors: ['Le Guin, Ursula K.'] } }), retail);
+    // Titles compare without accents, case or punctuation.
+    expectDupeOf(await request(second, sameTitle, { source: 'SCAN', overrides: { title: 'A WÍZARD of Éarthsea!' } }), retail);
     expect(await Release.query().resultSize()).toBe(before);
 
     // Another book (another year of the same title here) is not a dupe.

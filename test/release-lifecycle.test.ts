@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Release } from '../db/models';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { decodeCp437, encodeCp437 } from '../jobs/pack/engine/cp437';
+import { QueueName } from '../lib/domain/queue-names';
 import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
 import type { TestApp } from './support/test-app';
 
@@ -161,6 +162,39 @@ describe('release lifecycle', () => {
     expect(res.body.outcomes).toContainEqual({ provider: 'openlibrary', status: 'not_found' });
     const invalid = await app.http.post(`/api/releases/${held.id}/rematch`).set(as(operator)).send({ isbn: '9780547928220' });
     expect(invalid.status).toBe(422);
+    expect(invalid.body.error).toMatchObject({ code: 'INVALID_ISBN', message: '9780547928220 is not a valid ISBN' });
+    // By title and author: asked as given, of every catalogue.
+    const byTitle = await app.http.post(`/api/releases/${held.id}/rematch`).set(as(operator)).send({ title: 'The Farthest Shore', author: 'Ursula K. Le Guin' });
+    expect(byTitle.status).toBe(200);
+    expect(byTitle.body.query).toEqual({ title: 'The Farthest Shore', author: 'Ursula K. Le Guin' });
+    expect(byTitle.body.outcomes.map((o: { provider: string }) => o.provider).sort()).toEqual(['googlebooks', 'openlibrary']);
+  });
+
+  it('previews nothing it cannot know yet: an upload still waiting for its inspection, a release not yet enriched', async () => {
+    const inspections = app.context.queue.queue(QueueName.Upload);
+    await inspections.pause();
+    let releaseId: string;
+    try {
+      const book = path.join(app.dataDir, 'waiting.epub');
+      await writeEpub(book, { title: 'The Other Wind', date: '2001-09-01' });
+      const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', book)).body.upload.id;
+      const body = { uploadId, options: { group: 'ESP', proofUrl: PROOF } };
+      const early = await app.http.post('/api/releases/preview').set(as(operator)).send(body);
+      expect(early.status).toBe(409);
+      expect(early.body.error).toMatchObject({ code: 'UPLOAD_NOT_INSPECTED', message: `Upload ${uploadId} has not been inspected yet; try again shortly` });
+
+      releaseId = (await app.http.post('/api/releases').set(as(operator)).send(body)).body.release.id;
+      const unenriched = await app.http.get(`/api/releases/${releaseId}/preview`).set(as(operator));
+      expect(unenriched.status).toBe(409);
+      expect(unenriched.body.error).toMatchObject({ code: 'NOT_ENRICHED', message: `Release ${releaseId} has not been enriched yet (it is queued)` });
+    } finally {
+      await inspections.resume();
+    }
+    const done = await settled(releaseId);
+    expect(done.state).toBe('done');
+    const preview = await app.http.get(`/api/releases/${releaseId}/preview`).set(as(operator));
+    expect(preview.status).toBe(200);
+    expect(preview.body.preview.name).toBe(done.name);
   });
 
   it("lets only its owner or releases:MOD approve, and the approved release is packed", async () => {

@@ -106,6 +106,13 @@ describe('releases against stored rules and templates', () => {
     });
     const book = path.join(app.dataDir, 'wide.epub');
     await writeEpub(book, { title: 'Too Wide For The Rule', date: '1971-11-01' });
+    // A rule of another section cannot name an eBook.
+    const tvRule = await app.http.post('/api/rules').set(as(admin)).send({
+      section: 'TV', year: 2030, scene: 'Narrow', title: 'TV', body: 'TV rules.', limits: { nfoWidth: 80, dizWidth: 44, dizLines: 30, volumeSizesMb: [5], maxVolumes: 99, formats: ['epub'], dirnameMaxLength: 243 },
+    });
+    const mismatch = await app.http.post('/api/releases').set(as(operator)).send({ uploadId: await uploadedId(app, operator, book), options: { group: 'PaGE', ruleId: tvRule.body.rule.id } });
+    expect(mismatch.status).toBe(422);
+    expect(mismatch.body.error).toMatchObject({ code: 'RULE_MISMATCH', message: `Rule ${tvRule.body.rule.id} is for TV releases, not EBOOK` });
     const held = await packed(book, { ruleId: narrow.body.rule.id });
     narrowRuleHold = held;
     expect(held.state).toBe('review');
@@ -131,6 +138,10 @@ describe('releases against stored rules and templates', () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     expect((await list(`from=${tomorrow}`)).pagination.total).toBe(0);
     expect((await list(`to=${tomorrow}`)).pagination.total).toBe(2);
+    // `to` is the first day not listed; `q` is text, its % and _ no wildcards.
+    expect((await list(`to=${new Date().toISOString().slice(0, 10)}`)).pagination.total).toBe(0);
+    expect((await list('q=%25')).pagination.total).toBe(0);
+    expect((await list('q=_')).pagination.total).toBe(0);
     expect((await app.http.get('/api/releases?sort=password').set(as(admin))).status).toBe(400);
     expect((await app.http.get('/api/releases?state=done').set(as(await app.createUser('operator', 'nobody@example.test', [])))).body.releases).toEqual([]);
 
@@ -185,5 +196,8 @@ describe('releases against stored rules and templates', () => {
     expect(await ReleaseFile.query().where({ releaseId: release.id })).toEqual([]);
     expect(fs.readdirSync(app.config.storage.releasesDir).filter((f) => !f.startsWith('.'))).toEqual([]);
     expect((await app.http.get(`/api/releases/${release.id}`).set(as(operator))).status).toBe(404);
+    expect(app.logged('release deleted').filter((e) => e.releaseId === release.id)).toEqual([
+      expect.objectContaining({ level: 'info', name: release.name, userId: operator.user.id }),
+    ]);
   });
 });

@@ -48,6 +48,7 @@ describe('retrying a release', () => {
     expect(res.body.release.id).not.toBe(old.id);
     expect((await app.http.get(`/api/releases/${old.id}`).set(as(operator))).status).toBe(404);
     expect((await releasesOf(old.uploadId)).map((r) => r.id)).toEqual([res.body.release.id]);
+    expect(app.logged('release retried').filter((e) => e.retryOf === old.id)).toEqual([expect.objectContaining({ level: 'info', releaseId: res.body.release.id })]);
     // The same flow again: the same facts hold it in review for the same reason.
     const again = await world.waitForRelease(operator, res.body.release.id);
     expect(again).toMatchObject({ state: 'review', reviewReasons: ['the publication year is unknown'], options: expect.objectContaining({ group: 'ESP' }) });
