@@ -5,7 +5,7 @@ import { JobRun, Release, Upload } from '../db/models';
 import { writeEpub, writePdf } from '../jobs/inspect/fixtures/books';
 import { jobIds } from '../jobs/job-queue';
 import { JobName, QueueName } from '../lib/domain/queue-names';
-import { as, Caller, PipelineWorld, settledRelease, startPipelineWorld, uploadAs } from './support/pipeline-world';
+import { as, Caller, PipelineWorld, settledRelease, startPipelineWorld, uploadAs, withInspectionsPaused } from './support/pipeline-world';
 import type { TestApp } from './support/test-app';
 import { waitFor } from './support/worker-process';
 
@@ -161,23 +161,19 @@ describe('pipeline end to end', () => {
   });
 
   it('runs the inspect job first for a release requested before its upload is inspected', async () => {
-    const uploads = app.context.queue.queue(QueueName.Upload);
-    await uploads.pause();
-    let releaseId: string;
-    try {
+    const releaseId = await withInspectionsPaused(app, async () => {
       const book = path.join(app.dataDir, 'unread.epub');
       await writeEpub(book, { title: 'Read After Asking', creators: [{ name: 'Ada Lovelace' }], date: '2015-03-01', publisher: 'Tor Books', language: 'en' });
       const uploadId = (await upload(book)).body.upload.id;
       const requested = await app.http.post('/api/releases').set(auth()).send({ uploadId, options: { group: 'ESP', source: 'RETAIL', proofUrl: PROOF } });
       expect(requested.status).toBe(202);
-      releaseId = requested.body.release.id;
+      const releaseId: string = requested.body.release.id;
       expect((await app.http.get(`/api/uploads/${uploadId}`).set(auth())).body.upload.status).toBe('stored');
       // The flow enrich <- inspect: the enrich job waits for its child.
       expect(await stepJob(QueueName.Upload, JobName.Inspect, releaseId)).toMatchObject({ state: 'waiting' });
       expect(await stepJob(QueueName.Enrich, JobName.Enrich, releaseId)).toMatchObject({ state: 'waiting-children' });
-    } finally {
-      await uploads.resume();
-    }
+      return releaseId;
+    });
     const release = await settled(releaseId);
     expect(release).toMatchObject({ state: 'done', error: null });
     expect(await runsOf(releaseId)).toEqual(['upload/inspect', 'enrich/enrich', 'pack/pack']);

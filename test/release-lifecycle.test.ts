@@ -5,8 +5,7 @@ import path from 'node:path';
 import { Release } from '../db/models';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { decodeCp437, encodeCp437 } from '../jobs/pack/engine/cp437';
-import { QueueName } from '../lib/domain/queue-names';
-import { as, Caller, PipelineWorld, startPipelineWorld } from './support/pipeline-world';
+import { as, Caller, PipelineWorld, startPipelineWorld, withInspectionsPaused } from './support/pipeline-world';
 import type { TestApp } from './support/test-app';
 
 /**
@@ -171,10 +170,7 @@ describe('release lifecycle', () => {
   });
 
   it('previews nothing it cannot know yet: an upload still waiting for its inspection, a release not yet enriched', async () => {
-    const inspections = app.context.queue.queue(QueueName.Upload);
-    await inspections.pause();
-    let releaseId: string;
-    try {
+    const releaseId = await withInspectionsPaused(app, async () => {
       const book = path.join(app.dataDir, 'waiting.epub');
       await writeEpub(book, { title: 'The Other Wind', date: '2001-09-01' });
       const uploadId = (await app.http.post('/api/uploads').set(as(operator)).attach('file', book)).body.upload.id;
@@ -183,13 +179,12 @@ describe('release lifecycle', () => {
       expect(early.status).toBe(409);
       expect(early.body.error).toMatchObject({ code: 'UPLOAD_NOT_INSPECTED', message: `Upload ${uploadId} has not been inspected yet; try again shortly` });
 
-      releaseId = (await app.http.post('/api/releases').set(as(operator)).send(body)).body.release.id;
+      const releaseId: string = (await app.http.post('/api/releases').set(as(operator)).send(body)).body.release.id;
       const unenriched = await app.http.get(`/api/releases/${releaseId}/preview`).set(as(operator));
       expect(unenriched.status).toBe(409);
       expect(unenriched.body.error).toMatchObject({ code: 'NOT_ENRICHED', message: `Release ${releaseId} has not been enriched yet (it is queued)` });
-    } finally {
-      await inspections.resume();
-    }
+      return releaseId;
+    });
     const done = await settled(releaseId);
     expect(done.state).toBe('done');
     const preview = await app.http.get(`/api/releases/${releaseId}/preview`).set(as(operator));

@@ -30,6 +30,20 @@ export async function uploadedId(app: TestApp, who: Caller, file: string): Promi
   return res.body.upload.id;
 }
 
+/**
+ * Runs `during` with the upload queue paused, so every inspection (an upload's, a release flow's
+ * first step) waits; the queue is resumed whatever happens.
+ */
+export async function withInspectionsPaused<T>(app: TestApp, during: () => Promise<T>): Promise<T> {
+  const inspections = app.context.queue.queue(QueueName.Upload);
+  await inspections.pause();
+  try {
+    return await during();
+  } finally {
+    await inspections.resume();
+  }
+}
+
 /** Polls a release over HTTP until it reaches one of `states`; on a timeout, says where it stands. */
 export async function settledRelease(app: TestApp, who: Caller, releaseId: string, states = SETTLED, timeoutMs = RELEASE_TIMEOUT_MS) {
   const current = async () => (await app.http.get(`/api/releases/${releaseId}`).set(as(who))).body.release;
