@@ -118,16 +118,18 @@ describe('release lifecycle', () => {
     expect(unproven.status).toBe(200);
     expect(unproven.body.preview.name).toBe('Ursula.K.Le.Guin.Tehanu.Illustrated.1990.RETAiL.ePub.eBook-ESP');
     expect(unproven.body.release.reviewReasons).toEqual([NO_PROOF]);
-    expect((await stored()).options).toMatchObject({ volumeSizeMb: 5, overrides: { edition: 'Illustrated', publisher: 'Atheneum' } });
-    expect((await stored()).options).not.toHaveProperty('proofUrl');
+    const { options } = await stored();
+    expect(options).toMatchObject({ volumeSizeMb: 5, overrides: { edition: 'Illustrated', publisher: 'Atheneum' } });
+    expect(options).not.toHaveProperty('proofUrl');
 
     const missingTemplate = await edit({ templateId: 999_999 });
     expect(missingTemplate.status).toBe(422);
     expect(missingTemplate.body.error).toMatchObject({ code: 'UNKNOWN_REFERENCE', details: { field: 'templateId', missing: [999_999] } });
     const template = (await app.http.post('/api/templates').set(as(admin)).send({ name: 'edit-house', body: ' {{title}} | {{authors}} | {{disks}}' })).body.template;
+    const TEMPLATED_NFO = ' Tehanu | Ursula K. Le Guin | 1 x 10MB\r\n';
     const templated = await edit({ templateId: template.id, volumeSizeMb: 10, source: 'hybrid', extraTags: ['iLLUSTRATED'] });
     expect(templated.status).toBe(200);
-    expect(templated.body.preview.nfo.text).toBe(' Tehanu | Ursula K. Le Guin | 1 x 10MB\r\n');
+    expect(templated.body.preview.nfo.text).toBe(TEMPLATED_NFO);
     expect(templated.body.preview.name).toBe('Ursula.K.Le.Guin.Tehanu.Illustrated.1990.HYBRiD.iLLUSTRATED.ePub.eBook-ESP');
     // A HYBRiD needs no store page.
     expect(templated.body.release.reviewReasons).toEqual([]);
@@ -146,7 +148,7 @@ describe('release lifecycle', () => {
     const done = await settled(release.id, ['done', 'failed']);
     expect(done).toMatchObject({ state: 'done', name: final.body.preview.name });
     const nfoName = fs.readdirSync(releaseDir(done.name)).find((f) => f.endsWith('.nfo'))!;
-    expect(fs.readFileSync(path.join(releaseDir(done.name), nfoName))).toEqual(encodeCp437(' Tehanu | Ursula K. Le Guin | 1 x 10MB\r\n'));
+    expect(fs.readFileSync(path.join(releaseDir(done.name), nfoName))).toEqual(encodeCp437(TEMPLATED_NFO));
     // Published, it can no longer be edited.
     const late = await edit({ year: 1991 });
     expect(late.status).toBe(409);
