@@ -57,6 +57,10 @@ describe('error shape', () => {
     expect(res.status).toBe(400);
     expectErrorShape(res.body, 'BAD_REQUEST');
     expect(res.body.error.message).toBe('Bad request');
+    // The answer does not name the library; the log does, so an unexpected refusal can be traced.
+    expect(app.logged().filter((l) => l.requestId === res.body.error.requestId && l.level === 'warn')).toEqual([
+      expect.objectContaining({ message: 'request refused by a library', method: 'GET', path: '/api/releases/%E0%A4%A', status: 400 }),
+    ]);
   });
 
   it('a body of the wrong shape is a 400 listing the fields', async () => {

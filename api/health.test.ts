@@ -7,10 +7,15 @@ describe('GET /health', () => {
 
   it('answers 200 with each component up and its latency, without authentication', async () => {
     app = await startTestApp();
+    const sent = performance.now();
     const res = await app.http.get('/health');
+    const answered = performance.now();
     expect(res.status).toBe(200);
     expect(res.body.components.database).toEqual({ status: 'up', latencyMs: expect.any(Number) });
     expect(res.body.components.redis).toEqual({ status: 'up', latencyMs: expect.any(Number) });
+    for (const component of [res.body.components.database, res.body.components.redis]) {
+      expect(component.latencyMs).toBeLessThanOrEqual(Math.ceil(answered - sent));
+    }
     // No worker runs in this test: the report says so (degraded), but the API itself is healthy.
     expect(res.body.status).toBe('degraded');
     expect(res.body.workers).toEqual({ upload: 0, enrich: 0, pack: 0, distribute: 0, notify: 0 });
@@ -80,6 +85,37 @@ describe('GET /health', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('reports a Redis that became ready and then stopped answering as timed out, not unreachable', async () => {
+    // A Redis that answers each command until the first PING, and from then on nothing.
+    const net = await import('node:net');
+    const sockets = new Set<import('node:net').Socket>();
+    const info = '# Server\r\nredis_version:7.2.0\r\nloading:0\r\n';
+    const mute = net
+      .createServer((socket) => {
+        sockets.add(socket);
+        let silent = false;
+        socket.on('data', (chunk) => {
+          // Each command arrives as a RESP array; its name is the first bulk string.
+          for (const [, name] of chunk.toString().matchAll(/\*\d+\r\n\$\d+\r\n([^\r]+)\r\n/g)) {
+            if (silent || /^ping$/i.test(name)) silent = true;
+            else socket.write(/^info$/i.test(name) ? `$${info.length}\r\n${info}\r\n` : '+OK\r\n');
+          }
+        });
+      })
+      .listen(0, '127.0.0.1');
+    await new Promise((r) => mute.once('listening', r));
+    try {
+      app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${(mute.address() as { port: number }).port}/0`, HEALTH_TIMEOUT_MS: '300' });
+      const res = await app.http.get('/health');
+      expect(res.status).toBe(503);
+      expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'timeout' });
+      expect(res.body.components.database.status).toBe('up');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => mute.close(resolve));
     }
   });
 });

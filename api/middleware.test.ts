@@ -219,9 +219,13 @@ describe('errors from libraries, and errors after the answer began', () => {
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect({ code, status: res.status, error: body.error }).toEqual({ code, status: 500, error: expect.objectContaining({ code: 'INTERNAL_ERROR', message: 'Internal server error' }) });
     }
+    const before = app.logLines.length;
     const clientError = await fetch(`${url}/status/404`);
     expect(clientError.status).toBe(404);
     expect(await clientError.json()).toMatchObject({ error: { code: 'BAD_REQUEST', message: 'Bad request' } });
+    // Logged with its status; a message not written for the client (no `expose`) stays out of the log too.
+    expect(problems(before)).toEqual([expect.objectContaining({ level: 'warn', message: 'request refused by a library', path: '/status/404', status: 404 })]);
+    expect(JSON.stringify(problems(before))).not.toContain('db-password');
   });
 
   it('logs a known server error as a warning with its code', async () => {

@@ -14,6 +14,8 @@ const SERVER_PATHS = /^\/(api|admin|health)(\/|$)/;
  * The operator web app (console/app, built by Vite) on the API's own origin, so its fetches carry
  * the session cookie and the same-origin guard applies: hashed assets cached for good, and
  * index.html for every page path the app routes itself. Without a build it serves nothing.
+ * The page shell is sent whole, ignoring Range: a browser resuming a cached copy it thinks cut
+ * short asks for the bytes past its end, which would get a 416 instead of the page.
  */
 export function webAppRoutes(dir = webAppDir()): Router {
   const router = Router();
@@ -24,7 +26,7 @@ export function webAppRoutes(dir = webAppDir()): Router {
   router.use((req, res, next) => {
     if (!['GET', 'HEAD'].includes(req.method) || SERVER_PATHS.test(req.path) || !req.accepts('html')) return next();
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(path.join(dir, 'index.html'));
+    res.sendFile(path.join(dir, 'index.html'), { acceptRanges: false });
   });
   return router;
 }

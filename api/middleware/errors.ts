@@ -6,6 +6,8 @@ interface BodyParserError extends Error {
   type?: string;
   status?: number;
   limit?: number;
+  /** http-errors' mark of a message written for the client. */
+  expose?: boolean;
 }
 
 /** Maps errors thrown by Express' own parsers to our typed errors. */
@@ -21,8 +23,13 @@ function fromParserError(err: BodyParserError): AppError | undefined {
     case 'request.aborted':
       return new AppError(400, 'REQUEST_ABORTED', 'The request was aborted by the client');
     default:
-      return err.status && err.status >= 400 && err.status < 500 ? new AppError(err.status, 'BAD_REQUEST', 'Bad request') : undefined;
+      return undefined;
   }
+}
+
+/** Any other library error with a client status (send's 416, the router's undecodable path, ...). */
+function isLibraryClientError(err: BodyParserError): boolean {
+  return err instanceof Error && err.status !== undefined && err.status >= 400 && err.status < 500;
 }
 
 export function notFound(req: Request, _res: Response, next: NextFunction): void {
@@ -36,7 +43,14 @@ export function methodNotAllowed(req: Request, _res: Response, next: NextFunctio
 /** The one place errors become responses: { error: { code, message, details?, requestId } }. */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const known = err instanceof AppError ? err : fromParserError(err as BodyParserError);
+    const libraryError = err as BodyParserError;
+    let known = err instanceof AppError ? err : err instanceof Error ? fromParserError(libraryError) : undefined;
+    if (!known && isLibraryClientError(libraryError)) {
+      // Answered without naming the library; logged so that an unexpected refusal can be traced.
+      known = new AppError(libraryError.status as number, 'BAD_REQUEST', 'Bad request');
+      const reason = libraryError.expose ? { reason: libraryError.message } : {};
+      logger.warn('request refused by a library', { requestId: req.id, method: req.method, path: req.path, status: known.status, type: libraryError.type, ...reason });
+    }
     const appError = known ?? new AppError(500, 'INTERNAL_ERROR', 'Internal server error');
     if (!known) logger.error('unhandled error', { requestId: req.id, error: err instanceof Error ? err.stack : String(err) });
     else if (appError.status >= 500) logger.warn(appError.message, { requestId: req.id, code: appError.code });

@@ -59,7 +59,8 @@ export class HealthService {
   private async probeAll(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([
       this.probe(() => this.db.raw('select 1')),
-      this.probe(() => whenReady(this.redis, this.config.health.timeoutMs).then(() => this.redis.ping())),
+      // A Redis that never became ready was not reached, whichever deadline ran out first.
+      this.probe(() => whenReady(this.redis, this.config.health.timeoutMs).then(() => this.redis.ping()), () => this.redis.status === 'ready'),
     ]);
     const workers = redis.status === 'up' ? await this.workerCounts() : {};
     const down = database.status === 'down' || redis.status === 'down';
@@ -72,14 +73,15 @@ export class HealthService {
     };
   }
 
-  private async probe(check: () => Promise<unknown>): Promise<ComponentHealth> {
+  /** Runs one check under the health deadline; `reached` tells a timeout from a component never reached. */
+  private async probe(check: () => Promise<unknown>, reached = () => true): Promise<ComponentHealth> {
     const started = performance.now();
     try {
       await withTimeout(check(), this.config.health.timeoutMs, 'check');
       return { status: 'up', latencyMs: Math.round(performance.now() - started) };
     } catch (err) {
       // Only the kind of failure: driver messages can carry hosts and user names.
-      const reason = err instanceof Error && /timed out/.test(err.message) ? 'timeout' : 'unreachable';
+      const reason = err instanceof Error && /timed out/.test(err.message) && reached() ? 'timeout' : 'unreachable';
       return { status: 'down', latencyMs: Math.round(performance.now() - started), error: reason };
     }
   }
