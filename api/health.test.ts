@@ -1,3 +1,4 @@
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { startTestApp, TestApp } from '../test/support/test-app';
 import { HEALTH_REPORT_TTL_MS } from './services/health-service';
 
@@ -59,63 +60,65 @@ describe('GET /health', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/hunter2|127\.0\.0\.1|root/);
   });
 
-  it('times out a hanging component instead of hanging itself', async () => {
-    // A listening socket that never answers: Redis "connects" but PING gets no reply.
-    const net = await import('node:net');
-    const sockets = new Set<import('node:net').Socket>();
-    const silent = net.createServer((socket) => sockets.add(socket)).listen(0, '127.0.0.1');
-    await new Promise((r) => silent.once('listening', r));
-    const port = (silent.address() as { port: number }).port;
+  /** A TCP server on a free port whose sockets `onSocket` handles; `use` runs with its port, then it closes. */
+  async function withRawServer(onSocket: (socket: Socket) => void, use: (port: number) => Promise<void>): Promise<void> {
+    const sockets = new Set<Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      onSocket(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}/0`, HEALTH_TIMEOUT_MS: '300' });
-      const started = Date.now();
-      const res = await app.http.get('/health');
-      expect(res.status).toBe(503);
-      // It never became ready (its ready check gets no reply either): not reached, as a closed port.
-      expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'unreachable' });
-      expect(Date.now() - started).toBeLessThan(5000);
-      await app.close();
-
-      // A database that accepts the connection and never answers has timed out.
-      app = await startTestApp({ DATABASE_URL: `mysql://root@127.0.0.1:${port}/nothing`, HEALTH_TIMEOUT_MS: '300' }, { migrate: false });
-      const db = await app.http.get('/health');
-      expect(db.status).toBe(503);
-      expect(db.body.components.database).toMatchObject({ status: 'down', error: 'timeout' });
-      expect(db.body.components.redis.status).toBe('up');
+      await use((server.address() as AddressInfo).port);
     } finally {
       for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await new Promise((resolve) => server.close(resolve));
     }
+  }
+
+  it('times out a hanging component instead of hanging itself', async () => {
+    // A listening socket that never answers: Redis "connects" but PING gets no reply.
+    await withRawServer(
+      () => {},
+      async (port) => {
+        app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}/0`, HEALTH_TIMEOUT_MS: '300' });
+        const started = Date.now();
+        const res = await app.http.get('/health');
+        expect(res.status).toBe(503);
+        // It never became ready (its ready check gets no reply either): not reached, as a closed port.
+        expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'unreachable' });
+        expect(Date.now() - started).toBeLessThan(5000);
+        await app.close();
+
+        // A database that accepts the connection and never answers has timed out.
+        app = await startTestApp({ DATABASE_URL: `mysql://root@127.0.0.1:${port}/nothing`, HEALTH_TIMEOUT_MS: '300' }, { migrate: false });
+        const db = await app.http.get('/health');
+        expect(db.status).toBe(503);
+        expect(db.body.components.database).toMatchObject({ status: 'down', error: 'timeout' });
+        expect(db.body.components.redis.status).toBe('up');
+      },
+    );
   });
 
   it('reports a Redis that became ready and then stopped answering as timed out, not unreachable', async () => {
     // A Redis that answers each command until the first PING, and from then on nothing.
-    const net = await import('node:net');
-    const sockets = new Set<import('node:net').Socket>();
     const info = '# Server\r\nredis_version:7.2.0\r\nloading:0\r\n';
-    const mute = net
-      .createServer((socket) => {
-        sockets.add(socket);
-        let silent = false;
-        socket.on('data', (chunk) => {
-          // Each command arrives as a RESP array; its name is the first bulk string.
-          for (const [, name] of chunk.toString().matchAll(/\*\d+\r\n\$\d+\r\n([^\r]+)\r\n/g)) {
-            if (silent || /^ping$/i.test(name)) silent = true;
-            else socket.write(/^info$/i.test(name) ? `$${info.length}\r\n${info}\r\n` : '+OK\r\n');
-          }
-        });
-      })
-      .listen(0, '127.0.0.1');
-    await new Promise((r) => mute.once('listening', r));
-    try {
-      app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${(mute.address() as { port: number }).port}/0`, HEALTH_TIMEOUT_MS: '300' });
+    const answerUntilPing = (socket: Socket) => {
+      let silent = false;
+      socket.on('data', (chunk) => {
+        // Each command arrives as a RESP array; its name is the first bulk string.
+        for (const [, name] of chunk.toString().matchAll(/\*\d+\r\n\$\d+\r\n([^\r]+)\r\n/g)) {
+          if (silent || /^ping$/i.test(name)) silent = true;
+          else socket.write(/^info$/i.test(name) ? `$${info.length}\r\n${info}\r\n` : '+OK\r\n');
+        }
+      });
+    };
+    await withRawServer(answerUntilPing, async (port) => {
+      app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}/0`, HEALTH_TIMEOUT_MS: '300' });
       const res = await app.http.get('/health');
       expect(res.status).toBe(503);
       expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'timeout' });
       expect(res.body.components.database.status).toBe('up');
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => mute.close(resolve));
-    }
+    });
   });
 });
