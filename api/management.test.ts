@@ -288,6 +288,15 @@ describe('NFO templates', () => {
       // Each problem also on its own, for a form to list.
       expect(res.body.error.details.problems).toEqual([expect.stringMatching(message)]);
     }
+    // Several problems are each named, in the order found.
+    const twice = await app.http.post('/api/templates').set(as(admin)).send({ name: 'bad twice', body: `{{titel}}\n${'═'.repeat(90)}` });
+    expect(twice.body.error.details.problems).toEqual([expect.stringMatching(/^line 1: unknown field \{\{titel\}\}/), 'line 2 is 90 columns wide (at most 80)']);
+    expect(twice.body.error.message).toBe(`The template cannot be used: ${twice.body.error.details.problems.join('; ')}`);
     expect((await app.http.get('/api/templates?q=bad').set(as(admin))).body.templates).toEqual([]);
+    // A line narrow as written and too wide once a field is filled is saved: rendering wraps it.
+    const wide = await app.http.post('/api/templates').set(as(admin)).send({ name: 'wraps', body: `${'═'.repeat(79)}{{title}}` });
+    expect(wide.status).toBe(201);
+    const preview = await app.http.post(`/api/templates/${wide.body.template.id}/preview`).set(as(admin)).send({});
+    expect(preview.body.preview).toMatchObject({ problems: [], text: expect.stringContaining(`${'═'.repeat(79)}T\r\nales from Earthsea`) });
   });
 });

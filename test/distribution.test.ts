@@ -114,7 +114,13 @@ async function dropMidFile(server: TransferServer | TcpProxy, dir: string, bytes
 describe('destinations', () => {
   it('tests connections: good logins pass, a wrong password, an untrusted certificate or a wrong host key fail with the reason', async () => {
     const test = async (name: string) => (await app.http.post(`/api/destinations/${destinations[name]}/test`).set(as(admin))).body.test;
-    for (const name of ['ftp', 'ftps', 'sftp']) expect(await test(name)).toMatchObject({ ok: true });
+    for (const name of ['ftp', 'ftps', 'sftp']) {
+      const sent = Date.now();
+      const passed = await test(name);
+      // Its latency is the test's own time: within the request's.
+      expect({ name, ...passed }).toEqual({ name, ok: true, latencyMs: expect.any(Number) });
+      expect(passed.latencyMs).toBeLessThanOrEqual(Date.now() - sent);
+    }
     expect(await test('ftp-wrong-password')).toMatchObject({ ok: false, error: expect.stringMatching(/refused the login \(530\)/) });
     expect(await test('ftps-verified')).toMatchObject({ ok: false, error: expect.stringMatching(/certificate was refused/) });
     expect(await test('sftp-wrong-password')).toMatchObject({ ok: false, error: expect.stringMatching(/SFTP server refused the login/) });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
 import { jobIds } from '../../jobs/job-queue';
@@ -16,8 +16,8 @@ import { waitFor } from '../support/worker-process';
  * The distribution safeguards against real pure-ftpd and OpenSSH servers: a file whose remote
  * SHA-256 differs from the packed one is never accepted (it is removed and sent again after the
  * backoff), a disabled destination and an unpacked release get nothing, a delivery whose every
- * attempt fails ends failed with its reason and is announced, and a failed delivery can be sent
- * again once its cause is fixed.
+ * attempt fails ends failed with its reason and is announced, a failed delivery can be sent
+ * again once its cause is fixed, and one under way is not sent a second time.
  */
 let world: PipelineWorld<'admin' | 'operator'>;
 let app: TestApp;
@@ -28,6 +28,9 @@ let cutSftp: SwitchableProxy;
 /** What the release-event webhook receiver got. */
 const announced: { event: string; body: { release: { id: string } } & Record<string, unknown> }[] = [];
 let receiver: http.Server;
+/** A server that accepts connections and never speaks: a delivery to it stays uploading until its connect timeout. */
+let silent: net.Server;
+const heldSockets = new Set<net.Socket>();
 let admin: Caller;
 let operator: Caller;
 const destinations: Record<string, number> = {};
@@ -47,6 +50,8 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  silent = net.createServer((socket) => heldSockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   world = await startPipelineWorld({
     users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test'] },
     // Deliveries run in this process, where mutation testing sees them (test/mutation/modules.mjs).
@@ -58,6 +63,7 @@ beforeAll(async () => {
       await create('sftp', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'out'), hostFingerprint: sftp.hostFingerprint });
       await create('sftp-fixable', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'password', secret: 'not-the-password', remotePath: path.join(sftp.root, 'fixable'), hostFingerprint: sftp.hostFingerprint });
       await create('ftp-disabled', { protocol: 'ftp', port: ftp.port, username: ftp.username, secret: ftp.password, remotePath: '/disabled', enabled: false });
+      await create('sftp-silent', { protocol: 'sftp', port: (silent.address() as AddressInfo).port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'silent'), hostFingerprint: sftp.hostFingerprint });
       await create('sftp-down', { protocol: 'sftp', port: cutSftp.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'down'), hostFingerprint: sftp.hostFingerprint });
     },
   });
@@ -69,6 +75,8 @@ afterAll(async () => {
   await ftp.stop();
   await sftp.stop();
   await new Promise((resolve) => receiver.close(resolve));
+  heldSockets.forEach((socket) => socket.destroy());
+  await new Promise((resolve) => silent.close(resolve));
 });
 
 async function packed(title: string) {
@@ -137,7 +145,7 @@ describe('distribution safeguards', () => {
     expect(held.state).not.toBe('done');
     const res = await send(held.id, 'sftp');
     expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('NOT_PACKED');
+    expect(res.body.error).toMatchObject({ code: 'NOT_PACKED', message: `Release is ${held.state}; only a packed release can be sent` });
     expect(await distributionOf(held.id, 'sftp')).toBeUndefined();
   });
 
@@ -199,4 +207,14 @@ describe('distribution safeguards', () => {
     const remoteDir = path.join(sftp.root, 'fixable', release.name);
     for (const file of release.files) expect(sha256(path.join(remoteDir, file.fileName))).toBe(file.sha256);
   }, 90_000);
+
+  it('refuses with 409 RELEASE_BUSY to send a release again while it is being uploaded there', async () => {
+    const release = await packed('Still Sending');
+    expect((await send(release.id, 'sftp-silent')).status).toBe(202);
+    await waitFor('the upload to start', async () => ((await distributionOf(release.id, 'sftp-silent'))?.state === 'uploading' ? true : undefined), 30_000, () => distributionOf(release.id, 'sftp-silent'));
+    const again = await send(release.id, 'sftp-silent');
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'RELEASE_BUSY', message: 'The release is being uploaded there right now' });
+    expect(await distributionOf(release.id, 'sftp-silent')).toMatchObject({ state: 'uploading', attempts: 1 });
+  }, 60_000);
 });
