@@ -28,8 +28,8 @@ function fromParserError(err: BodyParserError): AppError | undefined {
 }
 
 /** Any other library error with a client status (send's 416, the router's undecodable path, ...). */
-function isLibraryClientError(err: BodyParserError): boolean {
-  return err instanceof Error && err.status !== undefined && err.status >= 400 && err.status < 500;
+function isClientStatus(status: number | undefined): status is number {
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 export function notFound(req: Request, _res: Response, next: NextFunction): void {
@@ -43,11 +43,11 @@ export function methodNotAllowed(req: Request, _res: Response, next: NextFunctio
 /** The one place errors become responses: { error: { code, message, details?, requestId } }. */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const libraryError = err as BodyParserError;
-    let known = err instanceof AppError ? err : err instanceof Error ? fromParserError(libraryError) : undefined;
-    if (!known && isLibraryClientError(libraryError)) {
+    const libraryError = err instanceof Error && !(err instanceof AppError) ? (err as BodyParserError) : undefined;
+    let known = err instanceof AppError ? err : libraryError && fromParserError(libraryError);
+    if (!known && libraryError && isClientStatus(libraryError.status)) {
       // Answered without naming the library; logged so that an unexpected refusal can be traced.
-      known = new AppError(libraryError.status as number, 'BAD_REQUEST', 'Bad request');
+      known = new AppError(libraryError.status, 'BAD_REQUEST', 'Bad request');
       const reason = libraryError.expose ? { reason: libraryError.message } : {};
       logger.warn('request refused by a library', { requestId: req.id, method: req.method, path: req.path, status: known.status, type: libraryError.type, ...reason });
     }
