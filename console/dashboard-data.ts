@@ -16,11 +16,12 @@ export async function dashboardData(config: Config, queue: JobQueue, health: Hea
     health.check(),
     Promise.all(
       ALL_QUEUES.map(async (name) => {
-        const counts = await queue.queue(name).getJobCounts('waiting', 'active', 'failed', 'delayed', 'waiting-children', 'prioritized');
+        const counts = await queue.queue(name).getJobCounts('waiting', 'paused', 'active', 'failed', 'delayed', 'waiting-children', 'prioritized');
         const completedLastHour = await JobRun.query().where({ queue: name, state: 'completed' }).where('finishedAt', '>', hourAgo).resultSize();
         return {
           name,
-          waiting: (counts.waiting ?? 0) + (counts['waiting-children'] ?? 0) + (counts.prioritized ?? 0),
+          // Jobs of a paused queue are waiting too: BullMQ counts them apart, as `paused`.
+          waiting: (counts.waiting ?? 0) + (counts.paused ?? 0) + (counts['waiting-children'] ?? 0) + (counts.prioritized ?? 0),
           active: counts.active ?? 0,
           failed: counts.failed ?? 0,
           delayed: counts.delayed ?? 0,

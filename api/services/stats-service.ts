@@ -5,7 +5,10 @@ import { Group, JobRun, Release } from '../../db/models';
 const DAYS = 30;
 const RECENT_FAILURES = 20;
 
-/** Counts for the dashboard: releases by state, type, group and day; jobs per queue; recent failures. */
+/**
+ * Counts for the dashboard: releases by state, type, group and day; jobs per queue; recent failures.
+ * A paused queue's jobs are counted as `paused`, not `waiting` (BullMQ keeps them in a list of their own).
+ */
 export class StatsService {
   constructor(private readonly queue: JobQueue) {}
 
@@ -21,7 +24,7 @@ export class StatsService {
         .groupBy('groups.tag')
         .castTo<{ tag: string | null; count: number | string }[]>(),
       Release.query().where('createdAt', '>=', since).select('createdAt').castTo<{ createdAt: Date | number | string }[]>(),
-      Promise.all(ALL_QUEUES.map(async (name) => [name, await this.queue.queue(name).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized')] as const)),
+      Promise.all(ALL_QUEUES.map(async (name) => [name, await this.queue.queue(name).getJobCounts('waiting', 'paused', 'active', 'delayed', 'completed', 'failed', 'prioritized')] as const)),
       JobRun.query().where({ state: 'failed' }).orderBy('finishedAt', 'desc').limit(RECENT_FAILURES),
     ]);
     const perDay = new Map<string, number>();
