@@ -1,4 +1,5 @@
-import net, { type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { startRawServer } from '../test/support/raw-server';
 import { startTestApp, TestApp } from '../test/support/test-app';
 import { HEALTH_REPORT_TTL_MS } from './services/health-service';
 
@@ -60,44 +61,28 @@ describe('GET /health', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/hunter2|127\.0\.0\.1|root/);
   });
 
-  /** A TCP server on a free port whose sockets `onSocket` handles; `use` runs with its port, then it closes. */
-  async function withRawServer(onSocket: (socket: Socket) => void, use: (port: number) => Promise<void>): Promise<void> {
-    const sockets = new Set<Socket>();
-    const server = net.createServer((socket) => {
-      sockets.add(socket);
-      onSocket(socket);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      await use((server.address() as AddressInfo).port);
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  }
-
   it('times out a hanging component instead of hanging itself', async () => {
     // A listening socket that never answers: Redis "connects" but PING gets no reply.
-    await withRawServer(
-      () => {},
-      async (port) => {
-        app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}/0`, HEALTH_TIMEOUT_MS: '300' });
-        const started = Date.now();
-        const res = await app.http.get('/health');
-        expect(res.status).toBe(503);
-        // It never became ready (its ready check gets no reply either): not reached, as a closed port.
-        expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'unreachable' });
-        expect(Date.now() - started).toBeLessThan(5000);
-        await app.close();
+    const silent = await startRawServer();
+    try {
+      app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${silent.port}/0`, HEALTH_TIMEOUT_MS: '300' });
+      const started = Date.now();
+      const res = await app.http.get('/health');
+      expect(res.status).toBe(503);
+      // It never became ready (its ready check gets no reply either): not reached, as a closed port.
+      expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'unreachable' });
+      expect(Date.now() - started).toBeLessThan(5000);
+      await app.close();
 
-        // A database that accepts the connection and never answers has timed out.
-        app = await startTestApp({ DATABASE_URL: `mysql://root@127.0.0.1:${port}/nothing`, HEALTH_TIMEOUT_MS: '300' }, { migrate: false });
-        const db = await app.http.get('/health');
-        expect(db.status).toBe(503);
-        expect(db.body.components.database).toMatchObject({ status: 'down', error: 'timeout' });
-        expect(db.body.components.redis.status).toBe('up');
-      },
-    );
+      // A database that accepts the connection and never answers has timed out.
+      app = await startTestApp({ DATABASE_URL: `mysql://root@127.0.0.1:${silent.port}/nothing`, HEALTH_TIMEOUT_MS: '300' }, { migrate: false });
+      const db = await app.http.get('/health');
+      expect(db.status).toBe(503);
+      expect(db.body.components.database).toMatchObject({ status: 'down', error: 'timeout' });
+      expect(db.body.components.redis.status).toBe('up');
+    } finally {
+      await silent.close();
+    }
   });
 
   it('reports a Redis that became ready and then stopped answering as timed out, not unreachable', async () => {
@@ -113,12 +98,15 @@ describe('GET /health', () => {
         }
       });
     };
-    await withRawServer(answerUntilPing, async (port) => {
-      app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}/0`, HEALTH_TIMEOUT_MS: '300' });
+    const redis = await startRawServer(answerUntilPing);
+    try {
+      app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${redis.port}/0`, HEALTH_TIMEOUT_MS: '300' });
       const res = await app.http.get('/health');
       expect(res.status).toBe(503);
       expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'timeout' });
       expect(res.body.components.database.status).toBe('up');
-    });
+    } finally {
+      await redis.close();
+    }
   });
 });

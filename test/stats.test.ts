@@ -63,6 +63,14 @@ it('counts releases by state, type and group (none has its own name), and per da
   expect(releases.perDay.reduce((sum: number, d: { count: number }) => sum + d.count, 0)).toBe(3);
 });
 
+it('counts a release made at the oldest edge of the thirty days in none of days outside them', async () => {
+  // A minute inside the window: its day is the one before the oldest listed (but at 23:59 UTC, when it is the oldest).
+  await release({ state: 'done', daysAgo: 30 - 60_000 / DAY });
+  const { perDay } = (await stats()).releases;
+  expect(perDay.map((d: { day: string }) => d.day)).toEqual(Array.from({ length: 30 }, (_, i) => day(29 - i)));
+  for (const { count } of perDay) expect(Number.isInteger(count)).toBe(true);
+});
+
 it('counts the jobs of each queue from Redis, those of a paused queue apart', async () => {
   const enrich = app.context.queue.queue(QueueName.Enrich);
   await enrich.add('enrich', { releaseId: 'counted' });

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeEpub } from '../../jobs/inspect/fixtures/books';
 import { jobIds } from '../../jobs/job-queue';
 import { QueueName } from '../../lib/domain/queue-names';
 import { startFtpServer, startSftpServer, FtpServer, SftpServer } from '../support/transfer-servers';
+import { startRawServer, RawServer } from '../support/raw-server';
 import { startSwitchableProxy, SwitchableProxy } from '../support/switchable-proxy';
 import { as, Caller, PipelineWorld, releaseOf, startPipelineWorld } from '../support/pipeline-world';
 import type { TestApp } from '../support/test-app';
@@ -29,8 +30,7 @@ let cutSftp: SwitchableProxy;
 const announced: { event: string; body: { release: { id: string } } & Record<string, unknown> }[] = [];
 let receiver: http.Server;
 /** A server that accepts connections and never speaks: a delivery to it stays uploading until its connect timeout. */
-let silent: net.Server;
-const heldSockets = new Set<net.Socket>();
+let silent: RawServer;
 let admin: Caller;
 let operator: Caller;
 const destinations: Record<string, number> = {};
@@ -50,8 +50,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  silent = net.createServer((socket) => heldSockets.add(socket));
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  silent = await startRawServer();
   world = await startPipelineWorld({
     users: { admin: ['admin', 'admin@example.test', []], operator: ['operator', 'op@example.test'] },
     // Deliveries run in this process, where mutation testing sees them (test/mutation/modules.mjs).
@@ -63,7 +62,7 @@ beforeAll(async () => {
       await create('sftp', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'out'), hostFingerprint: sftp.hostFingerprint });
       await create('sftp-fixable', { protocol: 'sftp', port: sftp.port, username: sftp.username, authType: 'password', secret: 'not-the-password', remotePath: path.join(sftp.root, 'fixable'), hostFingerprint: sftp.hostFingerprint });
       await create('ftp-disabled', { protocol: 'ftp', port: ftp.port, username: ftp.username, secret: ftp.password, remotePath: '/disabled', enabled: false });
-      await create('sftp-silent', { protocol: 'sftp', port: (silent.address() as AddressInfo).port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'silent'), hostFingerprint: sftp.hostFingerprint });
+      await create('sftp-silent', { protocol: 'sftp', port: silent.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'silent'), hostFingerprint: sftp.hostFingerprint });
       await create('sftp-down', { protocol: 'sftp', port: cutSftp.port, username: sftp.username, authType: 'key', secret: sftp.privateKey, remotePath: path.join(sftp.root, 'down'), hostFingerprint: sftp.hostFingerprint });
     },
   });
@@ -75,8 +74,7 @@ afterAll(async () => {
   await ftp.stop();
   await sftp.stop();
   await new Promise((resolve) => receiver.close(resolve));
-  heldSockets.forEach((socket) => socket.destroy());
-  await new Promise((resolve) => silent.close(resolve));
+  await silent.close();
 });
 
 async function packed(title: string) {
