@@ -1,4 +1,7 @@
+import { whenReady } from '../lib/redis';
+import { startSwitchableProxy } from '../test/support/switchable-proxy';
 import { startTestApp, TestApp } from '../test/support/test-app';
+import { TEST_REDIS_URL } from '../test/support/test-env';
 import { HEALTH_REPORT_TTL_MS } from './services/health-service';
 
 describe('GET /health under load', () => {
@@ -31,5 +34,28 @@ describe('GET /health under load', () => {
     const later = await app.http.get('/health');
     expect(later.status).toBe(200);
     expect(probes).toBe(before + 1);
+  });
+
+  it('does not answer with a fresh report that saw Redis up once the client has lost its connection', async () => {
+    // Redis behind a proxy the test can cut: the client's connection drops at once, and no new one is let through.
+    const proxy = await startSwitchableProxy(Number(new URL(TEST_REDIS_URL).port || 6379));
+    try {
+      app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, HEALTH_TIMEOUT_MS: '300' });
+      expect((await app.http.get('/health')).body.components.redis.status).toBe('up');
+      proxy.cut();
+      const redis = app.context.redis;
+      await new Promise<void>((resolve) => (redis.status === 'ready' ? redis.once('close', () => resolve()) : resolve()));
+      // Well within the report's lifetime (250 ms) on any but a stalled machine, where the report is old anyway.
+      const res = await app.http.get('/health');
+      expect(res.status).toBe(503);
+      expect(res.body.components.redis).toMatchObject({ status: 'down', error: 'unreachable' });
+    } finally {
+      // Redis back, and the client on it again, before the app closes: its queues close as they would.
+      proxy.restore();
+      if (app) await whenReady(app.context.redis, 5000);
+      await app?.close();
+      app = undefined as never;
+      await proxy.close();
+    }
   });
 });

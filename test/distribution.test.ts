@@ -121,6 +121,8 @@ describe('destinations', () => {
       expect({ name, ...passed }).toEqual({ name, ok: true, latencyMs: expect.any(Number) });
       expect(passed.latencyMs).toBeLessThanOrEqual(Date.now() - sent);
     }
+    // The test's session is closed once it has answered (SFTP goes through the proxy, which sees it end).
+    await waitFor('the SFTP test session to close', async () => proxy.openConnections() === 0, 5000);
     expect(await test('ftp-wrong-password')).toMatchObject({ ok: false, error: expect.stringMatching(/refused the login \(530\)/) });
     expect(await test('ftps-verified')).toMatchObject({ ok: false, error: expect.stringMatching(/certificate was refused/) });
     expect(await test('sftp-wrong-password')).toMatchObject({ ok: false, error: expect.stringMatching(/SFTP server refused the login/) });

@@ -7,13 +7,18 @@ import net from 'node:net';
  */
 export interface TcpProxy {
   port: number;
+  /** Client connections open now: a session its client has closed is gone from the count. */
+  openConnections(): number;
   drop(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, bytesPerSecond: number, listenHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  const clients = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
     const upstream = net.connect(targetPort, '127.0.0.1');
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -34,6 +39,7 @@ export async function startTcpProxy(targetPort: number, bytesPerSecond: number, 
   await new Promise((resolve) => server.once('listening', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
+    openConnections: () => clients.size,
     drop: () => sockets.forEach((s) => s.destroy()),
     close: () =>
       new Promise((resolve) => {
