@@ -80,6 +80,7 @@ export const MODULES = {
     tests: [
       'api/permissions.test.ts', 'api/escalation.test.ts', 'test/safeguards/*.test.ts', 'test/uploads.test.ts', 'test/release-management.test.ts',
       'test/release-lifecycle.test.ts', 'test/release-dupes.test.ts', 'test/release-downloads.test.ts', 'test/release-retry.test.ts', 'test/webapp-api.test.ts',
+      'api/services/release-event-log.test.ts',
     ],
     goal: 80,
     timeoutMS: 60_000,
