@@ -184,7 +184,9 @@ describe('live release events', () => {
     expect(releaseFrames(resumed.frames, aliceRelease)).toEqual([]);
     await resumed.close();
 
-    const tooOld = await openEvents({ ...as(alice), 'Last-Event-ID': '1-0' });
+    // The log trimmed past that id (by hand here; the cap does it on a busy install): what followed may be gone.
+    await app.context.redis.xtrim(app.context.events.log.key, 'MAXLEN', 1);
+    const tooOld = await openEvents({ ...as(alice), 'Last-Event-ID': since });
     await tooOld.until('reset', (f) => f.some((x) => x.event === 'reset'));
     await tooOld.close();
   }, 180_000);

@@ -61,6 +61,31 @@ describe('the log', () => {
     expect(await log.since(ids[0])).toEqual({ events: [{ id: ids[2], event: deleted(3) }, { id: ids[3], event: deleted(4) }], gap: true });
     // The oldest entry left is no gap: nothing after it was lost.
     expect((await log.since(ids[2])).gap).toBe(false);
+    // A client that saw the log empty ('0-0') has missed what was trimmed since.
+    expect(await log.since('0-0')).toEqual({ events: [{ id: ids[2], event: deleted(3) }, { id: ids[3], event: deleted(4) }], gap: true });
+  });
+
+  it('gives a client that saw the log empty everything since, with no gap while nothing was trimmed', async () => {
+    const ids = [await log.append(deleted(1)), await log.append(deleted(2))];
+    expect(await log.since('0-0')).toEqual({ events: [{ id: ids[0], event: deleted(1) }, { id: ids[1], event: deleted(2) }], gap: false });
+  });
+
+  it('tells a gap to a client whose log is gone (Redis emptied), and none to one that saw it empty', async () => {
+    const id = await log.append(deleted(1));
+    await redis.del(log.key);
+    expect(await log.since(id)).toEqual({ events: [], gap: true });
+    expect(await log.since('0-0')).toEqual({ events: [], gap: false });
+  });
+
+  it('keeps each install to its own log: another prefix on the same Redis sees none of it', async () => {
+    const other = new ReleaseEventLog({ ...env.config, redis: { ...env.config.redis, prefix: `${env.config.redis.prefix}-other` } }, redis);
+    try {
+      await log.append(deleted(1));
+      expect(await other.lastId()).toBe('0-0');
+      expect(await other.since('0-0')).toEqual({ events: [], gap: false });
+    } finally {
+      await redis.del(other.key);
+    }
   });
 
   it('keeps about the last 2,000 events', async () => {

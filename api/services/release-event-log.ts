@@ -56,13 +56,33 @@ export class ReleaseEventLog {
     return (await this.redis.xadd(this.key, 'MAXLEN', '~', MAX_EVENTS, '*', 'e', JSON.stringify(event)))!;
   }
 
-  /** Events after `id`, and whether some were already trimmed away (the client then reloads). */
+  /**
+   * Events after `id`, and whether some after it may be gone (the client then reloads its views).
+   * The id came from this log: an entry, or '0-0' when the log was empty. Trimming removes the
+   * oldest entries, so none after `id` is gone while `id` is still at or after the oldest entry
+   * kept, or while nothing was ever removed. A log that is gone (Redis emptied) has lost whatever
+   * followed any id but '0-0'.
+   */
   async since(id: string): Promise<{ events: LoggedEvent[]; gap: boolean }> {
-    const entries = (await this.redis.xrange(this.key, `(${id}`, '+')) as StreamEntry[];
-    const first = (await this.redis.xrange(this.key, '-', '+', 'COUNT', 1)) as StreamEntry[];
-    // The id came from this stream: if it is no longer the oldest entry or newer, it was trimmed away.
-    const gap = first.length > 0 && compareStreamIds(first[0][0], id) > 0;
+    const [entries, first, length, added] = await Promise.all([
+      this.redis.xrange(this.key, `(${id}`, '+') as Promise<StreamEntry[]>,
+      this.redis.xrange(this.key, '-', '+', 'COUNT', 1) as Promise<StreamEntry[]>,
+      this.redis.xlen(this.key),
+      this.entriesAdded(),
+    ]);
+    const removedSome = added === undefined || added > length;
+    const gap = first.length === 0 ? id !== '0-0' : removedSome && compareStreamIds(first[0][0], id) > 0;
     return { events: entries.map(toLogged), gap };
+  }
+
+  /** How many entries the stream has had since it was made (XINFO STREAM's entries-added, Redis 7); unknown without either. */
+  private async entriesAdded(): Promise<number | undefined> {
+    const info = (await this.redis.xinfo('STREAM', this.key).catch((err: Error) => {
+      if (/no such key/i.test(err.message)) return [];
+      throw err;
+    })) as unknown[];
+    const at = info.indexOf('entries-added');
+    return at < 0 ? undefined : Number(info[at + 1]);
   }
 
   /** The id of the newest event ('0-0' for none): where a live reader starts. */
