@@ -64,25 +64,32 @@ export class ReleaseEventLog {
    * followed any id but '0-0'.
    */
   async since(id: string): Promise<{ events: LoggedEvent[]; gap: boolean }> {
-    const [entries, first, length, added] = await Promise.all([
-      this.redis.xrange(this.key, `(${id}`, '+') as Promise<StreamEntry[]>,
-      this.redis.xrange(this.key, '-', '+', 'COUNT', 1) as Promise<StreamEntry[]>,
-      this.redis.xlen(this.key),
-      this.entriesAdded(),
-    ]);
-    const removedSome = added === undefined || added > length;
-    const gap = first.length === 0 ? id !== '0-0' : removedSome && compareStreamIds(first[0][0], id) > 0;
+    const [entries, stream] = await Promise.all([this.redis.xrange(this.key, `(${id}`, '+') as Promise<StreamEntry[]>, this.streamInfo()]);
+    const oldestKept = stream?.firstId;
+    // Unknown before Redis 7: taken as "some were removed".
+    const removedSome = stream?.entriesAdded === undefined || stream.entriesAdded > stream.length;
+    const gap = oldestKept === undefined ? id !== '0-0' : removedSome && compareStreamIds(oldestKept, id) > 0;
     return { events: entries.map(toLogged), gap };
   }
 
-  /** How many entries the stream has had since it was made (XINFO STREAM's entries-added, Redis 7); unknown without either. */
-  private async entriesAdded(): Promise<number | undefined> {
-    const info = (await this.redis.xinfo('STREAM', this.key).catch((err: Error) => {
-      if (/no such key/i.test(err.message)) return [];
+  /**
+   * The stream's length, its oldest entry kept and how many entries it has had since it was made
+   * (`entries-added`, Redis 7), in one XINFO STREAM; undefined when there is no stream.
+   */
+  private async streamInfo(): Promise<{ length: number; firstId?: string; entriesAdded?: number } | undefined> {
+    let info: unknown[];
+    try {
+      info = (await this.redis.xinfo('STREAM', this.key)) as unknown[];
+    } catch (err) {
+      if (err instanceof Error && /no such key/i.test(err.message)) return undefined;
       throw err;
-    })) as unknown[];
-    const at = info.indexOf('entries-added');
-    return at < 0 ? undefined : Number(info[at + 1]);
+    }
+    const field = (name: string) => {
+      const at = info.indexOf(name);
+      return at < 0 ? undefined : info[at + 1];
+    };
+    const added = field('entries-added');
+    return { length: Number(field('length')), firstId: (field('first-entry') as StreamEntry | null)?.[0], entriesAdded: added === undefined ? undefined : Number(added) };
   }
 
   /** The id of the newest event ('0-0' for none): where a live reader starts. */
