@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Release, RELEASE_LIST_COLUMNS, Upload, User } from '../db/models';
+import { RELEASE_LIST_COLUMNS, User } from '../db/models';
+import { insertRelease, insertUpload } from '../test/support/rows';
 import { startTestApp, TestApp } from '../test/support/test-app';
 import { LIST_TOTAL_TTL_MS } from './pagination';
 
@@ -29,11 +29,8 @@ afterAll(() => app.close());
 
 /** Rows straight into the database: the list reads them, nothing runs them. */
 async function releasesOf(user: User, n: number): Promise<void> {
-  const upload = await Upload.query().insertAndFetch({ id: randomUUID(), userId: user.id, originalName: 'b.epub', storedName: randomUUID(), size: 1, sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'), status: 'inspected' });
-  for (let i = 0; i < n; i++) {
-    const id = randomUUID();
-    await Release.query().insert({ id, uploadId: upload.id, userId: user.id, requestKey: id.replace(/-/g, '').padEnd(64, '0'), options: { type: 'EBOOK', group: 'ESP' } as never, state: 'done', progress: 100, releaseDate: '2026-01-01' });
-  }
+  const upload = await insertUpload(user.id);
+  for (let i = 0; i < n; i++) await insertRelease(upload);
 }
 
 async function total(who: { token: string }, query = 'pageSize=1'): Promise<number> {

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { JobRun, RefreshToken, Release, Upload, User } from '../db/models';
+import { JobRun, RefreshToken, Upload, User } from '../db/models';
 import { uploadPath } from '../jobs/storage-paths';
 import { createRedis, Redis } from '../lib/redis';
+import { insertRelease, insertUpload } from '../test/support/rows';
 import { startTestApp, TestApp } from '../test/support/test-app';
 import { withLock } from './redis-lock';
 import { HealthWatch } from './tasks/health-watch';
@@ -30,12 +31,12 @@ describe('maintenance', () => {
     const addUpload = async (id: string, ageDays: number) => {
       fs.mkdirSync(app.config.storage.uploadDir, { recursive: true });
       fs.writeFileSync(uploadPath(app.config, id), id);
-      return Upload.query().insert({ id, userId: user.id, originalName: 'b.epub', storedName: id, size: 1, sha256: id.replace(/-/g, '').padEnd(64, '0'), status: 'inspected', createdAt: new Date(Date.now() - ageDays * DAY) });
+      return insertUpload(user.id, { id, storedName: id, createdAt: new Date(Date.now() - ageDays * DAY) });
     };
     const stale = await addUpload('11111111-1111-4111-8111-111111111111', 30);
     const fresh = await addUpload('22222222-2222-4222-8222-222222222222', 1);
     const released = await addUpload('33333333-3333-4333-8333-333333333333', 30);
-    await Release.query().insert({ id: '44444444-4444-4444-8444-444444444444', uploadId: released.id, userId: user.id, requestKey: 'k', options: { type: 'EBOOK', group: 'ESP', source: 'RETAIL', overrides: {}, force: false }, state: 'done', progress: 100, releaseDate: '2026-01-01' });
+    await insertRelease(released);
 
     const partial = path.join(app.config.storage.uploadDir, '.partial');
     const incoming = path.join(app.config.storage.releasesDir, '.incoming');

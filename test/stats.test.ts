@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { Group, JobRun, Release, Upload, User } from '../db/models';
+import { Group, JobRun, User } from '../db/models';
 import { ALL_QUEUES, QueueName } from '../lib/domain/queue-names';
+import { insertRelease, insertUpload } from './support/rows';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -21,12 +21,10 @@ beforeAll(async () => {
   app = await startTestApp();
   admin = await app.createUser('admin', 'admin@example.test', []);
   const espId = (await Group.query().insertAndFetch({ tag: 'ESP', name: 'Group ESP' })).id;
-  const upload = await Upload.query().insertAndFetch({ id: randomUUID(), userId: admin.user.id, originalName: 'b.epub', storedName: randomUUID(), size: 1, sha256: 'a'.repeat(64), status: 'inspected' });
+  const upload = await insertUpload(admin.user.id);
   release = async ({ state, type = 'EBOOK', groupId = espId, daysAgo = 0 }) => {
-    const id = randomUUID();
     const createdAt = new Date(Date.now() - daysAgo * DAY);
-    await Release.query().insert({ id, uploadId: upload.id, userId: admin.user.id, requestKey: id.replace(/-/g, '').padEnd(64, '0'), options: { type, group: 'ESP' } as never, state: state as never, progress: 0, releaseDate: '2026-01-01', type, groupId, createdAt });
-    return id;
+    return (await insertRelease(upload, { options: { type, group: 'ESP' } as never, state: state as never, progress: 0, type, groupId, createdAt })).id;
   };
 });
 afterAll(() => app.close());
