@@ -71,16 +71,26 @@ export const MODULES = {
     tests: ['test/webhook-settings.test.ts', 'test/stats.test.ts', 'api/permissions.test.ts'],
     goal: 80,
   },
-  // Uploads and releases: requests, review, edits, previews, downloads, dupes and events.
-  'api-services-releases': {
-    mutate: services(
-      'actor', 'upload-service', 'release-service', 'release-edit', 'release-review-service', 'release-preview-service', 'release-download-service',
-      'release-events', 'dupe-policy', 'follow-up-service',
-    ),
-    tests: [
-      'api/permissions.test.ts', 'api/escalation.test.ts', 'test/safeguards/*.test.ts', 'test/uploads.test.ts', 'test/release-management.test.ts',
-      'test/release-lifecycle.test.ts', 'test/release-dupes.test.ts', 'test/release-downloads.test.ts', 'test/release-retry.test.ts', 'test/webapp-api.test.ts',
-    ],
+  // Uploads and release requests: what a request takes, the dupe checks, cancel, retry and delete,
+  // proven over HTTP on rows put in place (test/release-requests.test.ts) and uploads stored for real
+  // with no worker (test/uploads.test.ts): seconds a run. The pipeline suites reach these files too,
+  // through real packing (minutes a mutant), and stay in npm test.
+  'api-services-release-requests': {
+    mutate: services('actor', 'upload-service', 'release-service', 'dupe-policy'),
+    tests: ['test/release-requests.test.ts', 'test/uploads.test.ts', 'api/release-list.test.ts', 'api/permissions.test.ts', 'api/escalation.test.ts'],
+    goal: 80,
+  },
+  // The review hold (edit, rematch, approve), dry runs and follow-ups.
+  'api-services-release-review': {
+    mutate: services('release-edit', 'release-review-service', 'release-preview-service', 'follow-up-service'),
+    tests: ['test/release-lifecycle.test.ts', 'test/release-management.test.ts', 'test/safeguards/approve-queue-down.test.ts', 'api/permissions.test.ts'],
+    goal: 80,
+    timeoutMS: 60_000,
+  },
+  // Downloads and the browser's event stream, reached through real releases.
+  'api-services-release-output': {
+    mutate: services('release-download-service', 'release-events'),
+    tests: ['test/release-downloads.test.ts', 'test/webapp-api.test.ts', 'api/permissions.test.ts'],
     goal: 80,
     timeoutMS: 60_000,
   },
