@@ -148,6 +148,8 @@ describe('groups', () => {
     // The list finds a group by its name as well as its tag.
     expect((await app.http.get('/api/groups?q=renamed').set(as(admin))).body.groups.map((g: { tag: string }) => g.tag)).toEqual(['SUMM2']);
     expect((await app.http.get('/api/groups?q=MM2').set(as(admin))).body.groups.map((g: { tag: string }) => g.tag)).toEqual(['SUMM2']);
+    // Search text is taken as written: % and _ are not wildcards.
+    for (const q of ['%25', '_', 'S_MM2']) expect((await app.http.get(`/api/groups?q=${q}`).set(as(admin))).body.groups).toEqual([]);
 
     expect((await app.http.delete(`/api/groups/${id}`).set(as(admin))).status).toBe(204);
     const gone = await app.http.get(`/api/groups/${id}`).set(as(admin));
@@ -293,6 +295,7 @@ describe('NFO templates', () => {
     expect(twice.body.error.details.problems).toEqual([expect.stringMatching(/^line 1: unknown field \{\{titel\}\}/), 'line 2 is 90 columns wide (at most 80)']);
     expect(twice.body.error.message).toBe(`The template cannot be used: ${twice.body.error.details.problems.join('; ')}`);
     expect((await app.http.get('/api/templates?q=bad').set(as(admin))).body.templates).toEqual([]);
+    expect((await app.http.get('/api/templates?q=%25').set(as(admin))).body.templates).toEqual([]);
     // A line narrow as written and too wide once a field is filled is saved: rendering wraps it.
     const wide = await app.http.post('/api/templates').set(as(admin)).send({ name: 'wraps', body: `${'═'.repeat(79)}{{title}}` });
     expect(wide.status).toBe(201);

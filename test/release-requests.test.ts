@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Release, ReleaseDistribution, User } from '../db/models';
+import { Release, ReleaseDistribution, ReleaseFile, Upload, User } from '../db/models';
 import { publishedPaths, trashRoot } from '../jobs/storage-paths';
 import { JobName, QueueName } from '../lib/domain/queue-names';
 import { enrichedOf, INSPECTED_BOOK, insertRelease, insertUpload } from './support/rows';
+import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -58,9 +59,16 @@ describe('what a request takes', () => {
     await group('FULL', { ruleId: groupRule, nfoTemplateId: groupTemplate, volumeSizeMb: 10, destinationIds: [enabled, disabled] });
     await group('BARE');
 
-    const full = await ask(operator, (await insertUpload(operator.user.id)).id, { group: 'FULL' });
+    const fullUpload = await insertUpload(operator.user.id);
+    const full = await ask(operator, fullUpload.id, { group: 'FULL' });
     expect(full.status).toBe(202);
     expect(full.body.created).toBe(true);
+    expect(full.body.release.releaseDate).toBe(new Date().toISOString().slice(0, 10));
+    // The same request again answers the same release, created and logged once.
+    const again = await ask(operator, fullUpload.id, { group: 'FULL' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ created: false, release: { id: full.body.release.id } });
+    expect(app.logged('release requested').filter((e) => e.uploadId === fullUpload.id)).toHaveLength(1);
     expect(await stored(full.body.release.id)).toMatchObject({
       state: 'queued',
       ruleId: groupRule,
@@ -122,6 +130,11 @@ describe('what a request takes', () => {
     const waiting = await ask(operator, (await insertUpload(operator.user.id, { status: 'stored' })).id, { group: 'ESP' });
     expect(await jobState(QueueName.Enrich, `${JobName.Enrich}-${inspected.body.release.id}`)).toBe('waiting');
     expect(await jobState(QueueName.Enrich, `${JobName.Enrich}-${waiting.body.release.id}`)).toBe('waiting-children');
+    // Both are needed: the status says the inspection finished, the metadata is what it found.
+    for (const fields of [{ status: 'inspected', metadata: null }, { status: 'inspecting', metadata: INSPECTED_BOOK }] as const) {
+      const half = await ask(operator, (await insertUpload(operator.user.id, fields)).id, { group: 'ESP' });
+      expect({ fields, state: await jobState(QueueName.Enrich, `${JobName.Enrich}-${half.body.release.id}`) }).toEqual({ fields, state: 'waiting-children' });
+    }
     expect(app.logged('release requested')).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ releaseId: inspected.body.release.id, inspection: 'stored', userId: operator.user.id }),
@@ -140,6 +153,110 @@ describe('what a request takes', () => {
     const foreign = await ask(operator, upload.id, { group: 'ESP' });
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.message).toBe(`Upload ${upload.id} not found`);
+  });
+});
+
+describe('uploads', () => {
+  it('keeps one upload per user and bytes: the same file again answers the stored one and keeps no second copy', async () => {
+    const book = path.join(app.dataDir, 'twice.epub');
+    await writeEpub(book, { title: 'Twice Told' });
+    const first = await app.http.post('/api/uploads').set(as(operator)).attach('file', book);
+    expect(first.status).toBe(202);
+    const second = await app.http.post('/api/uploads').set(as(operator)).attach('file', book);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ duplicate: true, upload: { id: first.body.upload.id } });
+    expect(fs.readdirSync(app.config.storage.uploadDir).filter((f) => !f.startsWith('.'))).toEqual([first.body.upload.id]);
+    expect(fs.readdirSync(path.join(app.config.storage.uploadDir, '.partial'))).toEqual([]);
+    expect(app.logged('upload stored').filter((e) => e.uploadId === first.body.upload.id)).toHaveLength(1);
+    // Another user's copy of the same bytes is their own upload.
+    const theirs = await app.http.post('/api/uploads').set(as(other)).attach('file', book);
+    expect(theirs.status).toBe(202);
+    expect(theirs.body.upload.id).not.toBe(first.body.upload.id);
+
+    // Found by its hash: one's own, or anyone's with releases:MOD.
+    const sha256 = first.body.upload.sha256;
+    const byHash = (who: { token: string }) => app.http.get(`/api/uploads/by-sha256/${sha256}`).set(as(who));
+    expect((await byHash(operator)).body.upload.id).toBe(first.body.upload.id);
+    expect((await byHash(other)).body.upload.id).toBe(theirs.body.upload.id);
+    expect([first.body.upload.id, theirs.body.upload.id]).toContain((await byHash(admin)).body.upload.id);
+    const stranger = await app.createUser('operator');
+    const none = await byHash(stranger);
+    expect(none.status).toBe(404);
+    expect(none.body.error.message).toBe(`Upload with SHA-256 ${sha256} not found`);
+  });
+
+  it("lists one's own uploads newest first, and everyone's with releases:MOD", async () => {
+    const lister = await app.createUser('operator');
+    const older = await insertUpload(lister.user.id, { createdAt: new Date(Date.now() - 60_000) });
+    const newer = await insertUpload(lister.user.id);
+    const own = await app.http.get('/api/uploads').set(as(lister));
+    expect(own.body.uploads.map((u: { id: string }) => u.id)).toEqual([newer.id, older.id]);
+    expect(own.body.pagination).toMatchObject({ total: 2 });
+    const all = await app.http.get('/api/uploads?pageSize=100').set(as(admin));
+    expect(all.body.pagination.total).toBe(await Upload.query().resultSize());
+    expect(all.body.uploads.map((u: { userId: number }) => u.userId)).toEqual(expect.arrayContaining([lister.user.id, operator.user.id]));
+  });
+});
+
+describe('the release list and one release', () => {
+  let lister: { user: User; token: string };
+  const names = (res: { body: { releases: { name: string }[] } }) => res.body.releases.map((r) => r.name);
+  const list = (query: string) => app.http.get(`/api/releases?${query}`).set(as(lister));
+
+  beforeAll(async () => {
+    lister = await app.createUser('operator', 'lister@example.test', ['ESP', 'LST']);
+    const upload = await insertUpload(lister.user.id);
+    const lst = (await app.http.get('/api/groups?q=LST').set(as(admin))).body.groups[0].id;
+    const rows: [string, string, string, number | null, number][] = [
+      ['Alpha.a_c-ESP', 'done', 'EBOOK', null, 5],
+      ['Beta.abc-ESP', 'done', 'EBOOK', null, 4],
+      ['Gamma.100%-LST', 'failed', 'EBOOK', lst, 3],
+      ['Delta-LST', 'failed', 'TV', lst, 2],
+    ];
+    for (const [name, state, type, groupId, daysAgo] of rows) {
+      await insertRelease(upload, { name, state: state as never, type, groupId, createdAt: new Date(Date.now() - daysAgo * 86_400_000) });
+    }
+  });
+
+  it('filters by type, state, group, creation date and a part of the name, wildcards taken as written', async () => {
+    expect(names(await list('type=tv'))).toEqual(['Delta-LST']);
+    expect(names(await list('state=failed'))).toEqual(['Delta-LST', 'Gamma.100%-LST']);
+    expect(names(await list('group=LST'))).toEqual(['Delta-LST', 'Gamma.100%-LST']);
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    expect(names(await list(`from=${day(3.5)}`))).toEqual(['Delta-LST', 'Gamma.100%-LST']);
+    expect(names(await list(`to=${day(3.5)}`))).toEqual(['Beta.abc-ESP', 'Alpha.a_c-ESP']);
+    expect(names(await list(`from=${day(4.5)}&to=${day(2.5)}`))).toEqual(['Gamma.100%-LST', 'Beta.abc-ESP']);
+    expect(names(await list('q=a_c'))).toEqual(['Alpha.a_c-ESP']);
+    expect(names(await list('q=100%25'))).toEqual(['Gamma.100%-LST']);
+    expect(names(await list('q=%25'))).toEqual(['Gamma.100%-LST']);
+    expect(names(await list('q=ta'))).toEqual(['Delta-LST', 'Beta.abc-ESP']);
+  });
+
+  it('sorts by the field asked for, either way, newest first by default', async () => {
+    expect(names(await list(''))).toEqual(['Delta-LST', 'Gamma.100%-LST', 'Beta.abc-ESP', 'Alpha.a_c-ESP']);
+    expect(names(await list('sort=name'))).toEqual(['Alpha.a_c-ESP', 'Beta.abc-ESP', 'Delta-LST', 'Gamma.100%-LST']);
+    expect(names(await list('sort=-name'))).toEqual(['Gamma.100%-LST', 'Delta-LST', 'Beta.abc-ESP', 'Alpha.a_c-ESP']);
+    expect(names(await list('sort=createdAt'))).toEqual(['Alpha.a_c-ESP', 'Beta.abc-ESP', 'Gamma.100%-LST', 'Delta-LST']);
+  });
+
+  it("counts a filtered list's total itself, never taking the whole list's", async () => {
+    expect((await list('pageSize=1')).body.pagination.total).toBe(4);
+    // Within the whole list's window: a full page of a filter is counted for that filter.
+    expect((await list('pageSize=1&state=failed')).body.pagination.total).toBe(2);
+    expect((await list('pageSize=1&q=a')).body.pagination.total).toBe(4);
+    expect((await list('pageSize=1&type=EBOOK')).body.pagination.total).toBe(3);
+  });
+
+  it('gives a release with its files in name order, and names the release it cannot find', async () => {
+    const release = await insertRelease(await insertUpload(lister.user.id));
+    for (const fileName of ['c.zip', 'a.nfo', 'b.zip']) {
+      await ReleaseFile.query().insert({ releaseId: release.id, fileName, kind: fileName.endsWith('.nfo') ? 'nfo' : 'zip', size: 1, crc32: '00000000', sha256: 'a'.repeat(64) });
+    }
+    const res = await app.http.get(`/api/releases/${release.id}`).set(as(lister));
+    expect(res.body.release.files.map((f: { fileName: string }) => f.fileName)).toEqual(['a.nfo', 'b.zip', 'c.zip']);
+    const missing = await app.http.get(`/api/releases/${release.id}`).set(as(operator));
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: 'NOT_FOUND', message: `Release ${release.id} not found` });
   });
 });
 

@@ -123,6 +123,7 @@ describe('releases API', () => {
   it('only an admin may force a rule-breaking name', async () => {
     const res = await app.http.post('/api/releases').set(bearer(operator)).send({ uploadId, options: { group: 'ESP', force: true } });
     expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', message: 'Forcing a release name that breaks the rules needs the releases:MOD permission' });
   });
 
   it('creates a queued flow, is idempotent, cancels while queued, and lets an admin see the raw jobs', async () => {

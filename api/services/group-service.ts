@@ -1,5 +1,6 @@
 import type { AnyQueryBuilder } from 'objection';
 import { ConflictError, NotFoundError } from '../../lib/errors';
+import { CONTAINS_SQL, containsBindings } from '../../db/contains';
 import { Destination, Group, NfoTemplate, Rule, User } from '../../db/models';
 import type { NamingStyle } from '../../lib/domain/naming-style';
 import { paginate, PageQuery, Paginated } from '../pagination';
@@ -30,7 +31,7 @@ const SUMMARIES = {
 export class GroupService {
   async list(query: PageQuery & { q?: string }): Promise<Paginated<Group>> {
     const builder = Group.query().withGraphFetched(GRAPH).modifiers(SUMMARIES).orderBy('tag');
-    if (query.q) builder.where((w) => w.where('tag', 'like', `%${query.q}%`).orWhere('name', 'like', `%${query.q}%`));
+    if (query.q) builder.where((w) => w.whereRaw(CONTAINS_SQL, containsBindings('tag', query.q!)).orWhereRaw(CONTAINS_SQL, containsBindings('name', query.q!)));
     return paginate(builder, query);
   }
 

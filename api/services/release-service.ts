@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger';
 import { stableStringify } from '../../lib/stable-json';
 import { Destination, NfoTemplate, Release, RELEASE_LIST_COLUMNS, ReleaseDistribution, ReleaseListItem, Rule, Upload } from '../../db/models';
 import type { SettingsRepository } from '../../db/settings-repository';
+import { CONTAINS_SQL, containsBindings } from '../../db/contains';
 import type { JobQueue } from '../../jobs/job-queue';
 import { publishedPaths, trashRoot } from '../../jobs/storage-paths';
 import { removeStoredRelease } from '../../jobs/stored-files';
@@ -195,7 +196,7 @@ export class ReleaseService {
     if (filters.group) query.whereIn('releases.groupId', (sub) => sub.select('id').from('groups').where('tag', filters.group!));
     if (filters.from) query.where('releases.createdAt', '>=', filters.from);
     if (filters.to) query.where('releases.createdAt', '<', filters.to);
-    if (filters.q) query.where('releases.name', 'like', `%${filters.q.replace(/[%_\\]/g, '\\$&')}%`);
+    if (filters.q) query.whereRaw(CONTAINS_SQL, containsBindings('releases.name', filters.q));
     const column = filters.sort.replace(/^-/, '');
     query.orderBy(`releases.${column}`, filters.sort.startsWith('-') ? 'desc' : 'asc').orderBy('releases.id');
     // The list as it opens (every release the caller may see, or one user's) is the busy one: its

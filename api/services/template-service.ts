@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors';
+import { CONTAINS_SQL, containsBindings } from '../../db/contains';
 import { NfoTemplate, Release, ReleaseFile, Upload } from '../../db/models';
 import { renderNfoTemplate, SAMPLE_FACTS, templateProblems } from '../../jobs/pack/engine/nfo-template';
 import type { ReleaseFacts } from '../../jobs/pack/engine/release-facts';
@@ -33,7 +34,7 @@ export class TemplateService {
 
   async list(query: PageQuery & { q?: string }): Promise<Paginated<NfoTemplate>> {
     const builder = NfoTemplate.query().orderBy('name');
-    if (query.q) builder.where('name', 'like', `%${query.q}%`);
+    if (query.q) builder.whereRaw(CONTAINS_SQL, containsBindings('name', query.q));
     return paginate(builder, query);
   }
 
