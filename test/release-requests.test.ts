@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'bullmq';
 import { Release, ReleaseDistribution, ReleaseFile, Upload, User } from '../db/models';
 import { publishedPaths, trashRoot } from '../jobs/storage-paths';
 import { JobName, QueueName } from '../lib/domain/queue-names';
+import { createRedis } from '../lib/redis';
 import { enrichedOf, INSPECTED_BOOK, insertRelease, insertUpload } from './support/rows';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { startTestApp, TestApp } from './support/test-app';
@@ -304,6 +306,20 @@ describe('dupes', () => {
     expect((await again({ ruleId: await rule() })).status).toBe(202);
   });
 
+  it("compares the rule a request resolves to, the group's included", async () => {
+    const [first, second] = [await rule(), await rule()];
+    const ruled = await group('RULED', { ruleId: first, memberIds: [operator.user.id, other.user.id] });
+    const upload = await insertUpload(other.user.id);
+    const theirs = await ask(other, upload.id, { group: 'RULED' });
+    await Release.query().patch({ state: 'done', name: 'Ruled.Release-RULED' }).where({ id: theirs.body.release.id });
+    const mine = await insertUpload(operator.user.id, { sha256: upload.sha256 });
+    const same = await ask(operator, mine.id, { group: 'RULED' });
+    expect(same.body.error).toMatchObject({ code: 'DUPE', details: { releaseId: theirs.body.release.id } });
+    // The group's rule changed: the same request now names under another rule.
+    expect((await app.http.patch(`/api/groups/${ruled}`).set(as(admin)).send({ ruleId: second })).status).toBe(200);
+    expect((await ask(operator, mine.id, { group: 'RULED' })).status).toBe(202);
+  });
+
   it('names a release still on its way by its state, and lets a failed or cancelled one be asked for again', async () => {
     const live = await published('RETAIL', { state: 'enriching' });
     const res = await dupeOf({}, {}, (await live.$relatedQuery('upload')).sha256);
@@ -351,6 +367,8 @@ describe('dupes', () => {
   it('lets an upgrade through (SCAN, then HYBRiD, then RETAiL), and names the best source a worse request is refused for', async () => {
     const book = { ...INSPECTED_BOOK, title: 'Always Coming Home', isbn: '9780520227354', identifiers: [], year: 1985 };
     await published('SCAN', { book });
+    // Another SCAN of the same book is not outranked (the same name is checked apart).
+    expect((await dupeOf({ source: 'SCAN' }, book)).status).toBe(202);
     const hybrid = await dupeOf({ source: 'HYBRID' }, book);
     expect(hybrid.status).toBe(202);
     const retail = await dupeOf({ source: 'RETAIL' }, book);
@@ -361,9 +379,22 @@ describe('dupes', () => {
     expect(scan.body.error.message).toMatch(new RegExp(`^A RETAiL release of this book exists: release ${retail.body.release.id}, still queued\\. SCAN after RETAiL`));
   });
 
+  it('tells books apart by what both sides know: neither ISBN nor title, author and year in common is another book', async () => {
+    // Neither side has an ISBN, nor a year (so no title key): only the bytes could make them one book.
+    const unknown = { format: 'pdf', title: 'Unknown Tales', authors: ['Anon Writer'], identifiers: [] } as const;
+    await published('RETAIL', { book: unknown as never });
+    expect((await dupeOf({ source: 'SCAN' }, { ...unknown, title: 'Other Tales' })).status).toBe(202);
+    // Title, author and year are three facts, not one run of letters: "Moon" by "Dog" is not "Moo" by "Ndog".
+    const moon = { format: 'pdf', title: 'Moon', authors: ['Dog'], year: 1990, identifiers: [] } as const;
+    await published('RETAIL', { book: moon as never });
+    expect((await dupeOf({ source: 'SCAN' }, { ...moon, title: 'Moo', authors: ['Ndog'] })).status).toBe(202);
+    expect((await dupeOf({ source: 'SCAN' }, { ...moon, title: 'MOON', authors: ['dog'] })).body.error.code).toBe('DUPE');
+  });
+
   it('lets an iNTERNAL release through, and counts neither iNTERNAL releases, failed ones nor other types', async () => {
     const book = { ...INSPECTED_BOOK, title: 'Lavinia', isbn: '9780151014248', identifiers: [], year: 2008 };
     await published('RETAIL', { book, state: 'failed' });
+    await published('RETAIL', { book, state: 'cancelled' });
     await published('RETAIL', { book, type: 'TV' });
     const internalRetail = await published('RETAIL', { book });
     await Release.query().patch({ options: { ...internalRetail.options, internal: true } }).where({ id: internalRetail.id });
@@ -382,9 +413,11 @@ describe('cancel, retry and delete', () => {
 
   it('cancels a release held in review, and refuses one that has finished', async () => {
     const held = await release({ state: 'review', name: null });
+    const bystander = await release({ state: 'review', name: null });
     const cancelled = await post(operator, held.id, 'cancel');
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.release).toMatchObject({ id: held.id, state: 'cancelled', finishedAt: expect.any(String) });
+    expect(await Release.query().findById(bystander.id)).toMatchObject({ state: 'review', finishedAt: null });
     for (const state of ['done', 'failed', 'cancelled']) {
       const settled = await release({ state: state as never, name: null });
       const res = await post(operator, settled.id, 'cancel');
@@ -395,6 +428,7 @@ describe('cancel, retry and delete', () => {
   });
 
   it('requests a failed release again as a new one that replaces it, and refuses a release that has not failed', async () => {
+    const bystander = await release({ state: 'failed', name: null });
     const failed = await release({ state: 'failed', name: null, error: 'disk full' });
     const res = await post(operator, failed.id, 'retry');
     expect(res.status).toBe(202);
@@ -402,6 +436,7 @@ describe('cancel, retry and delete', () => {
     expect(res.body.release.id).not.toBe(failed.id);
     expect(await Release.query().findById(failed.id)).toBeUndefined();
     expect(app.logged('release retried')).toContainEqual(expect.objectContaining({ releaseId: res.body.release.id, retryOf: failed.id }));
+    expect(await Release.query().findById(bystander.id)).toMatchObject({ state: 'failed', requestKey: bystander.requestKey });
 
     for (const state of ['done', 'review', 'queued']) {
       const busy = await release({ state: state as never, name: null });
@@ -414,9 +449,11 @@ describe('cancel, retry and delete', () => {
   it('leaves a release whose retry is refused as it was, refuses a retry already under way, and retries once the cause is gone', async () => {
     const options = { type: 'EBOOK', group: 'LATER', source: 'RETAIL', overrides: {}, force: false } as const;
     const cancelled = await release({ state: 'cancelled', name: null, options: options as never });
+    const bystander = await release({ state: 'cancelled', name: null });
     const refused = await post(operator, cancelled.id, 'retry');
     expect(refused.body.error).toMatchObject({ code: 'UNKNOWN_GROUP' });
     expect(await Release.query().findById(cancelled.id)).toMatchObject({ state: 'cancelled', requestKey: cancelled.requestKey });
+    expect(await Release.query().findById(bystander.id)).toMatchObject({ requestKey: bystander.requestKey });
 
     await Release.query().patch({ requestKey: `retry-${cancelled.id}` }).where({ id: cancelled.id });
     const underWay = await post(operator, cancelled.id, 'retry');
@@ -432,6 +469,9 @@ describe('cancel, retry and delete', () => {
   it("deletes a settled release with its folder and checksum file, and no other release's files", async () => {
     const name = 'Le.Guin.Ursula.K-The.Left.Hand.Of.Darkness-1969-ESP';
     const done = await release({ name });
+    const bystander = await release({ name: `${name}.PROPER` });
+    // A destination it was sent to does not hold it.
+    await ReleaseDistribution.query().insert({ releaseId: done.id, destinationId: await destination('sent', true), state: 'done' });
     const paths = publishedPaths(app.config, name);
     const neighbour = publishedPaths(app.config, `${name}.PROPER`);
     for (const { dir, sfv } of [paths, neighbour]) {
@@ -445,6 +485,7 @@ describe('cancel, retry and delete', () => {
     expect(await Release.query().findById(done.id)).toBeUndefined();
     expect([fs.existsSync(paths.dir), fs.existsSync(paths.sfv)]).toEqual([false, false]);
     expect([fs.existsSync(neighbour.dir), fs.existsSync(neighbour.sfv)]).toEqual([true, true]);
+    expect(await Release.query().findById(bystander.id)).toBeDefined();
     expect(fs.readdirSync(trashRoot(app.config))).toEqual([]);
     expect(app.logged('release deleted')).toContainEqual(expect.objectContaining({ releaseId: done.id, name, userId: operator.user.id }));
 
@@ -452,6 +493,29 @@ describe('cancel, retry and delete', () => {
     const held = await release({ state: 'review', name: null });
     expect((await app.http.delete(`/api/releases/${held.id}`).set(as(admin))).status).toBe(204);
     expect([fs.existsSync(neighbour.dir), fs.existsSync(neighbour.sfv)]).toEqual([true, true]);
+  });
+
+  it('refuses to cancel a release whose flow a worker has started, and leaves it as it is', async () => {
+    const asked = await ask(operator, (await insertUpload(operator.user.id, { metadata: INSPECTED_BOOK })).id, { group: 'ESP', extraTags: ['STARTED'] });
+    const jobId = `${JobName.Enrich}-${asked.body.release.id}`;
+    // A stand-in worker: the flows queued before this one pass through it, this one it holds.
+    const redis = createRedis(app.config, 'worker');
+    let finish = () => {};
+    const held = new Promise<void>((resolve) => (finish = resolve));
+    const worker = new Worker(QueueName.Enrich, async (job) => (job.id === jobId ? held : undefined), { connection: redis, prefix: app.config.redis.prefix });
+    try {
+      for (let i = 0; i < 400 && (await jobState(QueueName.Enrich, jobId)) !== 'active'; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await jobState(QueueName.Enrich, jobId)).toBe('active');
+      const res = await post(operator, asked.body.release.id, 'cancel');
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'NOT_CANCELLABLE', message: 'The release has started; it can no longer be cancelled' });
+      expect(await Release.query().findById(asked.body.release.id)).toMatchObject({ state: 'queued', finishedAt: null });
+      expect(await jobState(QueueName.Enrich, jobId)).toBe('active');
+    } finally {
+      finish();
+      await worker.close();
+      redis.disconnect();
+    }
   });
 
   it('refuses to delete a release that is running or being uploaded, keeping its files', async () => {
