@@ -1,18 +1,24 @@
 import { Release, User } from '../db/models';
 import type { EmbeddedMetadata } from '../lib/domain/embedded-metadata';
 import { JobName, QueueName } from '../lib/domain/queue-names';
+import { UNSUPPORTED_TYPES } from '../lib/domain/release-options';
+import { whenReady } from '../lib/redis';
 import { startReplayServer, ReplayServer } from './support/replay-server';
 import { enrichedOf, INSPECTED_BOOK, insertUpload } from './support/rows';
+import { startSwitchableProxy, SwitchableProxy } from './support/switchable-proxy';
 import { startTestApp, TestApp } from './support/test-app';
+import { TEST_REDIS_URL } from './support/test-env';
 
 /**
  * The review hold, dry runs and follow-ups over HTTP, on releases requested for real and then
  * left as the enrich step leaves them (held in `review`, or published): no worker runs, so what
- * is enqueued stays in Redis. Rematches ask a local server replaying recorded catalogue answers.
+ * is enqueued stays in Redis, which the app reaches through a proxy one test cuts. Rematches ask a
+ * local server replaying recorded catalogue answers.
  * test/release-lifecycle.test.ts checks the same answers through real enrichment and packing.
  */
 let app: TestApp;
 let replay: ReplayServer;
+let redisProxy: SwitchableProxy;
 let operator: { user: User; token: string };
 let stranger: { user: User; token: string };
 let admin: { user: User; token: string };
@@ -23,7 +29,12 @@ const UNDATED: EmbeddedMetadata = { ...INSPECTED_BOOK, year: undefined, isbn: un
 
 beforeAll(async () => {
   replay = await startReplayServer();
-  app = await startTestApp({ GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'), OPENLIBRARY_BASE_URL: replay.baseUrl('openlibrary') });
+  redisProxy = await startSwitchableProxy(Number(new URL(TEST_REDIS_URL).port || 6379));
+  app = await startTestApp({
+    GOOGLE_BOOKS_BASE_URL: replay.baseUrl('googlebooks'),
+    OPENLIBRARY_BASE_URL: replay.baseUrl('openlibrary'),
+    REDIS_URL: `redis://127.0.0.1:${redisProxy.port}/0`,
+  });
   operator = await app.createUser('operator');
   stranger = await app.createUser('operator');
   admin = await app.createUser('admin');
@@ -31,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await replay.close();
+  await redisProxy.close();
 });
 
 const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
@@ -98,8 +110,9 @@ describe('editing a release in review', () => {
     const templated = await edit(release.id, { templateId: template.id, volumeSizeMb: 5 });
     expect(templated.body.preview.nfo.text).toBe(' The Left Hand of Darkness | 1 x 5MB\r\n');
     expect((await Release.query().findById(release.id))!.nfoTemplateId).toBe(template.id);
-    // Not named, the template stays; null gives it back to the group.
-    await edit(release.id, { year: 1969 });
+    // Not named, the template stays, in the preview too; null gives it back to the group.
+    const kept = await edit(release.id, { year: 1969 });
+    expect(kept.body.preview.nfo.text).toBe(' The Left Hand of Darkness | 1 x 5MB\r\n');
     expect((await Release.query().findById(release.id))!.nfoTemplateId).toBe(template.id);
     const untemplated = await edit(release.id, { templateId: null });
     expect(untemplated.body.preview.nfo.text).not.toBe(templated.body.preview.nfo.text);
@@ -127,7 +140,13 @@ describe('editing a release in review', () => {
 
 describe('approving', () => {
   it('refuses while a reason only an edit lifts remains, naming each, then enqueues the pack step once', async () => {
+    const untitled = await held({ ...UNDATED, title: undefined });
+    const both = await post(untitled.id, 'approve');
+    expect(both.body.error.message).toBe(`The release cannot be packed yet: no title is known for this book; ${NO_PROOF}`);
+    expect(both.body.error.details.reasons.map((r: { code: string }) => r.code)).toEqual(['MISSING_TITLE', 'RETAIL_PROOF_MISSING']);
+
     const release = await held();
+    const bystander = await held();
     const blocked = await post(release.id, 'approve');
     expect(blocked.status).toBe(409);
     expect(blocked.body.error).toMatchObject({
@@ -145,8 +164,26 @@ describe('approving', () => {
     expect(approved.body.release).toMatchObject({ id: release.id, state: 'queued', step: 'pack', reviewReasons: null, approvedBy: admin.user.id, approvedAt: expect.any(String) });
     expect(await jobState(QueueName.Pack, `${JobName.Pack}-${release.id}`)).toBe('waiting');
     expect(app.logged('release approved')).toContainEqual(expect.objectContaining({ releaseId: release.id, userId: admin.user.id, ownerId: operator.user.id }));
+    expect(await Release.query().findById(bystander.id)).toMatchObject({ state: 'review', approvedBy: null });
     const twice = await post(release.id, 'approve');
     expect(twice.body.error).toMatchObject({ code: 'NOT_IN_REVIEW', message: 'Release is queued; only a release in review can be edited, rematched or approved' });
+  });
+
+  it('undoes an approval whose pack job cannot be queued, so the release waits in review as it was', async () => {
+    const release = await releaseOf(UNDATED, { proofUrl: PROOF }, { reasons: [NO_YEAR] });
+    const bystander = await releaseOf(UNDATED, { proofUrl: PROOF, extraTags: ['OTHER'] }, { reasons: [NO_YEAR] });
+    redisProxy.cut();
+    try {
+      const refused = await post(release.id, 'approve');
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      redisProxy.restore();
+      await whenReady(app.context.redis, 5000);
+    }
+    expect(await Release.query().findById(release.id)).toMatchObject({ state: 'review', step: 'review', approvedBy: null, approvedAt: null, reviewReasons: [NO_YEAR] });
+    expect(await Release.query().findById(bystander.id)).toMatchObject({ state: 'review', reviewReasons: [NO_YEAR] });
+    expect((await post(release.id, 'approve')).status).toBe(202);
   });
 });
 
@@ -222,7 +259,15 @@ describe('dry runs', () => {
     });
     const tv = await app.http.post('/api/releases/preview').set(as(operator)).send({ uploadId: upload.id, options: { group: 'ESP', type: 'TV' } });
     expect(tv.status).toBe(422);
-    expect(tv.body.error.code).toBe('TYPE_NOT_SUPPORTED');
+    expect(tv.body.error).toMatchObject({ code: 'TYPE_NOT_SUPPORTED', message: `TV releases are not supported yet: ${UNSUPPORTED_TYPES.TV}` });
+
+    // A book with neither ISBN nor title gives the catalogues nothing to look up: none is asked.
+    const bare = await insertUpload(operator.user.id, { metadata: { format: 'pdf', authors: ['Somebody'], identifiers: [] } });
+    const asked = replay.requests.length;
+    const blind = await app.http.post('/api/releases/preview').set(as(operator)).send({ uploadId: bare.id, options: { group: 'ESP' } });
+    expect(blind.status).toBe(200);
+    expect(blind.body.preview.metadata.providers).toEqual([]);
+    expect(replay.requests.length).toBe(asked);
     expect((await app.http.post('/api/releases/preview').set(as(stranger)).send({ uploadId: upload.id, options: { group: 'ESP' } })).status).toBe(404);
   });
 });
@@ -255,6 +300,7 @@ describe('follow-ups', () => {
 
     const again = await post(original.id, 'follow-ups', body);
     expect(again.status).toBe(200);
+    expect(app.logged('follow-up requested').filter((e) => e.follows === original.id)).toHaveLength(1);
     expect(again.body).toMatchObject({ created: false, release: { id: res.body.release.id } });
     // Another kind, or other changes, is another follow-up.
     const proper = await post(original.id, 'follow-ups', { ...body, kind: 'PROPER' });
@@ -267,6 +313,10 @@ describe('follow-ups', () => {
     const early = await post(inReview.id, 'follow-ups', { kind: 'PROPER', reason: 'too early' });
     expect(early.status).toBe(409);
     expect(early.body.error).toMatchObject({ code: 'NOT_PUBLISHED', message: 'Release is review; only a published release can be followed up' });
+
+    // A name is not enough: a release that failed after taking its name was never published.
+    const failed = await releaseOf(INSPECTED_BOOK, { extraTags: ['NAMED'] }, { state: 'failed', name: 'Named.Then.Failed-ESP' });
+    expect((await post(failed.id, 'follow-ups', { kind: 'PROPER', reason: 'never out' })).body.error).toMatchObject({ code: 'NOT_PUBLISHED', message: 'Release is failed; only a published release can be followed up' });
 
     const original = await releaseOf(INSPECTED_BOOK, { extraTags: ['FIXED'] }, { state: 'done', name: 'Fixed.Release-ESP' });
     expect((await post(original.id, 'follow-ups', { kind: 'PROPER', reason: 'the book was truncated' }, stranger)).status).toBe(404);
