@@ -75,6 +75,9 @@ export function eventRoutes({ authenticate, events, logger }: ApiContext): Route
   return router;
 }
 
+/** Methods that change a release; a read (GET, HEAD, OPTIONS) publishes nothing. */
+const CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /**
  * Mounted on /api/releases before its routes: after a successful change of a release through the
  * API (edit, approve, cancel, delete, follow-up...), its new state goes to the event log.
@@ -82,7 +85,7 @@ export function eventRoutes({ authenticate, events, logger }: ApiContext): Route
 export function publishReleaseChanges({ events }: ApiContext) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const releaseId = RELEASE_PATH.exec(req.path)?.[1];
-    if (req.method === 'GET' || !releaseId) return next();
+    if (!CHANGING_METHODS.has(req.method) || !releaseId) return next();
     const userId = () => req.currentUser?.id;
     // Who owned a deleted release is no longer in the database: read it before the route runs.
     const owner = req.method === 'DELETE' ? events.ownerOf(releaseId) : undefined;
