@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'bullmq';
 import { Release, ReleaseDistribution, ReleaseFile, Upload, User } from '../db/models';
+import { jobIds } from '../jobs/job-queue';
 import { publishedPaths, trashRoot } from '../jobs/storage-paths';
 import { JobName, QueueName } from '../lib/domain/queue-names';
 import { createRedis } from '../lib/redis';
@@ -170,6 +171,8 @@ describe('uploads', () => {
     expect(fs.readdirSync(app.config.storage.uploadDir).filter((f) => !f.startsWith('.'))).toEqual([first.body.upload.id]);
     expect(fs.readdirSync(path.join(app.config.storage.uploadDir, '.partial'))).toEqual([]);
     expect(app.logged('upload stored').filter((e) => e.uploadId === first.body.upload.id)).toHaveLength(1);
+    // Its inspection is queued, once.
+    expect(await jobState(QueueName.Upload, jobIds.uploadInspection(first.body.upload.id))).toBe('waiting');
     // Another user's copy of the same bytes is their own upload.
     const theirs = await app.http.post('/api/uploads').set(as(other)).attach('file', book);
     expect(theirs.status).toBe(202);

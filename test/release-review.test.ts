@@ -171,7 +171,7 @@ describe('approving', () => {
 
   it('undoes an approval whose pack job cannot be queued, so the release waits in review as it was', async () => {
     const release = await releaseOf(UNDATED, { proofUrl: PROOF }, { reasons: [NO_YEAR] });
-    const bystander = await releaseOf(UNDATED, { proofUrl: PROOF, extraTags: ['OTHER'] }, { reasons: [NO_YEAR] });
+    const bystander = await releaseOf(INSPECTED_BOOK, { proofUrl: PROOF, extraTags: ['OTHER'] }, { state: 'done', name: 'Bystander-ESP' });
     redisProxy.cut();
     try {
       const refused = await post(release.id, 'approve');
@@ -182,7 +182,7 @@ describe('approving', () => {
       await whenReady(app.context.redis, 5000);
     }
     expect(await Release.query().findById(release.id)).toMatchObject({ state: 'review', step: 'review', approvedBy: null, approvedAt: null, reviewReasons: [NO_YEAR] });
-    expect(await Release.query().findById(bystander.id)).toMatchObject({ state: 'review', reviewReasons: [NO_YEAR] });
+    expect(await Release.query().findById(bystander.id)).toMatchObject({ state: 'done', step: null, reviewReasons: null });
     expect((await post(release.id, 'approve')).status).toBe(202);
   });
 });
@@ -246,6 +246,9 @@ describe('dry runs', () => {
       expect.objectContaining({ provider: 'googlebooks', status: 'found', record: expect.objectContaining({ id: 'hobbit_test_id', isbn13: '9780547928227' }) }),
       expect.objectContaining({ provider: 'openlibrary', status: 'not_found' }),
     ]);
+    // Released today, as the day alone.
+    const today = new Date().toISOString().slice(0, 10);
+    expect(res.body.preview.nfo.text).toMatch(new RegExp(`Release date\\W+${today}(?!T)`));
     expect(res.body.preview.volumes).toMatchObject({ count: 1, sizeMb: 5, files: [{ part: `${res.body.preview.name}.epub`, diz: expect.stringContaining('DISK: [01/01]') }] });
     expect(await Release.query().resultSize()).toBe(before);
 
