@@ -459,10 +459,10 @@ describe('live release events', () => {
   const subjectOf = (event: ReleaseEvent) => ('uploadId' in event ? event.uploadId : event.releaseId);
 
   /** The event hub of another API process: the same configuration and log, its own Redis connection. */
-  async function anotherProcess() {
+  async function anotherProcess(idleStopMs?: number) {
     const redis = createRedis(app.config, 'producer');
     await whenReady(redis, 5000);
-    const hub = new ReleaseEventHub(app.config, redis, app.context.logger);
+    const hub = new ReleaseEventHub(app.config, redis, app.context.logger, idleStopMs);
     return {
       hub,
       async stop() {
@@ -598,6 +598,29 @@ describe('live release events', () => {
     expect(staying.about(release.id)).toEqual(await logged(release.id));
     expect(leaving.about(release.id)).toEqual(entries);
     unsubscribeStaying();
+  });
+
+  it('runs on for a while after its last listener has gone, so a reconnect misses nothing, then stops following', async () => {
+    const other = await anotherProcess(300);
+    try {
+      const unsubscribeFirst = await other.hub.subscribe(listener());
+      const unsubscribeSecond = await other.hub.subscribe(listener());
+      await following(2);
+      // One of two gone: it follows on, past the idle time.
+      unsubscribeFirst();
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await followers())[QueueName.Pack]).toBe(2);
+      // The last gone, and back within the idle time (a browser reconnecting): still following.
+      unsubscribeSecond();
+      const unsubscribeAgain = await other.hub.subscribe(listener());
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await followers())[QueueName.Pack]).toBe(2);
+      // Gone for good: it stops once the idle time is over.
+      unsubscribeAgain();
+      await following(1);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('closing stops following and reading, listeners kept, until a new subscriber starts both again; shutting down ends every listener', async () => {

@@ -52,6 +52,8 @@ export class ReleaseEventHub {
     private readonly config: Config,
     private readonly redis: Redis,
     private readonly logger: Logger,
+    /** How long the feed runs on after its last listener has gone. */
+    private readonly idleStopMs = IDLE_STOP_MS,
   ) {
     this.log = new ReleaseEventLog(config, redis);
   }
@@ -80,7 +82,7 @@ export class ReleaseEventHub {
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) {
-        this.idleTimer = setTimeout(() => void this.close(), IDLE_STOP_MS);
+        this.idleTimer = setTimeout(() => void this.close(), this.idleStopMs);
         this.idleTimer.unref();
       }
     };
