@@ -15,15 +15,15 @@ const reports = require('istanbul-reports');
 
 /**
  * Per folder: statements and branches, in percent. Raise them when coverage rises; never lower them.
- * Set on 2026-11-25 just below what a partial run measured (SQLite; test/safeguards, pipeline,
- * redis-restart and api/permissions, with worker coverage): api 76.9/72.4, jobs 82.3/64.7,
- * lib 74.1/74.2, db 77.5/95.4. The full run covers more: raise them after its first green run.
+ * Set 1-2 points below the last full run's figures (2026-11-27, clean clone, both databases and
+ * the children merged): api 98.1/97.9, jobs 97.5/91.7, lib 97.7/91.8, db 96.6/97.1 (a margin for
+ * timing-dependent branches). Raise them as coverage rises; never lower them.
  */
 const THRESHOLDS = {
-  'api/': { statements: 96, branches: 93 },
-  'jobs/': { statements: 95, branches: 87 },
-  'lib/': { statements: 95, branches: 91 },
-  'db/': { statements: 95, branches: 95 },
+  'api/': { statements: 97, branches: 96 },
+  'jobs/': { statements: 96, branches: 90 },
+  'lib/': { statements: 96, branches: 91 },
+  'db/': { statements: 95, branches: 96 },
 };
 
 const root = path.resolve(__dirname, '../..');
