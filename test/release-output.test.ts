@@ -10,6 +10,7 @@ import { ALL_QUEUES, QueueName } from '../lib/domain/queue-names';
 import { createRedis, Redis, whenReady } from '../lib/redis';
 import type { LoggedEvent, ReleaseEvent } from '../api/services/release-event-log';
 import { Listener, ReleaseEventHub } from '../api/services/release-events';
+import { openEventStream } from './support/event-stream';
 import { INSPECTED_BOOK, insertRelease, insertUpload } from './support/rows';
 import { startTestApp, TestApp } from './support/test-app';
 import { deleteRedisKeys, TEST_REDIS_URL } from './support/test-env';
@@ -399,49 +400,13 @@ describe('downloads', () => {
 });
 
 describe('live release events', () => {
-  interface Frame {
-    id?: string;
-    event: string;
-    data: Record<string, unknown>;
-  }
   type Stream = Awaited<ReturnType<typeof openEvents>>;
 
-  /** A live SSE connection read with fetch: the frames it got so far, and whether the server ended it. */
+  /** A live SSE connection once the server has said it is ready, with the frames about one release or upload. */
   async function openEvents(who: { token: string }) {
-    const abort = new AbortController();
-    const res = await fetch(`${base}/api/events`, { headers: as(who), signal: abort.signal });
-    const frames: Frame[] = [];
-    let ended = false;
-    const done = (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-            if (field('event')) frames.push({ id: field('id'), event: field('event')!, data: JSON.parse(field('data') ?? '{}') });
-          }
-        }
-        ended = true;
-      } catch {
-        // aborted by the test
-      }
-    })();
-    await until('the stream to be ready', async () => frames.some((f) => f.event === 'ready'));
-    return {
-      res,
-      frames,
-      ended: () => ended,
-      /** The frames about one release or upload. */
-      about: (id: string) => frames.filter((f) => f.data.releaseId === id || f.data.uploadId === id),
-      async close() {
-        abort.abort();
-        await done;
-      },
-    };
+    const stream = await openEventStream(`${base}/api/events`, as(who));
+    await until('the stream to be ready', async () => stream.frames.some((f) => f.event === 'ready'));
+    return { ...stream, about: (id: string) => stream.frames.filter((f) => f.data.releaseId === id || f.data.uploadId === id) };
   }
 
   /** A listener as the SSE route subscribes one: what it was handed, and how often it was ended. */

@@ -9,6 +9,7 @@ import { createRedis } from '../lib/redis';
 import { enrichedOf, INSPECTED_BOOK, insertRelease, insertUpload } from './support/rows';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { startTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/worker-process';
 
 /**
  * Release requests over HTTP on upload and release rows put in place (no worker runs, so each
@@ -131,12 +132,12 @@ describe('what a request takes', () => {
   it("starts at enrich when the upload's inspection is stored, at inspect when it is not, and refuses a rejected upload", async () => {
     const inspected = await ask(operator, (await insertUpload(operator.user.id, { metadata: INSPECTED_BOOK })).id, { group: 'ESP' });
     const waiting = await ask(operator, (await insertUpload(operator.user.id, { status: 'stored' })).id, { group: 'ESP' });
-    expect(await jobState(QueueName.Enrich, `${JobName.Enrich}-${inspected.body.release.id}`)).toBe('waiting');
-    expect(await jobState(QueueName.Enrich, `${JobName.Enrich}-${waiting.body.release.id}`)).toBe('waiting-children');
+    expect(await jobState(QueueName.Enrich, jobIds.releaseStep(JobName.Enrich, inspected.body.release.id))).toBe('waiting');
+    expect(await jobState(QueueName.Enrich, jobIds.releaseStep(JobName.Enrich, waiting.body.release.id))).toBe('waiting-children');
     // Both are needed: the status says the inspection finished, the metadata is what it found.
     for (const fields of [{ status: 'inspected', metadata: null }, { status: 'inspecting', metadata: INSPECTED_BOOK }] as const) {
       const half = await ask(operator, (await insertUpload(operator.user.id, fields)).id, { group: 'ESP' });
-      expect({ fields, state: await jobState(QueueName.Enrich, `${JobName.Enrich}-${half.body.release.id}`) }).toEqual({ fields, state: 'waiting-children' });
+      expect({ fields, state: await jobState(QueueName.Enrich, jobIds.releaseStep(JobName.Enrich, half.body.release.id)) }).toEqual({ fields, state: 'waiting-children' });
     }
     expect(app.logged('release requested')).toEqual(
       expect.arrayContaining([
@@ -500,14 +501,14 @@ describe('cancel, retry and delete', () => {
 
   it('refuses to cancel a release whose flow a worker has started, and leaves it as it is', async () => {
     const asked = await ask(operator, (await insertUpload(operator.user.id, { metadata: INSPECTED_BOOK })).id, { group: 'ESP', extraTags: ['STARTED'] });
-    const jobId = `${JobName.Enrich}-${asked.body.release.id}`;
+    const jobId = jobIds.releaseStep(JobName.Enrich, asked.body.release.id);
     // A stand-in worker: the flows queued before this one pass through it, this one it holds.
     const redis = createRedis(app.config, 'worker');
     let finish = () => {};
     const held = new Promise<void>((resolve) => (finish = resolve));
     const worker = new Worker(QueueName.Enrich, async (job) => (job.id === jobId ? held : undefined), { connection: redis, prefix: app.config.redis.prefix });
     try {
-      for (let i = 0; i < 400 && (await jobState(QueueName.Enrich, jobId)) !== 'active'; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitFor('the stand-in worker to take the job', async () => (await jobState(QueueName.Enrich, jobId)) === 'active');
       expect(await jobState(QueueName.Enrich, jobId)).toBe('active');
       const res = await post(operator, asked.body.release.id, 'cancel');
       expect(res.status).toBe(409);

@@ -1,4 +1,5 @@
 import { Release, User } from '../db/models';
+import { jobIds } from '../jobs/job-queue';
 import type { EmbeddedMetadata } from '../lib/domain/embedded-metadata';
 import { JobName, QueueName } from '../lib/domain/queue-names';
 import { UNSUPPORTED_TYPES } from '../lib/domain/release-options';
@@ -154,7 +155,7 @@ describe('approving', () => {
       message: `The release cannot be packed yet: ${NO_PROOF}`,
       details: { reasons: [{ code: 'RETAIL_PROOF_MISSING', message: NO_PROOF, blocking: true }] },
     });
-    expect(await jobState(QueueName.Pack, `${JobName.Pack}-${release.id}`)).toBeUndefined();
+    expect(await jobState(QueueName.Pack, jobIds.releaseStep(JobName.Pack, release.id))).toBeUndefined();
 
     await edit(release.id, { proofUrl: PROOF });
     expect((await post(release.id, 'approve', {}, stranger)).status).toBe(404);
@@ -162,7 +163,7 @@ describe('approving', () => {
     const approved = await post(release.id, 'approve', {}, admin);
     expect(approved.status).toBe(202);
     expect(approved.body.release).toMatchObject({ id: release.id, state: 'queued', step: 'pack', reviewReasons: null, approvedBy: admin.user.id, approvedAt: expect.any(String) });
-    expect(await jobState(QueueName.Pack, `${JobName.Pack}-${release.id}`)).toBe('waiting');
+    expect(await jobState(QueueName.Pack, jobIds.releaseStep(JobName.Pack, release.id))).toBe('waiting');
     expect(app.logged('release approved')).toContainEqual(expect.objectContaining({ releaseId: release.id, userId: admin.user.id, ownerId: operator.user.id }));
     expect(await Release.query().findById(bystander.id)).toMatchObject({ state: 'review', approvedBy: null });
     const twice = await post(release.id, 'approve');
@@ -296,7 +297,7 @@ describe('follow-ups', () => {
         options: { ...original.options, overrides: { edition: 'Revised' } },
       },
     });
-    expect(await jobState(QueueName.Enrich, `${JobName.Enrich}-${res.body.release.id}`)).toBe('waiting');
+    expect(await jobState(QueueName.Enrich, jobIds.releaseStep(JobName.Enrich, res.body.release.id))).toBe('waiting');
     expect(app.logged('follow-up requested')).toContainEqual(expect.objectContaining({ releaseId: res.body.release.id, follows: original.id, kind: 'DiRFiX', userId: operator.user.id }));
     // The published release is untouched.
     expect(await Release.query().findById(original.id)).toMatchObject({ state: 'done', name: original.name, options: original.options });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
+import { EventFrame, openEventStream } from './support/event-stream';
 import { startTestApp, TEST_PASSWORD, TestApp } from './support/test-app';
 import { startReadyWorker, startWorker, stopWorker, waitFor } from './support/worker-process';
 
@@ -18,45 +19,10 @@ let bob: { token: string; user: { id: number; email: string } };
 let admin: { token: string; user: { id: number; email: string } };
 const as = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
 
-interface Frame {
-  id?: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** A live SSE connection read with fetch: every frame it got so far, and a way to wait for one. */
+/** A live SSE connection, and a way to wait for a frame. */
 async function openEvents(headers: Record<string, string>) {
-  const abort = new AbortController();
-  const res = await fetch(`${base}/api/events`, { headers, signal: abort.signal });
-  const frames: Frame[] = [];
-  const done = (async () => {
-    if (!res.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-          if (field('event')) frames.push({ id: field('id'), event: field('event')!, data: JSON.parse(field('data') ?? '{}') });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return {
-    res,
-    frames,
-    until: (what: string, check: (frames: Frame[]) => boolean) => waitFor(what, async () => check(frames), 90_000, async () => frames),
-    async close() {
-      abort.abort();
-      await done;
-    },
-  };
+  const stream = await openEventStream(`${base}/api/events`, headers);
+  return { ...stream, until: (what: string, check: (frames: EventFrame[]) => boolean) => waitFor(what, async () => check(stream.frames), 90_000, async () => stream.frames) };
 }
 
 async function uploaded(who: { token: string }, file: string): Promise<string> {
@@ -77,8 +43,8 @@ async function requestRelease(who: { token: string }, title: string): Promise<st
   return res.body.release.id;
 }
 
-const releaseFrames = (frames: Frame[], releaseId: string) => frames.filter((f) => f.event === 'release' && f.data.releaseId === releaseId);
-const reachedDone = (frames: Frame[], releaseId: string) => releaseFrames(frames, releaseId).some((f) => f.data.state === 'done');
+const releaseFrames = (frames: EventFrame[], releaseId: string) => frames.filter((f) => f.event === 'release' && f.data.releaseId === releaseId);
+const reachedDone = (frames: EventFrame[], releaseId: string) => releaseFrames(frames, releaseId).some((f) => f.data.state === 'done');
 
 beforeAll(async () => {
   app = await startTestApp();

@@ -25,7 +25,7 @@ export const INSPECTED_BOOK: EmbeddedMetadata = {
 };
 
 /** A fresh SHA-256 in hex: each upload its own bytes unless a test says otherwise. */
-export const randomSha256 = () => randomBytes(32).toString('hex');
+const randomSha256 = () => randomBytes(32).toString('hex');
 
 export async function insertUpload(userId: number, fields: PartialModelObject<Upload> = {}): Promise<Upload> {
   const id = randomUUID();
