@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Job } from 'bullmq';
 import IORedis from 'ioredis';
-import knex from 'knex';
 import { writeEpub } from '../jobs/inspect/fixtures/books';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
@@ -16,6 +15,7 @@ import { JobQueue } from '../jobs/job-queue';
 import { QueueName } from '../lib/domain/queue-names';
 import { buildApiContext, createApp } from '../api/app';
 import { WorkerPool } from '../worker/worker-pool';
+import { createBenchSchema } from './mysql-schema';
 import type { Report } from './report';
 import { deleteKeys, stubCatalogue } from './stack';
 
@@ -42,18 +42,9 @@ export async function countStatements(options: { releases: number; mysqlUrl?: st
   let dropSchema = async () => {};
   let databaseUrl = `sqlite://${path.join(dataDir, 'bench.sqlite')}`;
   if (options.mysqlUrl) {
-    const schema = `esp_bench_sql_${process.pid}`;
-    const admin = knex({ client: 'mysql2', connection: options.mysqlUrl });
-    await admin.raw(`CREATE DATABASE \`${schema}\` CHARACTER SET utf8mb4`);
-    await admin.destroy();
-    const url = new URL(options.mysqlUrl);
-    url.pathname = `/${schema}`;
-    databaseUrl = url.toString();
-    dropSchema = async () => {
-      const again = knex({ client: 'mysql2', connection: options.mysqlUrl });
-      await again.raw(`DROP DATABASE IF EXISTS \`${schema}\``);
-      await again.destroy();
-    };
+    const schema = await createBenchSchema(options.mysqlUrl, `esp_bench_sql_${process.pid}`);
+    databaseUrl = schema.url;
+    dropSchema = schema.drop;
   }
   const prefix = `{esp-bench-sql-${process.pid}}`;
   const config = loadConfig({
