@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { decodeCp437, encodeCp437, toCp437Text } from './cp437';
 
 describe('toCp437Text', () => {
@@ -26,9 +27,24 @@ describe('toCp437Text', () => {
     expect(toCp437Text('Œuvre')).toBe('OEuvre');
   });
 
-  it('answers the same on a second call (the per-character memory)', () => {
-    expect(toCp437Text('Łó')).toBe('Ló');
-    expect(toCp437Text('Łó')).toBe('Ló');
+  it('keeps every one of the 256 characters CP437 holds, as they are', () => {
+    const all = decodeCp437(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)));
+    expect(toCp437Text(all)).toBe(all);
+    expect(encodeCp437(all)).toEqual(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)));
+  });
+
+  it("changes exactly the characters that do not survive iconv's CP437 round trip (every character of the BMP)", () => {
+    const changed: number[] = [];
+    const expected: number[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      // NFC alone may change a character (U+2126 OHM SIGN is U+03A9); what is left must be CP437's or be replaced.
+      const composed = String.fromCharCode(code).normalize('NFC');
+      if (iconv.decode(iconv.encode(composed, 'cp437'), 'cp437') !== composed) expected.push(code);
+      if (toCp437Text(composed) !== composed) changed.push(code);
+    }
+    expect(changed).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(60_000);
   });
 });
 

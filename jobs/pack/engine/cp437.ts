@@ -2,16 +2,12 @@ import { transliterate } from 'transliteration';
 import iconv from 'iconv-lite';
 import { romanize } from '../../metadata/romanize';
 
-/** Whether CP437 holds the character, remembered per character: asked for every character of every NFO and DIZ. */
-const holds = new Map<string, boolean>();
-const inCp437 = (ch: string): boolean => {
-  let answer = holds.get(ch);
-  if (answer === undefined) {
-    answer = iconv.decode(iconv.encode(ch, 'cp437'), 'cp437') === ch;
-    holds.set(ch, answer);
-  }
-  return answer;
-};
+/** The 256 characters CP437 holds (each of its bytes decoded). */
+const CP437_CHARS = [...iconv.decode(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)), 'cp437')];
+const HELD = new Set(CP437_CHARS);
+/** A text of CP437's characters alone: one regular expression test instead of a walk through its characters. */
+const ONLY_CP437 = new RegExp(`^[${CP437_CHARS.map((ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`).join('')}]*$`, 'u');
+const inCp437 = (ch: string): boolean => HELD.has(ch);
 
 /**
  * Characters CP437 can hold are kept (box drawing, the Latin-1 letters it has, and a run of Greek
@@ -20,7 +16,10 @@ const inCp437 = (ch: string): boolean => {
  * character still missing is transliterated.
  */
 export function toCp437Text(text: string): string {
-  const romanized = romanize(text.normalize('NFC'), { keep: (run) => [...run].every(inCp437) });
+  const composed = text.normalize('NFC');
+  // Most NFOs and DIZes need nothing changed (asked several times for each release planned).
+  if (ONLY_CP437.test(composed)) return composed;
+  const romanized = romanize(composed, { keep: (run) => [...run].every(inCp437) });
   return [...romanized].map((ch) => (inCp437(ch) ? ch : transliterate(ch))).join('');
 }
 
