@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Release, ReleaseDistribution, ReleaseFile, User } from '../db/models';
 import { publishedPaths } from '../jobs/storage-paths';
 import { ALL_QUEUES, QueueName } from '../lib/domain/queue-names';
@@ -11,6 +11,7 @@ import { createRedis, Redis, whenReady } from '../lib/redis';
 import type { LoggedEvent, ReleaseEvent } from '../api/services/release-event-log';
 import { Listener, ReleaseEventHub } from '../api/services/release-events';
 import { openEventStream } from './support/event-stream';
+import { startSwitchableProxy } from './support/switchable-proxy';
 import { INSPECTED_BOOK, insertRelease, insertUpload } from './support/rows';
 import { startTestApp, TestApp } from './support/test-app';
 import { deleteRedisKeys, TEST_REDIS_URL } from './support/test-env';
@@ -585,6 +586,33 @@ describe('live release events', () => {
       await following(1);
     } finally {
       await other.stop();
+    }
+  });
+
+  it('hears a job event that comes right after it subscribed, however late its queue readers first read', async () => {
+    // A hub alone on queues and a log of its own prefix, its queue readers reaching Redis through a
+    // proxy that holds every command back: their first read comes long after subscribe() returned.
+    const proxy = await startSwitchableProxy(Number(new URL(REDIS_URL).port));
+    const prefix = `${app.config.redis.prefix}-late`;
+    const slowUrl = new URL(REDIS_URL);
+    slowUrl.port = String(proxy.port);
+    const redis = createRedis(app.config, 'producer');
+    const hub = new ReleaseEventHub({ ...app.config, redis: { ...app.config.redis, url: slowUrl.toString(), prefix } }, redis, app.context.logger);
+    const queue = new Queue(QueueName.Pack, { connection: { url: REDIS_URL }, prefix });
+    const release = await releaseOf(alice, { state: 'packing', progress: 5 });
+    const heard = listener();
+    try {
+      await whenReady(redis, 5000);
+      proxy.delay(500);
+      await hub.subscribe(heard);
+      await queue.add('test', {}, { jobId: `pack-${release.id}` });
+      await until('the job added right after subscribing to be heard', async () => heard.about(release.id).length > 0);
+      expect(heard.about(release.id).map((l) => [l.event.type, (l.event as { progress: number }).progress])).toEqual([['release', 5]]);
+    } finally {
+      await hub.shutdown();
+      await queue.close();
+      redis.disconnect();
+      await proxy.close();
     }
   });
 

@@ -41,6 +41,12 @@ function toLogged([id, fields]: StreamEntry): LoggedEvent {
   return { id, event: JSON.parse(fields[1]) as ReleaseEvent };
 }
 
+/** The id of a stream's newest entry ('0-0' for none): a reader starting after it misses nothing added since. */
+export async function newestStreamId(redis: Redis, key: string): Promise<string> {
+  const newest = (await redis.xrevrange(key, '+', '-', 'COUNT', 1)) as StreamEntry[];
+  return newest[0]?.[0] ?? '0-0';
+}
+
 /**
  * The event log shared by every API process: a capped Redis stream. Its entry ids are the event
  * ids the browser sends back as Last-Event-ID, so a reconnect to any process resumes.
@@ -93,9 +99,8 @@ export class ReleaseEventLog {
   }
 
   /** The id of the newest event ('0-0' for none): where a live reader starts. */
-  async lastId(): Promise<string> {
-    const last = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)) as StreamEntry[];
-    return last[0]?.[0] ?? '0-0';
+  lastId(): Promise<string> {
+    return newestStreamId(this.redis, this.key);
   }
 
   /** Blocks up to `ms` for events after `id` (on a connection of its own). */

@@ -1,10 +1,10 @@
-import { QueueEvents } from 'bullmq';
+import { QueueEvents, QueueKeys } from 'bullmq';
 import type { Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import { createRedis, Redis } from '../../lib/redis';
 import { ALL_QUEUES, QueueName } from '../../lib/domain/queue-names';
 import { Release, Upload } from '../../db/models';
-import { LoggedEvent, ReleaseEvent, ReleaseEventLog } from './release-event-log';
+import { LoggedEvent, newestStreamId, ReleaseEvent, ReleaseEventLog } from './release-event-log';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const RELEASE_JOB = new RegExp(`^(?:inspect|enrich|pack|distribute)-(${UUID})(?:-\\d+)?$`);
@@ -90,9 +90,15 @@ export class ReleaseEventHub {
 
   private async start(): Promise<void> {
     if (this.running && !this.running.stopped) return;
-    const connection = { url: this.config.redis.url };
-    const queueEvents = ALL_QUEUES.filter((q) => q !== QueueName.Notify).map((name) => {
-      const events = new QueueEvents(name, { connection, prefix: this.config.redis.prefix });
+    const { url, prefix } = this.config.redis;
+    const followed = ALL_QUEUES.filter((q) => q !== QueueName.Notify);
+    // Every reader starts after the newest entry there now, not at '$' (whatever is newest when its
+    // first read reaches Redis, which may be after subscribe() has returned): nothing in between is lost.
+    const logFrom = await this.log.lastId();
+    const keys = new QueueKeys(prefix);
+    const queuesFrom = await Promise.all(followed.map((name) => newestStreamId(this.redis, keys.toKey(name, 'events'))));
+    const queueEvents = followed.map((name, i) => {
+      const events = new QueueEvents(name, { connection: { url }, prefix, lastEventId: queuesFrom[i] });
       events.on('error', (err) => this.logger.warn('queue events error', { queue: name, error: err.message }));
       for (const type of JOB_EVENTS) {
         events.on(type, (args: { jobId: string }, eventId: string) => void this.onJobEvent(name, args.jobId, eventId));
@@ -103,7 +109,7 @@ export class ReleaseEventHub {
     const reader = createRedis(this.config, 'worker');
     reader.on('error', (err) => this.logger.warn('release event reader error', { error: err.message }));
     const running = { queueEvents, reader, stopped: false, done: Promise.resolve() };
-    running.done = this.readLoop(running, await this.log.lastId());
+    running.done = this.readLoop(running, logFrom);
     this.running = running;
   }
 
