@@ -589,7 +589,7 @@ describe('live release events', () => {
     }
   });
 
-  it('hears a job event that comes right after it subscribed, however late its queue readers first read', async () => {
+  it('hears a job event that comes right after it subscribed, however late its queue readers first read, and none from before it started', async () => {
     // A hub alone on queues and a log of its own prefix, its queue readers reaching Redis through a
     // proxy that holds every command back: their first read comes long after subscribe() returned.
     const proxy = await startSwitchableProxy(Number(new URL(REDIS_URL).port));
@@ -600,14 +600,18 @@ describe('live release events', () => {
     const hub = new ReleaseEventHub({ ...app.config, redis: { ...app.config.redis, url: slowUrl.toString(), prefix } }, redis, app.context.logger);
     const queue = new Queue(QueueName.Pack, { connection: { url: REDIS_URL }, prefix });
     const release = await releaseOf(alice, { state: 'packing', progress: 5 });
+    const earlier = await releaseOf(alice, { state: 'packing', progress: 1 });
     const heard = listener();
     try {
       await whenReady(redis, 5000);
+      // An event from before the hub follows the queue: history, not for a listener that comes now.
+      await queue.add('test', {}, { jobId: `pack-${earlier.id}` });
       proxy.delay(500);
       await hub.subscribe(heard);
       await queue.add('test', {}, { jobId: `pack-${release.id}` });
       await until('the job added right after subscribing to be heard', async () => heard.about(release.id).length > 0);
       expect(heard.about(release.id).map((l) => [l.event.type, (l.event as { progress: number }).progress])).toEqual([['release', 5]]);
+      expect(heard.about(earlier.id)).toEqual([]);
     } finally {
       await hub.shutdown();
       await queue.close();
