@@ -11,8 +11,6 @@ export interface ApiProcess {
   port: number;
   /** Everything the process wrote to stdout and stderr. */
   output: string[];
-  /** Open file descriptors of the process, from /proc. */
-  openFds(): number;
   /** What each open descriptor points at (a path, socket:[n], pipe:[n] ...). */
   fdTargets(): string[];
   stop(): Promise<void>;
@@ -46,7 +44,6 @@ export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProces
     child,
     port,
     output,
-    openFds: () => fs.readdirSync(`/proc/${child.pid}/fd`).length,
     fdTargets: () =>
       fs.readdirSync(`/proc/${child.pid}/fd`).flatMap((fd) => {
         try {
