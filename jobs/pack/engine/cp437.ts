@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import { romanize } from '../../metadata/romanize';
 
 /** The 256 characters CP437 holds (each of its bytes decoded). */
-const CP437_CHARS = [...iconv.decode(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)), 'cp437')];
+const CP437_CHARS = [...decodeCp437(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)))];
 const HELD = new Set(CP437_CHARS);
 /** A text of CP437's characters alone: one regular expression test instead of a walk through its characters. */
 const ONLY_CP437 = new RegExp(`^[${CP437_CHARS.map((ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`).join('')}]*$`, 'u');
