@@ -1,6 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { FlowProducer, Job, JobsOptions, Queue } from 'bullmq';
 import type { Config } from '../lib/config';
-import { ServiceUnavailableError } from '../lib/errors';
+import { ConflictError, ServiceUnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { Redis, whenReady } from '../lib/redis';
 import { currentContext } from '../lib/request-context';
@@ -16,6 +17,8 @@ const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   // A webhook receiver that is down for a few minutes still gets the event.
   [QueueName.Notify]: { attempts: 6, backoff: { type: 'exponential', delay: 2000 } },
 };
+/** How long sending again waits for the release's previous delivery job to finish ending. */
+const ENDING_JOB_WAIT_MS = 3000;
 const RETENTION: JobsOptions = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
   removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
@@ -88,17 +91,33 @@ export class JobQueue {
 
   /**
    * One job per destination. The job id is fixed per release and destination, so enqueueing again
-   * (a pack job rerun) adds nothing while the earlier one is kept; `retry` replaces a finished one.
+   * (a pack job rerun) adds nothing while the earlier one is kept; sending again calls
+   * clearDistribution first.
    */
-  async enqueueDistribution(releaseId: string, destinationId: number, options: { retry?: boolean } = {}): Promise<void> {
+  async enqueueDistribution(releaseId: string, destinationId: number): Promise<void> {
     const jobId = jobIds.distribution(releaseId, destinationId);
+    await this.unavailableAs503(() => this.queue(QueueName.Distribute).add(JobName.Distribute, withRequestId({ releaseId, destinationId }), { jobId }));
+  }
+
+  /**
+   * Makes way for sending a release to a destination again: a finished job is removed (so its id
+   * can be added anew) and a retry waiting out its backoff is run now. A job still active is waited
+   * for briefly: its processor records the final failure in the database just before BullMQ moves
+   * the job to failed, so a user can ask again in between. One still active after that is busy.
+   */
+  async clearDistribution(releaseId: string, destinationId: number): Promise<void> {
     await this.unavailableAs503(async () => {
-      const queue = this.queue(QueueName.Distribute);
-      if (options.retry) {
-        const previous = await queue.getJob(jobId);
-        if (previous && ['completed', 'failed'].includes(await previous.getState())) await previous.remove();
+      const previous = await this.queue(QueueName.Distribute).getJob(jobIds.distribution(releaseId, destinationId));
+      if (!previous) return;
+      const deadline = Date.now() + ENDING_JOB_WAIT_MS;
+      let state = await previous.getState();
+      while (state === 'active' && Date.now() < deadline) {
+        await delay(50);
+        state = await previous.getState();
       }
-      await queue.add(JobName.Distribute, withRequestId({ releaseId, destinationId }), { jobId });
+      if (state === 'active') throw new ConflictError('The release is being sent there right now', 'RELEASE_BUSY');
+      if (state === 'completed' || state === 'failed') await previous.remove();
+      if (state === 'delayed') await previous.promote();
     });
   }
 

@@ -96,11 +96,12 @@ export class DestinationService {
     if (release.state !== 'done') throw new ConflictError(`Release is ${release.state}; only a packed release can be sent`, 'NOT_PACKED');
     const existing = await ReleaseDistribution.query().findOne({ releaseId, destinationId });
     if (existing?.state === 'uploading') throw new ConflictError('The release is being uploaded there right now', 'RELEASE_BUSY');
+    await this.queue.clearDistribution(releaseId, destinationId);
     const row = { state: 'queued' as const, progress: 0, bytesSent: 0, error: null, finishedAt: null };
     const distribution = existing
       ? await existing.$query().patchAndFetch(row)
       : await ReleaseDistribution.query().insertAndFetch({ releaseId, destinationId, attempts: 0, ...row });
-    await this.queue.enqueueDistribution(releaseId, destinationId, { retry: true });
+    await this.queue.enqueueDistribution(releaseId, destinationId);
     return distribution;
   }
 

@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { Job, Queue, QueueEvents, UnrecoverableError } from 'bullmq';
+import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import winston from 'winston';
 import { createDatabase, Database, migrateLatest } from '../../db/knex';
 import { bindModels, Destination, Release, ReleaseDistribution, ReleaseFile, ReleaseState, Upload, User } from '../../db/models';
+import { JobName, QueueName } from '../../lib/domain/queue-names';
+import { ConflictError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
 import { createRedis, Redis } from '../../lib/redis';
 import { SecretBox } from '../../lib/secret-box';
@@ -14,7 +16,7 @@ import { freePort } from '../../test/support/ports';
 import { FtpServer, SftpServer, startFtpServer, startSftpServer } from '../../test/support/transfer-servers';
 import { createTestEnv, TestEnv } from '../../test/support/test-env';
 import type { WorkerContext } from '../job-definition';
-import { JobQueue } from '../job-queue';
+import { jobIds, JobQueue } from '../job-queue';
 import { connectionOf } from './connection';
 import { distributeJob, DistributePayload } from './index';
 import { ConnectionSettings, openSession, TransferError } from './transfer';
@@ -428,6 +430,99 @@ describe('distribute job', () => {
     expect(failure.message).toMatch(message);
     expect(await rowOf(p, destination)).toMatchObject({ state: 'queued', attempts: 1, error: `attempt failed, retrying: ${failure.message}` });
     await noSessionLeft(kind === 'sftp' ? sftp : ftp);
+  });
+});
+
+/**
+ * Sending a release again, on the real distribute queue: the job id is fixed per release and
+ * destination, so the earlier job must be out of the way first, or the new one is never added.
+ * Its processor records the final failure in the database just before BullMQ moves it to failed:
+ * a user who asks again in between finds it still active.
+ */
+describe('sending again (JobQueue.clearDistribution)', () => {
+  const releaseId = () => randomUUID();
+  const distributeQueue = () => context.queue.queue(QueueName.Distribute);
+  const jobOf = (id: string, destinationId: number) => distributeQueue().getJob(jobIds.distribution(id, destinationId));
+
+  /** A worker on the distribute queue whose job stays active until `end()`, then fails for good. */
+  async function endingWorker() {
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const connection = createRedis(env.config, 'worker');
+    const worker = new Worker(
+      QueueName.Distribute,
+      async () => {
+        await ended;
+        throw new UnrecoverableError('it kept failing');
+      },
+      { connection, prefix: env.config.redis.prefix },
+    );
+    return {
+      end,
+      async close() {
+        await worker.close();
+        connection.disconnect();
+      },
+    };
+  }
+
+  async function activeJob(id: string, destinationId: number) {
+    await context.queue.enqueueDistribution(id, destinationId);
+    const deadline = Date.now() + 10_000;
+    while ((await (await jobOf(id, destinationId))!.getState()) !== 'active' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await (await jobOf(id, destinationId))!.getState()).toBe('active');
+  }
+
+  it('waits for a job that is ending, then lets the new one be added', async () => {
+    const worker = await endingWorker();
+    const id = releaseId();
+    try {
+      await activeJob(id, 7);
+      let cleared = false;
+      const clearing = context.queue.clearDistribution(id, 7).then(() => (cleared = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(cleared).toBe(false);
+      worker.end();
+      await clearing;
+      expect(await jobOf(id, 7)).toBeUndefined();
+    } finally {
+      await worker.close();
+    }
+    await context.queue.enqueueDistribution(id, 7);
+    const again = (await jobOf(id, 7))!;
+    expect(await again.getState()).toBe('waiting');
+    expect(again.attemptsMade).toBe(0);
+    await again.remove();
+  });
+
+  it('refuses, as busy, while a job is still active after the wait, and leaves it running', async () => {
+    const worker = await endingWorker();
+    const id = releaseId();
+    try {
+      await activeJob(id, 8);
+      const refusal = await context.queue.clearDistribution(id, 8).catch((err: unknown) => err);
+      expect(refusal).toBeInstanceOf(ConflictError);
+      expect(refusal).toMatchObject({ status: 409, code: 'RELEASE_BUSY', message: 'The release is being sent there right now' });
+      expect(await (await jobOf(id, 8))!.getState()).toBe('active');
+      worker.end();
+    } finally {
+      await worker.close();
+    }
+    expect(await (await jobOf(id, 8))!.getState()).toBe('failed');
+    await (await jobOf(id, 8))!.remove();
+  });
+
+  it('runs a retry that waits out its backoff now, and keeps a waiting job', async () => {
+    const id = releaseId();
+    await distributeQueue().add(JobName.Distribute, { releaseId: id, destinationId: 9 }, { jobId: jobIds.distribution(id, 9), delay: 60_000 });
+    await context.queue.clearDistribution(id, 9);
+    const promoted = (await jobOf(id, 9))!;
+    expect(await promoted.getState()).toBe('waiting');
+    await context.queue.clearDistribution(id, 9);
+    expect((await jobOf(id, 9))!.timestamp).toBe(promoted.timestamp);
+    await promoted.remove();
+    await context.queue.clearDistribution(id, 9); // none: nothing to do
+    expect(await jobOf(id, 9)).toBeUndefined();
   });
 });
 

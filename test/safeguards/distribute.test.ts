@@ -173,7 +173,13 @@ describe('distribution safeguards', () => {
     // The reason of the last attempt, for people: what failed, not that it would be retried.
     expect(failed.error).toMatch(/^SFTP transfer failed: \S/);
     expect(failed.error).not.toMatch(/retrying|undefined|\[object/);
-    expect((await app.http.get(`/api/jobs/distribute/${jobIds.distribution(release.id, destinations['sftp-down'])}`).set(as(admin))).body.job).toMatchObject({ state: 'failed', attemptsMade: 6 });
+    // The row is written just before BullMQ moves the job to failed.
+    const jobView = async () => (await app.http.get(`/api/jobs/distribute/${jobIds.distribution(release.id, destinations['sftp-down'])}`).set(as(admin))).body.job;
+    const failedJob = await waitFor('the job to be failed', async () => {
+      const view = await jobView();
+      return view?.state === 'failed' ? view : undefined;
+    }, 10_000, jobView);
+    expect(failedJob).toMatchObject({ state: 'failed', attemptsMade: 6 });
     expect(fs.existsSync(path.join(sftp.root, 'down', release.name))).toBe(false);
 
     const told = await waitFor('the failure to be announced', async () => {
