@@ -196,40 +196,44 @@ describe('operator web app', () => {
   it('shows an operator no admin pages and no actions their role lacks', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await logIn(page, 'operator@example.test');
-    await expect(page.getByRole('link', { name: 'Admin' }).count()).resolves.toBe(0);
-    await page.goto(`${base}/manage/users`);
-    await page.getByText('Nothing to manage here').waitFor();
-    await expect(page.locator('nav[aria-label="Admin sections"] a').count()).resolves.toBe(0);
-    await shoot(page, 'operator-admin');
-    // Not in any group yet: the new release page says what to do.
-    await page.goto(`${base}/`);
-    await page.getByText('You are in no group yet').waitFor();
-    await page.goto(`${base}/releases`);
-    await page.getByText('No releases match').waitFor();
+    await explainingFailures(page, 'operator-no-admin', app, async () => {
+      await logIn(page, 'operator@example.test');
+      await expect(page.getByRole('link', { name: 'Admin' }).count()).resolves.toBe(0);
+      await page.goto(`${base}/manage/users`);
+      await page.getByText('Nothing to manage here').waitFor();
+      await expect(page.locator('nav[aria-label="Admin sections"] a').count()).resolves.toBe(0);
+      await shoot(page, 'operator-admin');
+      // Not in any group yet: the new release page says what to do.
+      await page.goto(`${base}/`);
+      await page.getByText('You are in no group yet').waitFor();
+      await page.goto(`${base}/releases`);
+      await page.getByText('No releases match').waitFor();
+    });
     await context.close();
   }, 120_000);
 
   it('keeps a logged-in user out of the login page while the server cannot be reached, and goes on when it can', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await logIn(page, 'operator@example.test');
-    // The network drops every session check (as a restarting server or a lost link would).
-    let checks = 0;
-    await page.route('**/api/auth/me', (route) => {
-      checks++;
-      return route.abort('connectionrefused');
+    await explainingFailures(page, 'session-unchecked', app, async () => {
+      await logIn(page, 'operator@example.test');
+      // The network drops every session check (as a restarting server or a lost link would).
+      let checks = 0;
+      await page.route('**/api/auth/me', (route) => {
+        checks++;
+        return route.abort('connectionrefused');
+      });
+      await page.goto(`${base}/releases`);
+      await page.getByRole('heading', { name: 'Your session could not be checked' }).waitFor({ timeout: 30_000 });
+      expect(checks).toBe(3); // the first try and two retries
+      await expect(page.getByLabel('Email', { exact: true }).count()).resolves.toBe(0);
+      await shoot(page, 'session-unchecked');
+      // Reachable again: one click, and the page the user asked for, still logged in.
+      await page.unroute('**/api/auth/me');
+      await page.getByRole('button', { name: 'Try again' }).click();
+      await page.getByText('No releases match').waitFor();
+      await expect(page.getByRole('navigation', { name: 'Main' }).isVisible()).resolves.toBe(true);
     });
-    await page.goto(`${base}/releases`);
-    await page.getByRole('heading', { name: 'Your session could not be checked' }).waitFor({ timeout: 30_000 });
-    expect(checks).toBe(3); // the first try and two retries
-    await expect(page.getByLabel('Email', { exact: true }).count()).resolves.toBe(0);
-    await shoot(page, 'session-unchecked');
-    // Reachable again: one click, and the page the user asked for, still logged in.
-    await page.unroute('**/api/auth/me');
-    await page.getByRole('button', { name: 'Try again' }).click();
-    await page.getByText('No releases match').waitFor();
-    await expect(page.getByRole('navigation', { name: 'Main' }).isVisible()).resolves.toBe(true);
     await context.close();
   }, 120_000);
 });
