@@ -1,51 +1,32 @@
-import { Release, Upload } from '../../db/models';
+import { Release, ReleaseState, Upload } from '../../db/models';
 import type { EnrichedBook } from '../../jobs/enrich/merge';
-import { normalizeIsbn } from '../../jobs/metadata/isbn';
 import { SOURCE_TAGS } from '../../jobs/pack/engine/release-name';
-import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
+import { BookIdentity, identityOf, requestedBook, sameBook, storedTitleKey } from '../../lib/domain/book-identity';
 import { isInternal } from '../../lib/domain/internal-release';
-import type { MetadataOverrides, ReleaseOptions, Source } from '../../lib/domain/release-options';
+import type { ReleaseOptions, Source } from '../../lib/domain/release-options';
 import { ConflictError } from '../../lib/errors';
 
 /** The rules' dupe order: RETAiL beats HYBRiD beats SCAN. */
 const SOURCE_RANK: Record<Source, number> = { SCAN: 0, HYBRID: 1, RETAIL: 2 };
 const BEST_RANK = Math.max(...Object.values(SOURCE_RANK));
 
-/** What makes two releases the same book: the same bytes, the same ISBN, or the same title, author and year. */
-interface BookIdentity {
-  sha256: string;
-  isbn?: string;
-  /** Title, first author and year, normalised; only when all three are known. */
-  titleKey?: string;
+/** A release not yet enriched has no stored identity: its book is what its upload and overrides say. */
+const NOT_YET_ENRICHED: ReleaseState[] = ['queued', 'inspecting', 'enriching'];
+
+/**
+ * The ids of the releases that can be the requested book, each part read by an index: those of
+ * its bytes, of its ISBN, of its title key, and those not yet enriched (as many as are in flight).
+ * Which of them are the book is decided in code, as for any release. A query of their own, so
+ * that no planner can read every release of the type and look each up among them instead.
+ */
+async function candidateIds(requested: BookIdentity): Promise<string[]> {
+  const knex = Release.knex();
+  const ids = knex.select('releases.id').from('releases').join('uploads', 'uploads.id', 'releases.uploadId').where('uploads.sha256', requested.sha256);
+  ids.union((q) => q.select('id').from('releases').whereIn('state', NOT_YET_ENRICHED));
+  if (requested.isbn) ids.union((q) => q.select('id').from('releases').where('bookIsbn', requested.isbn!));
+  if (requested.titleKey) ids.union((q) => q.select('id').from('releases').where('bookTitleKey', storedTitleKey(requested.titleKey!)));
+  return ((await ids) as { id: string }[]).map((row) => row.id);
 }
-
-/** Lower case, accents dropped, punctuation gone; the words of a name in any order ("Le Guin, Ursula K."). */
-const words = (text: string) =>
-  text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-
-function identityOf(sha256: string, book: { isbn?: string; title?: string; authors?: string[]; year?: number }): BookIdentity {
-  const author = book.authors?.[0];
-  const titleKey = book.title && author && book.year ? `${words(book.title).join(' ')}|${words(author).sort().join(' ')}|${book.year}` : undefined;
-  return { sha256, isbn: normalizeIsbn(book.isbn), titleKey };
-}
-
-/** What a request (or a release not yet enriched) knows of its book: the file's metadata under the operator's overrides. */
-function requestedBook(embedded: EmbeddedMetadata | null, overrides: MetadataOverrides) {
-  return {
-    isbn: overrides.isbn ?? embedded?.isbn,
-    title: overrides.title ?? embedded?.title,
-    authors: overrides.authors ?? embedded?.authors,
-    year: overrides.year ?? embedded?.year,
-  };
-}
-
-const sameBook = (a: BookIdentity, b: BookIdentity) =>
-  a.sha256 === b.sha256 || (a.isbn !== undefined && a.isbn === b.isbn) || (a.titleKey !== undefined && a.titleKey === b.titleKey);
 
 /**
  * Refuses a release the dupe order makes a dupe: a SCAN or HYBRiD of a book that already has a
@@ -59,9 +40,12 @@ export async function refuseOutrankedSource(upload: Pick<Upload, 'sha256' | 'met
   // Nothing outranks the best source: no need to read every live release of the type.
   if (rank === BEST_RANK) return;
   const requested = identityOf(upload.sha256, requestedBook(upload.metadata, options.overrides));
+  const candidates = await candidateIds(requested);
+  if (candidates.length === 0) return;
   const live = await Release.query()
     .select('releases.*', 'uploads.sha256 as uploadSha256')
     .join('uploads', 'uploads.id', 'releases.uploadId')
+    .whereIn('releases.id', candidates)
     .where('releases.type', options.type)
     .whereNotIn('releases.state', ['failed', 'cancelled']);
   // The best source first, so the refusal names the release that beats the request most.

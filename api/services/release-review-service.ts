@@ -1,5 +1,5 @@
 import { ConflictError, UnprocessableError } from '../../lib/errors';
-import { normalizeIsbn } from '../../jobs/metadata/isbn';
+import { normalizeIsbn } from '../../lib/domain/isbn';
 import type { Logger } from '../../lib/logger';
 import { Release } from '../../db/models';
 import type { JobQueue } from '../../jobs/job-queue';

@@ -11,6 +11,7 @@ import * as m009 from './009_watch_folders';
 import * as m010 from './010_notification_webhooks';
 import * as m011 from './011_release_upload_indexes';
 import * as m012 from './012_release_owner_list_index';
+import * as m013 from './013_release_book_keys';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_notification_webhooks': m010,
   '011_release_upload_indexes': m011,
   '012_release_owner_list_index': m012,
+  '013_release_book_keys': m013,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

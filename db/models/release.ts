@@ -3,6 +3,7 @@ import { ReleaseDistribution } from './release-distribution';
 import { Group } from './group';
 import { ReleaseFile } from './release-file';
 import { Upload } from './upload';
+import { BookFacts, storedBookKeys } from '../../lib/domain/book-identity';
 import type { FollowUpKind, ReleaseOptions } from '../../lib/domain/release-options';
 
 export const RELEASE_STATES = ['queued', 'inspecting', 'enriching', 'review', 'packing', 'done', 'failed', 'cancelled'] as const;
@@ -33,6 +34,9 @@ export class Release extends BaseModel {
   name!: string | null;
   releaseDate!: string;
   metadata!: Record<string, unknown> | null;
+  /** The enriched book's ISBN-13 and title key, for finding its other releases by index (lib/domain/book-identity.ts); kept by keyTheBook. */
+  bookIsbn!: string | null;
+  bookTitleKey!: string | null;
   createdAt!: Date;
   updatedAt!: Date;
   finishedAt!: Date | null;
@@ -55,6 +59,22 @@ export class Release extends BaseModel {
   upload?: Upload;
   /** Null when fetched for a release without a group. */
   group?: Group | null;
+
+  override $beforeInsert(): void {
+    super.$beforeInsert();
+    this.keyTheBook();
+  }
+
+  override $beforeUpdate(): void {
+    super.$beforeUpdate();
+    this.keyTheBook();
+  }
+
+  /** The book keys follow the enrichment wherever it is written, so no writer stores one without the other. */
+  private keyTheBook(): void {
+    if (this.metadata === undefined) return;
+    Object.assign(this, storedBookKeys((this.metadata as { record?: BookFacts } | null)?.record ?? {}));
+  }
 
   static override relationMappings = () => ({
     files: {

@@ -1,6 +1,6 @@
 import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import type { MetadataOverrides } from '../../lib/domain/release-options';
-import { normalizeIsbn } from '../metadata/isbn';
+import { normalizeIsbn } from '../../lib/domain/isbn';
 import type { BookQuery } from './providers/provider-record';
 
 /** What the catalogues are asked for a book: its ISBN (overridden or embedded), else title and first author. */

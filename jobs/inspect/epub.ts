@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { cleanText, EmbeddedMetadata, naturalName, stripHtml, uniqueNonEmpty, yearOf } from '../../lib/domain/embedded-metadata';
-import { normalizeIsbn } from '../metadata/isbn';
+import { normalizeIsbn } from '../../lib/domain/isbn';
 import { normalizeLanguage } from '../metadata/language';
 import { RejectedFileError } from './rejected-file-error';
 import { asArray, attrOf, child, parseXml, textOf } from './xml';

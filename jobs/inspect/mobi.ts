@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import { cleanText, EmbeddedMetadata, naturalName, stripHtml, uniqueNonEmpty, yearOf } from '../../lib/domain/embedded-metadata';
-import { normalizeIsbn } from '../metadata/isbn';
+import { normalizeIsbn } from '../../lib/domain/isbn';
 import { normalizeLanguage } from '../metadata/language';
 import { refuseMobiDrm } from './drm';
 import { RejectedFileError } from './rejected-file-error';

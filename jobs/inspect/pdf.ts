@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { cleanText, EmbeddedMetadata, naturalName, uniqueNonEmpty, yearOf } from '../../lib/domain/embedded-metadata';
 import { isPersonalName, splitAuthors } from '../metadata/authors';
 import { detectLanguage } from '../metadata/detect-language';
-import { findIsbns } from '../metadata/isbn';
+import { findIsbns } from '../../lib/domain/isbn';
 import { meaningful } from '../metadata/junk';
 import { normalizeLanguage } from '../metadata/language';
 import { copyrightHolders, fullerTitle, printedLines, printedYear, titlePageOf } from './pdf-title-page';

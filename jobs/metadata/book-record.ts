@@ -1,7 +1,7 @@
 import type { BookFormat, EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import type { BookKind } from '../../lib/domain/naming-style';
 import type { MetadataOverrides } from '../../lib/domain/release-options';
-import { normalizeIsbn } from './isbn';
+import { normalizeIsbn } from '../../lib/domain/isbn';
 import { normalizeLanguage } from './language';
 
 /** The merged description of a book that naming and the NFO use. */

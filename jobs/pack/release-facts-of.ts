@@ -1,6 +1,6 @@
 import { Group, Release } from '../../db/models';
 import type { BookRecord } from '../metadata/book-record';
-import { toIsbn10 } from '../metadata/isbn';
+import { toIsbn10 } from '../../lib/domain/isbn';
 import { languageName } from '../metadata/language';
 import { buildReleaseName } from './engine/release-name';
 import type { ReleaseFacts } from './engine/release-facts';

@@ -76,8 +76,8 @@ export const MODULES = {
   // with no worker (test/uploads.test.ts): seconds a run. The pipeline suites reach these files too,
   // through real packing (minutes a mutant), and stay in npm test.
   'api-services-release-requests': {
-    mutate: services('actor', 'upload-service', 'release-service', 'dupe-policy'),
-    tests: ['test/release-requests.test.ts', 'test/uploads.test.ts', 'api/release-list.test.ts', 'api/permissions.test.ts', 'api/escalation.test.ts'],
+    mutate: [...services('actor', 'upload-service', 'release-service', 'dupe-policy'), 'lib/domain/book-identity.ts'],
+    tests: ['test/release-requests.test.ts', 'test/uploads.test.ts', 'api/release-list.test.ts', 'api/permissions.test.ts', 'api/escalation.test.ts', 'api/services/dupe-policy.test.ts'],
     goal: 80,
   },
   // The review hold (edit, rematch, approve), dry runs and follow-ups, proven over HTTP on releases

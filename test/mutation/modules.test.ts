@@ -40,7 +40,11 @@ describe('mutation modules', () => {
     ['api/services', 'api-services-'],
   ])('measures every source file of %s in exactly one of its parts', (folder, prefix) => {
     const sources = fs.readdirSync(path.join(root, folder)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => `${folder}/${f}`);
-    const measured = Object.entries(modules).filter(([name]) => name.startsWith(prefix)).flatMap(([, module]) => module.mutate);
+    // A part may also measure a file from elsewhere that its services moved down (lib/domain).
+    const measured = Object.entries(modules)
+      .filter(([name]) => name.startsWith(prefix))
+      .flatMap(([, module]) => module.mutate)
+      .filter((file) => file.startsWith(`${folder}/`));
     expect([...measured].sort()).toEqual(sources.sort());
   });
 });

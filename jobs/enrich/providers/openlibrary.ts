@@ -1,5 +1,5 @@
 import { cleanText, yearOf } from '../../../lib/domain/embedded-metadata';
-import { normalizeIsbn, toIsbn10 } from '../../metadata/isbn';
+import { normalizeIsbn, toIsbn10 } from '../../../lib/domain/isbn';
 import { normalizeLanguage } from '../../metadata/language';
 import { matchKey, surnameOf } from '../match';
 import { getJson, HttpJsonOptions } from './http-json';
