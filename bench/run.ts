@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchApi } from './api-bench';
+import { benchDupes } from './dupe-bench';
 import { benchLoginLoad } from './login-load';
 import { benchPacking } from './pack-bench';
 import { benchPipeline } from './pipeline-bench';
@@ -14,11 +15,11 @@ import { benchUpload } from './upload-bench';
  * in the same run, as one table. Not a test: it asserts nothing and never runs in CI.
  * `npm run bench:smoke` (`--smoke`) runs every section small (a 20 MB book, a few requests) to
  * prove the bench works; it exits 0 once it has printed the table, whatever the figures.
- * BENCH_SECTIONS (pack,upload,pipeline,statements,api,logins) picks sections; BENCH_MYSQL_URL (a
- * MySQL/MariaDB server) adds the pipeline and statement figures on a fresh schema there.
+ * BENCH_SECTIONS (pack,upload,pipeline,statements,dupes,api,logins) picks sections; BENCH_MYSQL_URL
+ * (a MySQL/MariaDB server) adds the pipeline, statement and dupe figures on a fresh schema there.
  */
 const smoke = process.argv.includes('--smoke');
-const sections = (process.env.BENCH_SECTIONS ?? 'pack,upload,pipeline,statements,api,logins').split(',');
+const sections = (process.env.BENCH_SECTIONS ?? 'pack,upload,pipeline,statements,dupes,api,logins').split(',');
 const num = (name: string, full: number, small: number) => Number(process.env[name] ?? (smoke ? small : full));
 
 async function main(): Promise<void> {
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       benchPipeline(report, work, { latencyReleases: num('BENCH_LATENCY_RELEASES', 30, 3), throughputReleases: num('BENCH_THROUGHPUT_RELEASES', 600, 10), bookBytes: 1_000_000, port: 5097, mysqlUrl: process.env.BENCH_MYSQL_URL }),
     );
     await section('statements', () => benchStatements(report, { releases: num('BENCH_STATEMENT_RELEASES', 6, 2), mysqlUrl: process.env.BENCH_MYSQL_URL }));
+    await section('dupes', () => benchDupes(report, { releases: num('BENCH_DUPE_RELEASES', 10_000, 200), runs: num('BENCH_DUPE_RUNS', 30, 5), mysqlUrl: process.env.BENCH_MYSQL_URL }));
     await section('api', () => benchApi(report, { rate: num('BENCH_API_RATE', 500, 50), durationSeconds: num('BENCH_API_SECONDS', 30, 2), rows: num('BENCH_API_ROWS', 10_000, 200), port: 5095 }));
     await section('logins', () => benchLoginLoad(report, num('BENCH_LOGIN_SAMPLES', 300, 60)));
   } finally {
