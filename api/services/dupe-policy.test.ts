@@ -72,6 +72,19 @@ describe('dupe order look-up', () => {
     await retail.$query().delete();
   });
 
+  it('compares titles without accents, case or punctuation, and authors in any order', async () => {
+    const retail = await release('done', await upload({ authors: [] }), 'RETAIL', EARTHSEA);
+    const asked = options('SCAN', { overrides: { title: 'A WÍZARD of  Éarthsea!', authors: ['Le Guin, Ursula K.'], year: 1968 } });
+    expect(await refusal(await upload({ authors: [] }), asked)).toMatchObject({ code: 'DUPE', details: { releaseId: retail.id } });
+    await retail.$query().delete();
+  });
+
+  it('tells another book in flight apart when neither side knows its ISBN, nor its title, author and year in full', async () => {
+    const inFlight = await release('enriching', await upload({ title: 'The Tombs of Atuan', authors: [] }), 'RETAIL');
+    expect(await refusal(await upload({ title: 'The Farthest Shore', authors: [] }), options('SCAN'))).toBeUndefined();
+    await inFlight.$query().delete();
+  });
+
   it('counts neither a failed or cancelled release nor a worse source, nor another type', async () => {
     const from = await upload({ ...EARTHSEA });
     const rows = [await release('failed', from, 'RETAIL', EARTHSEA), await release('cancelled', from, 'RETAIL', EARTHSEA), await release('done', from, 'SCAN', EARTHSEA)];
