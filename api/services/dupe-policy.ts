@@ -37,7 +37,7 @@ async function candidateIds(requested: BookIdentity): Promise<string[]> {
 export async function refuseOutrankedSource(upload: Pick<Upload, 'sha256' | 'metadata'>, options: ReleaseOptions): Promise<void> {
   if (isInternal(options)) return;
   const rank = SOURCE_RANK[options.source];
-  // Nothing outranks the best source: no need to read every live release of the type.
+  // Nothing outranks the best source: no need to look up the book's releases.
   if (rank === BEST_RANK) return;
   const requested = identityOf(upload.sha256, requestedBook(upload.metadata, options.overrides));
   const candidates = await candidateIds(requested);
