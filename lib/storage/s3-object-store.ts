@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';
 import { ChecksumStream } from '../checksum-stream';
 import { ByteRange, checkKey, ObjectNotFoundError, ObjectStore, StoredObject, WrittenObject } from './object-store';
@@ -26,6 +27,8 @@ export interface S3Settings {
 /** Multipart part size (S3's minimum): memory per upload is about PART_BYTES x (QUEUE_SIZE + 1), whatever the object's size. */
 const PART_BYTES = 5 * 1024 * 1024;
 const QUEUE_SIZE = 2;
+/** How long a failed write waits for the library's own abort of the multipart upload before cancelling its requests. */
+const ABORT_GRACE_MS = 5000;
 /** DeleteObjects takes at most 1000 keys per call. */
 const DELETE_BATCH = 1000;
 
@@ -74,9 +77,13 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await Promise.all([feeding, uploading]);
     } catch (err) {
-      // Whichever side failed, stop the other and abort the multipart upload.
+      // Whichever side failed, stop the other and abort the multipart upload. With its body gone,
+      // the library aborts the multipart upload itself before `uploading` settles, so the caller's
+      // answer comes after the abort; Upload.abort() would settle it at once and send the abort
+      // later (CI once found it still unsent). It remains the way out from a store that hangs.
       body.destroy();
-      await upload.abort().catch(() => undefined);
+      const settled = await Promise.race([uploading.then(() => true, () => true), delay(ABORT_GRACE_MS, false, { ref: false })]);
+      if (!settled) await upload.abort().catch(() => undefined);
       await feeding.catch(() => undefined);
       // A body under one part goes up as a single PUT, which may have completed with what was
       // fed before the source failed: nothing may stay under the key.
