@@ -1,4 +1,5 @@
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -27,7 +28,7 @@ export interface S3Settings {
 /** Multipart part size (S3's minimum): memory per upload is about PART_BYTES x (QUEUE_SIZE + 1), whatever the object's size. */
 const PART_BYTES = 5 * 1024 * 1024;
 const QUEUE_SIZE = 2;
-/** How long a failed write waits for the library's own abort of the multipart upload before cancelling its requests. */
+/** How long a failed write waits for the library's own abort of the multipart upload, and then for its own. */
 const ABORT_GRACE_MS = 5000;
 /** DeleteObjects takes at most 1000 keys per call. */
 const DELETE_BATCH = 1000;
@@ -79,11 +80,11 @@ export class S3ObjectStore implements ObjectStore {
     } catch (err) {
       // Whichever side failed, stop the other and abort the multipart upload. With its body gone,
       // the library aborts the multipart upload itself before `uploading` settles, so the caller's
-      // answer comes after the abort; Upload.abort() would settle it at once and send the abort
-      // later (CI once found it still unsent). It remains the way out from a store that hangs.
+      // answer comes after the abort (Upload.abort() settles it at once and sends the abort later:
+      // CI once found it still unsent). It does so only once its parts in flight have ended.
       body.destroy();
       const settled = await Promise.race([uploading.then(() => true, () => true), delay(ABORT_GRACE_MS, false, { ref: false })]);
-      if (!settled) await upload.abort().catch(() => undefined);
+      if (!settled) await this.abandon(upload, key);
       await feeding.catch(() => undefined);
       // A body under one part goes up as a single PUT, which may have completed with what was
       // fed before the source failed: nothing may stay under the key.
@@ -92,6 +93,19 @@ export class S3ObjectStore implements ObjectStore {
     }
     const { size, sha256, crc32 } = meter.result();
     return { key, size, sha256, crc32 };
+  }
+
+  /**
+   * A store that stopped answering a part: the library would wait for it for good. Its upload is
+   * given up and the multipart upload aborted here, by the id the library holds (it offers no
+   * other way to learn it), within a bounded wait.
+   */
+  private async abandon(upload: Upload, key: string): Promise<void> {
+    await upload.abort().catch(() => undefined);
+    const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
+    if (!uploadId) return;
+    const command = new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId });
+    await this.client.send(command, { abortSignal: AbortSignal.timeout(ABORT_GRACE_MS) }).catch(() => undefined);
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {

@@ -82,9 +82,10 @@ export interface RecordingProxy {
  * what a client asked of the server (s3rver answers AbortMultipartUpload with 405 and keeps the
  * parts, so the request itself is what a test of our side can check). `fault` makes the store fail
  * midway: a request it answers 'refuse' for gets a 503 without reaching the server (the client
- * retries, then gives up); one it answers a number for has its answer cut after that many bytes.
+ * retries, then gives up); one it answers 'hang' for is read and never answered (a store that
+ * stopped responding); one it answers a number for has its answer cut after that many bytes.
  */
-export type S3Fault = (method: string, url: URL) => 'refuse' | number | undefined;
+export type S3Fault = (method: string, url: URL) => 'refuse' | 'hang' | number | undefined;
 
 export async function recordS3Requests(server: S3Server, fault: S3Fault = () => undefined): Promise<RecordingProxy> {
   const requests: string[] = [];
@@ -92,6 +93,7 @@ export async function recordS3Requests(server: S3Server, fault: S3Fault = () => 
   const proxy = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     const failure = fault(req.method ?? '', new URL(req.url ?? '/', 'http://s3'));
+    if (failure === 'hang') return void req.resume();
     if (failure === 'refuse') {
       req.resume();
       res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>ServiceUnavailable</Code><Message>refused by the test</Message></Error>');
