@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { BookFacts, storedBookKeys } from '../../lib/domain/book-identity';
+import { enrichmentBookKeys } from '../../lib/domain/book-identity';
 
 /**
  * An enriched release's book identity in two indexed columns, its ISBN-13 and its title key
@@ -24,7 +24,8 @@ export async function up(knex: Knex): Promise<void> {
   for (let after = ''; ; ) {
     const rows: { id: string; metadata: unknown }[] = await knex('releases').select('id', 'metadata').whereNotNull('metadata').where('id', '>', after).orderBy('id').limit(BATCH);
     for (const row of rows) {
-      const keys = storedBookKeys(recordOf(row.metadata));
+      // A JSON text column; the driver may hand it over parsed.
+      const keys = enrichmentBookKeys(typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata);
       if (keys.bookIsbn || keys.bookTitleKey) await knex('releases').where({ id: row.id }).update({ book_isbn: keys.bookIsbn, book_title_key: keys.bookTitleKey });
     }
     if (rows.length < BATCH) break;
@@ -37,10 +38,4 @@ export async function down(knex: Knex): Promise<void> {
     for (const index of INDEXES) t.dropIndex([index.column], index.name);
     t.dropColumns(...INDEXES.map((index) => index.column));
   });
-}
-
-/** The book record an enrichment stored (a JSON text column; the driver may hand it over parsed). */
-function recordOf(metadata: unknown): BookFacts {
-  const enriched = (typeof metadata === 'string' ? JSON.parse(metadata) : metadata) as { record?: BookFacts } | null;
-  return enriched?.record ?? {};
 }

@@ -3,7 +3,7 @@ import { ReleaseDistribution } from './release-distribution';
 import { Group } from './group';
 import { ReleaseFile } from './release-file';
 import { Upload } from './upload';
-import { BookFacts, storedBookKeys } from '../../lib/domain/book-identity';
+import { BookFacts, enrichmentBookKeys } from '../../lib/domain/book-identity';
 import type { FollowUpKind, ReleaseOptions } from '../../lib/domain/release-options';
 
 export const RELEASE_STATES = ['queued', 'inspecting', 'enriching', 'review', 'packing', 'done', 'failed', 'cancelled'] as const;
@@ -73,7 +73,7 @@ export class Release extends BaseModel {
   /** The book keys follow the enrichment wherever it is written, so no writer stores one without the other. */
   private keyTheBook(): void {
     if (this.metadata === undefined) return;
-    Object.assign(this, storedBookKeys((this.metadata as { record?: BookFacts } | null)?.record ?? {}));
+    Object.assign(this, enrichmentBookKeys(this.metadata as { record?: BookFacts } | null));
   }
 
   static override relationMappings = () => ({

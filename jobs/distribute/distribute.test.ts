@@ -15,6 +15,7 @@ import { SecretBox } from '../../lib/secret-box';
 import { freePort } from '../../test/support/ports';
 import { FtpServer, SftpServer, startFtpServer, startSftpServer } from '../../test/support/transfer-servers';
 import { createTestEnv, TestEnv } from '../../test/support/test-env';
+import { waitFor } from '../../test/support/worker-process';
 import type { WorkerContext } from '../job-definition';
 import { jobIds, JobQueue } from '../job-queue';
 import { connectionOf } from './connection';
@@ -468,9 +469,9 @@ describe('sending again (JobQueue.clearDistribution)', () => {
 
   async function activeJob(id: string, destinationId: number) {
     await context.queue.enqueueDistribution(id, destinationId);
-    const deadline = Date.now() + 10_000;
-    while ((await (await jobOf(id, destinationId))!.getState()) !== 'active' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(await (await jobOf(id, destinationId))!.getState()).toBe('active');
+    const stateOf = async () => (await jobOf(id, destinationId))!.getState();
+    await waitFor('the job to be active', async () => (await stateOf()) === 'active', 10_000, stateOf);
+    expect(await stateOf()).toBe('active');
   }
 
   it('waits for a job that is ending, then lets the new one be added', async () => {

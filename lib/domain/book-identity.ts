@@ -59,3 +59,6 @@ export function storedBookKeys(book: BookFacts): { bookIsbn: string | null; book
   const { isbn, titleKey } = identityOf('', book);
   return { bookIsbn: isbn ?? null, bookTitleKey: titleKey ? storedTitleKey(titleKey) : null };
 }
+
+/** The keys of a release's stored enrichment (its `metadata`: the book record and how it was found); none without one. */
+export const enrichmentBookKeys = (enrichment: { record?: BookFacts } | null) => storedBookKeys(enrichment?.record ?? {});
