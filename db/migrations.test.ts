@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createDatabase, Database, migrateLatest } from './knex';
+import { Database, migrateLatest } from './knex';
 import { outcome } from '../test/support/statement-outcome';
-import { createTestEnv, TestEnv } from '../test/support/test-env';
-
+import { describeMigration } from '../test/support/migration-test';
 
 const TABLES = ['users', 'refresh_tokens', 'uploads', 'releases', 'release_files', 'job_runs'];
 const MANAGEMENT_TABLES = ['roles', 'role_permissions', 'rules', 'nfo_templates', 'destinations', 'groups', 'group_members', 'group_destinations', 'release_distributions', 'settings'];
@@ -27,16 +26,9 @@ async function schemaOf(db: Database): Promise<Record<string, string[]>> {
   return schema;
 }
 
-describe.each(['sqlite', 'mysql'] as const)('migrations on %s', (dialect) => {
-  let testEnv: TestEnv;
-  beforeAll(async () => {
-    testEnv = await createTestEnv({}, dialect);
-  });
-  afterAll(() => testEnv.cleanup());
-
-  it('run up to the latest, down one at a time to nothing, and up again to the same schema', async () => {
-    const db = createDatabase(testEnv.config.database);
-    try {
+describeMigration('migrations', (_dialect, withDb) => {
+  it('run up to the latest, down one at a time to nothing, and up again to the same schema', () =>
+    withDb(async (db) => {
       expect(ON_DISK.length).toBeGreaterThanOrEqual(7);
       expect(await migrateLatest(db)).toEqual(ON_DISK);
       for (const table of [...TABLES, ...MANAGEMENT_TABLES]) expect(await db.schema.hasTable(table)).toBe(true);
@@ -64,8 +56,5 @@ describe.each(['sqlite', 'mysql'] as const)('migrations on %s', (dialect) => {
       // Foreign keys are enforced on both dialects.
       const orphan = { id: 'x', userId: 999, familyId: 'f', tokenHash: 'h', expiresAt: new Date(), createdAt: new Date() };
       expect(await outcome(db('refresh_tokens').insert(orphan))).toMatch(/foreign key/i);
-    } finally {
-      await db.destroy();
-    }
-  });
+    }));
 });

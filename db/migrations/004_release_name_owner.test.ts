@@ -1,27 +1,16 @@
-import { createDatabase } from '../knex';
 import { outcome } from '../../test/support/statement-outcome';
-import { createTestEnv, TestEnv } from '../../test/support/test-env';
+import { describeMigration, insertUploadOwner, releaseRow } from '../../test/support/migration-test';
 
 /** Migration 004 on a database that already holds two releases sharing a name (the issue-11 data loss). */
-describe.each(['sqlite', 'mysql'] as const)('004_release_name_owner on %s', (dialect) => {
-  let testEnv: TestEnv;
-  beforeAll(async () => {
-    testEnv = await createTestEnv({}, dialect);
-  });
-  afterAll(() => testEnv.cleanup());
-
-  it('keeps a shared name on the oldest row, fails the later ones, then refuses a second row with a name', async () => {
-    const db = createDatabase(testEnv.config.database);
-    try {
+describeMigration('004_release_name_owner', (_dialect, withDb) => {
+  it('keeps a shared name on the oldest row, fails the later ones, then refuses a second row with a name', () =>
+    withDb(async (db) => {
       await db.migrate.up({ name: '001_users_and_tokens' });
       await db.migrate.up({ name: '002_pipeline' });
       await db.migrate.up({ name: '003_release_management' });
       const now = Date.now();
-      await db('users').insert({ id: 1, email: 'a@b.c', passwordHash: 'x', role: 'admin', disabled: false, createdAt: new Date(), updatedAt: new Date() });
-      await db('uploads').insert({ id: 'u', userId: 1, originalName: 'b.epub', storedName: 'u', size: 1, sha256: 'a'.repeat(64), status: 'inspected', createdAt: new Date(), updatedAt: new Date() });
-      const release = (id: string, name: string | null, ageMs: number) => ({
-        id, uploadId: 'u', userId: 1, requestKey: id.padEnd(64, '0'), options: '{}', state: 'done', progress: 100, name, releaseDate: '2026-01-01', createdAt: new Date(now - ageMs), updatedAt: new Date(),
-      });
+      await insertUploadOwner(db);
+      const release = (id: string, name: string | null, ageMs: number) => releaseRow(id, { name, createdAt: new Date(now - ageMs) });
       await db('releases').insert([release('first', 'Same.Name-ESP', 3000), release('second', 'Same.Name-ESP', 2000), release('third', 'Same.Name-ESP', 1000), release('other', 'Other-ESP', 0), release('n1', null, 0), release('n2', null, 0)]);
 
       await db.migrate.up({ name: '004_release_name_owner' });
@@ -39,8 +28,5 @@ describe.each(['sqlite', 'mysql'] as const)('004_release_name_owner on %s', (dia
 
       await db.migrate.down({ name: '004_release_name_owner' });
       await db('releases').where({ id: 'n1' }).update({ name: 'Other-ESP' });
-    } finally {
-      await db.destroy();
-    }
-  });
+    }));
 });

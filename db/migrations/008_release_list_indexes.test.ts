@@ -1,20 +1,13 @@
-import { createDatabase, migrateLatest } from '../knex';
+import { migrateLatest } from '../knex';
 import { indexNames } from '../../test/support/db-indexes';
-import { createTestEnv, TestEnv } from '../../test/support/test-env';
+import { describeMigration } from '../../test/support/migration-test';
 
 const LIST_INDEXES = ['releases_created_at_id_index', 'releases_updated_at_id_index', 'releases_state_created_at_id_index'];
 
 /** Migration 008 up and down: the indexes the release list sorts and filters by. */
-describe.each(['sqlite', 'mysql'] as const)('008_release_list_indexes on %s', (dialect) => {
-  let testEnv: TestEnv;
-  beforeAll(async () => {
-    testEnv = await createTestEnv({}, dialect);
-  });
-  afterAll(() => testEnv.cleanup());
-
-  it('adds the list indexes, and removes exactly them going down', async () => {
-    const db = createDatabase(testEnv.config.database);
-    try {
+describeMigration('008_release_list_indexes', (dialect, withDb) => {
+  it('adds the list indexes, and removes exactly them going down', () =>
+    withDb(async (db) => {
       await migrateLatest(db);
       expect(await indexNames(db, dialect, 'releases')).toEqual(expect.arrayContaining(LIST_INDEXES));
       if (dialect === 'sqlite') {
@@ -27,8 +20,5 @@ describe.each(['sqlite', 'mysql'] as const)('008_release_list_indexes on %s', (d
       for (const name of LIST_INDEXES) expect(left).not.toContain(name);
       await db.migrate.up({ name: '008_release_list_indexes' });
       expect(await indexNames(db, dialect, 'releases')).toEqual(expect.arrayContaining(LIST_INDEXES));
-    } finally {
-      await db.destroy();
-    }
-  });
+    }));
 });

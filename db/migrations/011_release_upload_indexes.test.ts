@@ -1,22 +1,15 @@
-import { createDatabase, migrateLatest } from '../knex';
+import { migrateLatest } from '../knex';
 import { indexNames } from '../../test/support/db-indexes';
-import { createTestEnv, TestEnv } from '../../test/support/test-env';
+import { describeMigration } from '../../test/support/migration-test';
 
 /** The release request's same-name check: the releases of an upload with this SHA-256, in a group. */
 const SAME_NAME_CHECK = `SELECT releases.* FROM releases INNER JOIN uploads ON uploads.id = releases.upload_id WHERE uploads.sha256 = 'x' AND releases.group_id = 1 AND releases.state NOT IN ('failed', 'cancelled')`;
 
 /** Migration 011 up and down: the indexes the release request's same-name check reads by. */
-describe.each(['sqlite', 'mysql'] as const)('011_release_upload_indexes on %s', (dialect) => {
-  let testEnv: TestEnv;
-  beforeAll(async () => {
-    testEnv = await createTestEnv({}, dialect);
-  });
-  afterAll(() => testEnv.cleanup());
-
-  it('indexes uploads by SHA-256 (and, on SQLite, releases by upload), and removes exactly that going down', async () => {
-    const db = createDatabase(testEnv.config.database);
-    const releaseIndex = dialect === 'sqlite' ? ['releases_upload_id_index'] : [];
-    try {
+describeMigration('011_release_upload_indexes', (dialect, withDb) => {
+  it('indexes uploads by SHA-256 (and, on SQLite, releases by upload), and removes exactly that going down', () =>
+    withDb(async (db) => {
+      const releaseIndex = dialect === 'sqlite' ? ['releases_upload_id_index'] : [];
       await migrateLatest(db);
       expect(await indexNames(db, dialect, 'uploads')).toContain('uploads_sha256_index');
       expect(await indexNames(db, dialect, 'releases')).toEqual(expect.arrayContaining(releaseIndex));
@@ -34,8 +27,5 @@ describe.each(['sqlite', 'mysql'] as const)('011_release_upload_indexes on %s', 
       await db.migrate.up({ name: '011_release_upload_indexes' });
       expect(await indexNames(db, dialect, 'uploads')).toContain('uploads_sha256_index');
       expect((await indexNames(db, dialect, 'releases')).sort()).toEqual([...releasesBefore].sort());
-    } finally {
-      await db.destroy();
-    }
-  });
+    }));
 });

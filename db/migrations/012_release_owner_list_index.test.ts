@@ -1,23 +1,16 @@
-import { createDatabase, migrateLatest } from '../knex';
+import { migrateLatest } from '../knex';
 import { indexNames } from '../../test/support/db-indexes';
-import { createTestEnv, TestEnv } from '../../test/support/test-env';
+import { describeMigration } from '../../test/support/migration-test';
 
 /** A user's own release list, newest first, as GET /api/releases reads it: the page and its total. */
 const OWN_PAGE = 'SELECT releases.* FROM releases WHERE releases.user_id = 7 ORDER BY releases.created_at DESC, releases.id ASC LIMIT 20';
 const OWN_TOTAL = 'SELECT count(*) AS count FROM (SELECT releases.* FROM releases WHERE releases.user_id = 7) AS temp';
 
 /** Migration 012 up and down: the index a user's own release list reads by (SQLite; MySQL has its foreign key's). */
-describe.each(['sqlite', 'mysql'] as const)('012_release_owner_list_index on %s', (dialect) => {
-  let testEnv: TestEnv;
-  beforeAll(async () => {
-    testEnv = await createTestEnv({}, dialect);
-  });
-  afterAll(() => testEnv.cleanup());
-
-  it('indexes releases by owner and age on SQLite, and removes exactly that going down', async () => {
-    const db = createDatabase(testEnv.config.database);
-    const added = dialect === 'sqlite' ? ['releases_user_id_created_at_id_index'] : [];
-    try {
+describeMigration('012_release_owner_list_index', (dialect, withDb) => {
+  it('indexes releases by owner and age on SQLite, and removes exactly that going down', () =>
+    withDb(async (db) => {
+      const added = dialect === 'sqlite' ? ['releases_user_id_created_at_id_index'] : [];
       const before = async () => {
         await db.migrate.down({ name: '012_release_owner_list_index' });
         return (await indexNames(db, dialect, 'releases')).sort();
@@ -35,8 +28,5 @@ describe.each(['sqlite', 'mysql'] as const)('012_release_owner_list_index on %s'
       expect(await before()).toEqual(withIndex.filter((name) => !added.includes(name)).sort());
       await db.migrate.up({ name: '012_release_owner_list_index' });
       expect((await indexNames(db, dialect, 'releases')).sort()).toEqual([...withIndex].sort());
-    } finally {
-      await db.destroy();
-    }
-  });
+    }));
 });

@@ -1,40 +1,20 @@
-import { createDatabase, migrateLatest } from '../knex';
+import { migrateLatest } from '../knex';
 import { storedTitleKey } from '../../lib/domain/book-identity';
 import { indexNames } from '../../test/support/db-indexes';
-import { createTestEnv, TestEnv } from '../../test/support/test-env';
+import { describeMigration, insertUploadOwner, releaseRow } from '../../test/support/migration-test';
 
 const MIGRATION = '013_release_book_keys';
 
 /** Migration 013 up and down: the book keys of releases enriched before it, in indexed columns. */
-describe.each(['sqlite', 'mysql'] as const)('013_release_book_keys on %s', (dialect) => {
-  let testEnv: TestEnv;
-  beforeAll(async () => {
-    testEnv = await createTestEnv({}, dialect);
-  });
-  afterAll(() => testEnv.cleanup());
-
-  it('keys every release enriched before it, in batches, from its stored record; and goes down to exactly the table before', async () => {
-    const db = createDatabase(testEnv.config.database);
-    try {
+describeMigration(MIGRATION, (dialect, withDb) => {
+  it('keys every release enriched before it, in batches, from its stored record; and goes down to exactly the table before', () =>
+    withDb(async (db) => {
       await migrateLatest(db);
       await db.migrate.down({ name: MIGRATION });
       const indexesBefore = (await indexNames(db, dialect, 'releases')).sort();
       expect(await db.schema.hasColumn('releases', 'book_isbn')).toBe(false);
-      await db('users').insert({ id: 1, email: 'a@b.c', passwordHash: 'x', role: 'admin', disabled: false, createdAt: new Date(), updatedAt: new Date() });
-      await db('uploads').insert({ id: 'u', userId: 1, originalName: 'b.epub', storedName: 'u', size: 1, sha256: 'a'.repeat(64), status: 'inspected', createdAt: new Date(), updatedAt: new Date() });
-      const release = (id: string, record?: Record<string, unknown>) => ({
-        id,
-        uploadId: 'u',
-        userId: 1,
-        requestKey: id.padEnd(64, '0'),
-        options: '{}',
-        state: 'done',
-        progress: 100,
-        releaseDate: '2026-01-01',
-        metadata: record ? JSON.stringify({ record, confidence: 1, providers: [] }) : null,
-        createdAt: new Date(),
-        updatedAt: new Date(),
-      });
+      await insertUploadOwner(db);
+      const release = (id: string, record?: Record<string, unknown>) => releaseRow(id, { metadata: record ? JSON.stringify({ record, confidence: 1, providers: [] }) : null });
       const earthsea = { format: 'epub', title: 'A Wizard of Earthsea', authors: ['Ursula K. Le Guin'], year: 1968, isbn: '0-553-26250-5', sources: {} };
       // More than one batch of 500, the keyed releases last (ids sort after the filler's).
       const filler = Array.from({ length: 510 }, (_, i) => release(`f${String(i).padStart(4, '0')}`, { format: 'epub', authors: [], sources: {} }));
@@ -60,8 +40,5 @@ describe.each(['sqlite', 'mysql'] as const)('013_release_book_keys on %s', (dial
       expect(await db.schema.hasColumn('releases', 'book_title_key')).toBe(false);
       expect((await indexNames(db, dialect, 'releases')).sort()).toEqual(indexesBefore);
       expect(await db('releases').count({ n: '*' })).toEqual([{ n: 514 }]);
-    } finally {
-      await db.destroy();
-    }
-  });
+    }));
 });
