@@ -39,9 +39,10 @@ async function main(command: string | undefined, args: string[]): Promise<void> 
         break;
       }
       case 'migrate:status': {
-        const [done, pending] = await db.migrate.list();
-        console.log(`applied: ${done.map((m: { name: string }) => m.name).join(', ') || 'none'}`);
-        console.log(`pending: ${pending.map((m: { file: string }) => m.file).join(', ') || 'none'}`);
+        // Applied ones come from knex's table ({ name }); pending ones are our source's names.
+        const [done, pending] = (await db.migrate.list()) as [{ name: string }[], string[]];
+        console.log(`applied: ${done.map((m) => m.name).join(', ') || 'none'}`);
+        console.log(`pending: ${pending.join(', ') || 'none'}`);
         break;
       }
       case 'seed':

@@ -6,6 +6,7 @@ import jwt from 'jsonwebtoken';
 import { JWT_ISSUER } from '../lib/access-token';
 import { writeAdminPasswordFile } from '../lib/admin-password-file';
 import { hashPassword, verifyPassword } from '../lib/password';
+import { migrationSource } from '../db/migrations';
 import { bindModels, Group, RefreshToken, User } from '../db/models';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -56,6 +57,22 @@ describe('generated keys', () => {
     const before = fs.readFileSync(file, 'utf8');
     expect((await cli(['migrate:status'])).code).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+});
+
+describe('migration commands', () => {
+  it('list the pending migration after a step down, and apply it again', async () => {
+    const names = await migrationSource.getMigrations([]);
+    const newest = names[names.length - 1];
+    const latest = await cli(['migrate:status']);
+    expect(latest.out).toContain(`applied: ${names.join(', ')}\n`);
+    expect(latest.out).toMatch(/^pending: none$/m);
+    expect((await cli(['migrate:down'])).out).toContain(`undone: ${newest}`);
+    const status = await cli(['migrate:status']);
+    expect(status.out).toContain(`applied: ${names.slice(0, -1).join(', ')}\n`);
+    expect(status.out).toContain(`pending: ${newest}\n`);
+    expect((await cli(['migrate:latest'])).out).toContain(`applied: ${newest}`);
+    expect((await cli(['migrate:status'])).out).toMatch(/^pending: none$/m);
   });
 });
 
