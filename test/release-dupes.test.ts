@@ -53,7 +53,7 @@ describe('dupes', () => {
   let firstUpload: string;
   let secondUpload: string;
 
-  it('same user twice: the same request answers the same release, another size of the same name is a DUPE', async () => {
+  it('same user twice: the same request answers the same release, another size or proof of the same name is a DUPE', async () => {
     firstUpload = await uploaded(first, 'earthsea.epub', EARTHSEA);
     const created = await request(first, firstUpload, { proofUrl: PROOF, volumeSizeMb: 5 });
     expect(created.status).toBe(202);
@@ -65,6 +65,9 @@ describe('dupes', () => {
     expect(again.body.release.id).toBe(retail.id);
     const before = await Release.query().resultSize();
     expectDupeOf(await request(first, firstUpload, { proofUrl: PROOF, volumeSizeMb: 10 }), retail);
+    // Another proof or description changes the NFO only: the name would be the same.
+    expectDupeOf(await request(first, firstUpload, { proofUrl: `${PROOF}?edition=2`, volumeSizeMb: 5 }), retail);
+    expectDupeOf(await request(first, firstUpload, { proofUrl: PROOF, volumeSizeMb: 5, overrides: { description: 'Another blurb.' } }), retail);
     expect(await Release.query().resultSize()).toBe(before);
   });
 

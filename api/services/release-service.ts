@@ -307,8 +307,13 @@ export class ReleaseService {
   }
 }
 
-/** Request options that do not change the release name (sizes, template, destinations, force). */
+/**
+ * The request options that can change the release name: not the sizes, template, destinations or
+ * force, nor the proof URL and description, which only the NFO prints. A request differing from a
+ * live release only in those would claim the same name.
+ */
 function namingOptions(options: ReleaseOptions): Partial<ReleaseOptions> {
-  const { volumeSizeMb: _size, templateId: _template, destinationIds: _destinations, force: _force, ...naming } = options;
-  return naming;
+  const { volumeSizeMb: _size, templateId: _template, destinationIds: _destinations, force: _force, proofUrl: _proof, overrides, ...naming } = options;
+  const { description: _description, ...namingOverrides } = overrides;
+  return { ...naming, overrides: namingOverrides };
 }
