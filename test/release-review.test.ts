@@ -170,6 +170,27 @@ describe('approving', () => {
     expect(twice.body.error).toMatchObject({ code: 'NOT_IN_REVIEW', message: 'Release is queued; only a release in review can be edited, rematched or approved' });
   });
 
+  it('never packs a book nameless: with neither author nor publisher the name rule is broken until the facts give one', async () => {
+    const nameless: EmbeddedMetadata = { ...INSPECTED_BOOK, authors: [], publisher: undefined, isbn: undefined, identifiers: [] };
+    const release = await releaseOf(nameless, { proofUrl: PROOF });
+    const preview = (await app.http.get(`/api/releases/${release.id}/preview`).set(as(operator))).body.preview;
+    expect(preview.name).toBe('The.Left.Hand.of.Darkness.1969.RETAiL.ePub.eBook-ESP');
+    expect(preview.reviewReasons).toEqual([
+      { code: 'MISSING_AUTHOR', message: 'neither an author nor a publisher is known', blocking: false },
+      { code: 'RULE_BROKEN', message: 'dirname-rules: the name opens with no author or publisher ([Author|Publisher].Title...)', blocking: true },
+    ]);
+    const blocked = await post(release.id, 'approve', {}, admin);
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.error.code).toBe('REVIEW_BLOCKED');
+    expect(await jobState(QueueName.Pack, jobIds.releaseStep(JobName.Pack, release.id))).toBeUndefined();
+
+    // A publisher is enough (rule 5.5 names the release after it), and then an approval packs it.
+    const edited = await edit(release.id, { publisher: 'Ace Books' });
+    expect(edited.status).toBe(200);
+    expect(edited.body.preview.name).toBe('Ace.Books.The.Left.Hand.of.Darkness.1969.RETAiL.ePub.eBook-ESP');
+    expect(edited.body.preview.reviewReasons).toEqual([]);
+  });
+
   it('undoes an approval whose pack job cannot be queued, so the release waits in review as it was', async () => {
     const release = await releaseOf(UNDATED, { proofUrl: PROOF }, { reasons: [NO_YEAR] });
     const bystander = await releaseOf(INSPECTED_BOOK, { proofUrl: PROOF, extraTags: ['OTHER'] }, { state: 'done', name: 'Bystander-ESP' });

@@ -1,5 +1,5 @@
 import { Group, NfoTemplate, Release } from '../../db/models';
-import type { BookRecord } from '../metadata/book-record';
+import { BookRecord, knowsCreator } from '../metadata/book-record';
 import type { EnrichedBook } from '../enrich/merge';
 import { planReleaseNamed, ReleasePlan } from '../pack/engine/release-plan';
 import { freeZipVariant, zipYearOf } from '../pack/zip-prefixes';
@@ -56,7 +56,9 @@ export async function previewRelease(subject: PreviewSubject, enriched: Enriched
   check('title', record.title ? [] : ['no title known']);
   check('format', limits.formats.includes(record.format) ? [] : [`the rule does not allow ${record.format} books (${limits.formats.join(', ')})`]);
   const nameProblems = validateReleaseName(facts.name, { format: record.format, group: subject.options.group, maxLength: limits.dirnameMaxLength });
-  check('dirname-rules', nameProblems.map((p) => p.message));
+  // The rules open every name with its author or publisher; a book naming neither is never packed nameless.
+  const creatorProblems = knowsCreator(record) ? [] : ['the name opens with no author or publisher ([Author|Publisher].Title...)'];
+  check('dirname-rules', [...nameProblems.map((p) => p.message), ...creatorProblems]);
   let plan: ReleasePlan | undefined;
   try {
     plan = await planReleaseNamed(

@@ -1,5 +1,5 @@
 import type { Group } from '../../db/models';
-import type { BookRecord } from '../metadata/book-record';
+import { BookRecord, knowsCreator } from '../metadata/book-record';
 import type { ReleaseOptions } from '../../lib/domain/release-options';
 
 export interface ReviewReason {
@@ -32,7 +32,7 @@ export function reviewReasonsOf({ record, confidence, options, policy, failedChe
   const reasons: ReviewReason[] = [];
   const add = (code: string, message: string, blocking: boolean) => reasons.push({ code, message, blocking });
   if (!record.title) add('MISSING_TITLE', 'no title is known for this book', true);
-  if (record.authors.length === 0 && !record.publisher) add('MISSING_AUTHOR', 'neither an author nor a publisher is known', false);
+  if (!knowsCreator(record)) add('MISSING_AUTHOR', 'neither an author nor a publisher is known', false);
   if (!record.year) add('MISSING_YEAR', 'the publication year is unknown', false);
   if (!record.language) add('MISSING_LANGUAGE', 'the language is unknown', false);
   if (confidence < policy.confidenceThreshold) {

@@ -29,6 +29,11 @@ export interface BookRecord {
   sources: Partial<Record<keyof Omit<BookRecord, 'sources' | 'format'>, string>>;
 }
 
+/** Whether the book names someone to open its release name with: an author or else its publisher. */
+export function knowsCreator(record: Pick<BookRecord, 'authors' | 'publisher'>): boolean {
+  return record.authors.length > 0 || Boolean(record.publisher);
+}
+
 type Layer = { name: string; values: Partial<Omit<BookRecord, 'sources' | 'format'>> };
 
 /** Later layers win field by field; empty values never overwrite. Overrides are the last layer. */
