@@ -12,7 +12,7 @@ export interface Release {
   options: Record<string, unknown>;
   reviewReasons: unknown[] | null;
   createdAt: string;
-  files?: { fileName: string; kind: string; size: number; sha256: string }[];
+  files?: { fileName: string; kind: string; size: number; sha256: string; crc32: string }[];
 }
 
 export const SETTLED = new Set(['done', 'failed', 'cancelled', 'review']);

@@ -90,7 +90,7 @@ async function printBannerWhenReady(config: Config): Promise<void> {
       const res = await fetch(config.scheduler.healthUrl, { signal: AbortSignal.timeout(2000) });
       const body = (await res.json()) as { status?: string };
       if (body.status === 'ok') {
-        console.log(firstRunBanner(config, process.env.PM2_LOG_DIR || 'data/logs'));
+        console.log(firstRunBanner(config, process.env.PM2_LOG_DIR || 'data/logs', await servesWebApp(config.scheduler.healthUrl)));
         return;
       }
       last = `status ${body.status}`;
@@ -101,6 +101,13 @@ async function printBannerWhenReady(config: Config): Promise<void> {
   }
   if (process.ppid !== parent) return;
   throw new Error(`not ready after ${BANNER_WAIT_MS / 1000} s (${config.scheduler.healthUrl}: ${last}); see the logs above and in data/logs`);
+}
+
+/** Whether the API answers its root with the web app's page (it serves one only once `npm run build` has built it). */
+async function servesWebApp(healthUrl: string): Promise<boolean> {
+  const res = await fetch(new URL('/', healthUrl), { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+  await res?.body?.cancel();
+  return res?.status === 200;
 }
 
 main(process.argv[2], process.argv.slice(3)).catch((err) => {

@@ -8,7 +8,7 @@ import { httpUrl, shownPath as shown } from './startup-line';
  * The few lines `npm start` prints once every process answers: where to go, how to log in, how
  * to stop, and where things are kept. Paths are shown relative to the working folder.
  */
-export function firstRunBanner(config: Config, pm2LogDir: string): string {
+export function firstRunBanner(config: Config, pm2LogDir: string, webApp: boolean): string {
   const base = httpUrl(['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host, config.http.port);
   const email = config.firstRun.adminEmail;
   const passwordFile = adminPasswordFile(config.storage.dataDir);
@@ -17,6 +17,7 @@ export function firstRunBanner(config: Config, pm2LogDir: string): string {
     : 'password: the one you set (ADMIN_PASSWORD or a later change)';
   const lines = [
     `eBook Scene Packer is ready (${config.env} mode, listening on ${config.http.host}:${config.http.port})`,
+    `  Web app   ${webApp ? `${base}/   (open it in a browser and log in)` : 'not built: npm run build, then restart'}`,
     `  API       ${base}/api   (health: ${base}/health)`,
     `  Console   ${base}/admin`,
     `  Login     ${email}, ${password}`,

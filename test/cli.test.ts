@@ -127,10 +127,23 @@ describe('esp CLI', () => {
     expect(downloaded.code).toBe(0);
     const folder = path.join(target, release.name);
     const files = fs.readdirSync(folder).sort();
-    expect(files).toEqual(fs.readdirSync(path.join(app.config.storage.releasesDir, release.name)).sort());
+    // The release's files and its SFV (kept beside the folder on the server), which checks the copy.
+    const sfv = `${release.name}.sfv`;
+    expect(files).toEqual([...fs.readdirSync(path.join(app.config.storage.releasesDir, release.name)), sfv].sort());
+    expect(fs.readFileSync(path.join(folder, sfv))).toEqual(fs.readFileSync(path.join(app.config.storage.releasesDir, '.checksums', sfv)));
+    execFileSync('cksfv', ['-q', '-g', path.join(folder, sfv)]);
     const zips = files.filter((f) => f.endsWith('.zip'));
     expect(zips.length).toBeGreaterThan(0);
     for (const zip of zips) execFileSync('unzip', ['-tq', path.join(folder, zip)]);
+    // An SFV that does not match the release's record is refused, and not left where cksfv would read it.
+    const stored = path.join(app.config.storage.releasesDir, '.checksums', sfv);
+    const genuine = fs.readFileSync(stored, 'latin1');
+    fs.writeFileSync(stored, genuine.replace(/ [0-9A-F]{8}\r\n/, ' 00000000\r\n'), 'latin1');
+    const damaged = await esp(['download', release.id, path.join(app.dataDir, 'damaged')]);
+    fs.writeFileSync(stored, genuine, 'latin1');
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toContain(`${sfv} does not list the release's volumes with their recorded CRC-32s`);
+    expect(fs.existsSync(path.join(app.dataDir, 'damaged', release.name, sfv))).toBe(false);
 
     const listed = await esp(['--json', 'list', '--state', 'done']);
     expect((resultOf(listed).releases as { id: string }[]).map((r) => r.id)).toContain(release.id);

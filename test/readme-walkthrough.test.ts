@@ -16,6 +16,8 @@ import { exited } from './support/worker-process';
 const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);
 const WALKTHROUGH = /<!-- walkthrough:[^>]*-->\s*```bash\n([\s\S]*?)```/;
+/** The start banner as the README shows it, after "When every process answers". */
+const README_BANNER = /When every process answers[^`]*```text\n([\s\S]*?)```/;
 
 let testEnv: TestEnv;
 let install: string;
@@ -59,12 +61,11 @@ it('runs the README walkthrough as written: the release ends done and its files 
   const worker = startProcess('dist/worker/main.js');
   // The banner waits for /health to be ok (API up, a worker on every queue), as `npm start` does.
   const banner = plain((await cli('banner')).stdout);
-  expect(banner).toContain(`API       http://127.0.0.1:${port}/api`);
-  expect(banner).toContain(`Console   http://127.0.0.1:${port}/admin`);
-  expect(banner).toContain('Login     admin@localhost, password in data/admin-password.txt');
-  expect(banner).toContain('npm run admin -- reset-password admin@localhost');
+  // Every line the README shows of it (on this install's port), the web app's among them.
+  const shown = README_BANNER.exec(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'))?.[1].split('\n').filter((line) => line && line.trim() !== '...');
+  expect(shown).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}Web app {3}http/)]));
+  for (const line of shown!) expect(banner).toContain(line.replaceAll(':5000', `:${port}`));
   expect(banner).toMatch(/Releases {2}data\/releases/);
-  expect(banner).toContain('Ctrl+C');
   // One line per process: mode, what it exposes, where the keys come from.
   expect(plain(api.output)).toContain(`development mode, API on http://127.0.0.1:${port} (loopback only), secrets from data/secrets.json`);
   expect(plain(worker.output)).toMatch(/development mode, worker for upload,enrich,pack,distribute,notify, no listening port, Redis at 127\.0\.0\.1:6379, secrets from data\/secrets\.json/);
@@ -96,7 +97,8 @@ it('runs the README walkthrough as written: the release ends done and its files 
   const zips = onDisk.filter((f) => f.endsWith('.zip'));
   expect(zips.length).toBeGreaterThan(0);
   for (const zip of zips) await run('unzip', ['-tq', path.join(releaseDir, zip)]);
-  expect(fs.existsSync(path.join(install, 'data/releases/.checksums', `${name}.sfv`))).toBe(true);
-  // `ls -l data/releases/<name>` at the end of the block printed the same folder.
+  // `ls -l` at the end of the block printed the same folder and the SFV beside it, which checks it.
   for (const file of onDisk) expect(stdout).toContain(file);
+  expect(stdout).toContain(`data/releases/.checksums/${name}.sfv`);
+  await run('cksfv', ['-q', '-C', releaseDir, '-f', path.join(install, 'data/releases/.checksums', `${name}.sfv`)]);
 }, 240_000);

@@ -55,7 +55,11 @@ export async function showCommand(client: ApiClient, out: Output, id: string): P
   return EXIT.done;
 }
 
-/** esp download ID [DIR]: every file of a done release into DIR/<name>/, each checked against its SHA-256. */
+/**
+ * esp download ID [DIR]: every file of a done release into DIR/<name>/, each checked against its
+ * SHA-256, and its SFV beside them (`cksfv -g DIR/<name>/<name>.sfv` checks the copy), which must
+ * list the volumes with their recorded CRC-32s.
+ */
 export async function downloadCommand(client: ApiClient, out: Output, id: string, dir = '.'): Promise<number> {
   const release = await getRelease(client, id);
   if (release.state !== 'done' || !release.name) throw new UsageError(`release ${id} is ${release.state}; only a done release can be downloaded`);
@@ -78,6 +82,24 @@ export async function downloadCommand(client: ApiClient, out: Output, id: string
     out.event('downloaded', { file: final, size: file.size });
     written.push(final);
   }
+  const sfvName = `${release.name}.sfv`;
+  const sfv = Buffer.from(await (await client.fetch(`/api/releases/${release.id}/files/${encodeURIComponent(sfvName)}`)).arrayBuffer());
+  const listed = sfvCrcs(sfv.toString('latin1'));
+  const volumes = (release.files ?? []).filter((f) => f.kind === 'zip');
+  if (listed.size !== volumes.length || volumes.some((f) => listed.get(f.fileName) !== f.crc32.toUpperCase())) {
+    throw new Error(`${sfvName} does not list the release's volumes with their recorded CRC-32s`);
+  }
+  const sfvPath = path.join(target, sfvName);
+  fs.writeFileSync(`${sfvPath}.part`, sfv);
+  fs.renameSync(`${sfvPath}.part`, sfvPath);
+  out.event('downloaded', { file: sfvPath, size: sfv.length });
+  written.push(sfvPath);
   out.result({ release: release.name, folder: target, files: written }, () => `${target}\n${written.map((f) => `  ${path.basename(f)}`).join('\n')}`);
   return EXIT.done;
+}
+
+/** An SFV's `file CRC32` lines by file name (`;` lines are comments). */
+function sfvCrcs(text: string): Map<string, string> {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() && !line.startsWith(';'));
+  return new Map(lines.map((line) => [line.slice(0, line.lastIndexOf(' ')), line.slice(line.lastIndexOf(' ') + 1).toUpperCase()]));
 }
