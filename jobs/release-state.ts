@@ -1,3 +1,4 @@
+import type { QueryBuilder } from 'objection';
 import { Release, ReleaseState } from '../db/models';
 
 /** Overall progress bands per step, so one number (0-100) follows the whole flow. */
@@ -15,8 +16,34 @@ export function overallProgress(step: ReleaseStep, fraction: number): number {
   return Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction)));
 }
 
-export async function enterStep(releaseId: string, step: ReleaseStep): Promise<void> {
-  await Release.query().patch(enterStepPatch(step)).where({ id: releaseId });
+/**
+ * Where each step may start: the state the step before hands the release over in, or the step's
+ * own state (a retry). A release anywhere else has moved on, and a late run of an old job (one
+ * BullMQ ran again after its lock expired, although it had finished) must leave it as it is.
+ */
+const STARTS_FROM: Record<ReleaseStep, { state: ReleaseState; step?: ReleaseStep | null }[]> = {
+  inspect: [{ state: 'queued', step: null }, { state: 'inspecting' }],
+  enrich: [{ state: 'queued', step: null }, { state: 'inspecting' }, { state: 'enriching' }],
+  // Enrichment enqueues the pack job while the release is still enriching; an approval queues it for pack.
+  pack: [{ state: 'queued', step: 'pack' }, { state: 'enriching' }, { state: 'packing' }],
+};
+
+/** Narrows an update of releases to those that may start `step` now. */
+export function whereStepMayStart<Query extends QueryBuilder<Release, number>>(query: Query, step: ReleaseStep): Query {
+  return query.where((either) => {
+    for (const from of STARTS_FROM[step]) {
+      either.orWhere((q) => {
+        q.where('state', from.state);
+        if (from.step === null) q.whereNull('step');
+        else if (from.step) q.where('step', from.step);
+      });
+    }
+  });
+}
+
+/** Enters `step`; false (and nothing written) when the release has moved on past it. */
+export async function enterStep(releaseId: string, step: ReleaseStep): Promise<boolean> {
+  return (await whereStepMayStart(Release.query().patch(enterStepPatch(step)).where({ id: releaseId }), step)) > 0;
 }
 
 /** What entering a step writes to the release (for an update that writes more with it). */

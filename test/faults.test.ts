@@ -310,11 +310,11 @@ describe('faults', () => {
       expect(done.state).toBe('done');
       const { dir, sfv } = { dir: path.join(app.config.storage.releasesDir, done.name), sfv: path.join(app.config.storage.releasesDir, '.checksums', `${done.name}.sfv`) };
       const before = fs.readdirSync(dir).map((f) => [f, fs.statSync(path.join(dir, f)).size]);
-      // A description does not change the name, so this one passes the request check and meets the name at pack time.
+      // Another ISBN is another book to the request check, but not to the name: it meets the name at pack time.
       const racer = await app.http
         .post('/api/releases')
         .set(auth(other.token))
-        .send({ uploadId: otherUpload, options: { ...options, overrides: { ...options.overrides, description: 'another blurb' } } });
+        .send({ uploadId: otherUpload, options: { ...options, overrides: { ...options.overrides, isbn: '978-0-441-47812-5' } } });
       expect(racer.status).toBe(202);
       const lost = await settled(racer.body.release.id, 60_000, other.token);
       expect(lost).toMatchObject({ state: 'failed', name: null });

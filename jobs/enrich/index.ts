@@ -45,7 +45,7 @@ export const enrichJob = defineJob<EnrichPayload>({
   name: JobName.Enrich,
   payload: enrichPayload,
   subject: (data) => data,
-  async process(job, { releaseId }, context): Promise<EnrichedBook> {
+  async process(job, { releaseId }, context): Promise<EnrichedBook | null> {
     // Progress only once the catalogues have kept the job a while (jobs/job-progress.ts).
     const progressDue = progressGate();
     // The release is read with its upload and group in one query, and handed on to the review decision below.
@@ -53,7 +53,10 @@ export const enrichJob = defineJob<EnrichPayload>({
     if (!release) throw new UnrecoverableError(`release ${releaseId} no longer exists`);
     const { upload } = release;
     if (!upload?.metadata) throw new UnrecoverableError(`upload ${release.uploadId} has not been inspected`);
-    await enterStep(releaseId, 'enrich');
+    if (!(await enterStep(releaseId, 'enrich'))) {
+      context.logger.info('enrich skipped: the release has moved on', { releaseId, state: release.state });
+      return release.metadata as unknown as EnrichedBook | null;
+    }
     const { overrides } = release.options;
     const embedded = upload.metadata;
     const query = bookQueryOf(embedded, overrides);

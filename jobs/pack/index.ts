@@ -4,7 +4,7 @@ import { NfoTemplate, Release, ReleaseDistribution, ReleaseFile } from '../../db
 import type { JobQueue } from '../job-queue';
 import { defineJob } from '../job-definition';
 import { JobName, QueueName } from '../../lib/domain/queue-names';
-import { enterStepPatch, reportProgress } from '../release-state';
+import { reportProgress } from '../release-state';
 import { recordPacked } from '../../lib/metrics';
 import { packStored } from '../stored-files';
 import { PackError } from './engine/pack-release';
@@ -62,7 +62,12 @@ export const packJob = defineJob<PackPayload>({
     const template = release.nfoTemplateId ? await NfoTemplate.query().findById(release.nfoTemplateId) : undefined;
     // One update enters the pack step and claims the name; a release refused by the checks above
     // never enters it, and is marked failed in step pack all the same (onFinalFailure).
-    const adoptExisting = await claimReleaseName(releaseId, release.name, name, enterStepPatch('pack'));
+    const claim = await claimReleaseName(releaseId, release.name, name);
+    if (claim === 'moved-on') {
+      logger.info('pack skipped: the release has moved on', { releaseId, state: release.state });
+      return { name: release.name };
+    }
+    const adoptExisting = claim === 'rerun';
     // One event for the step entered, so a live feed shows the release packing even when the book is
     // packed before any progress is worth reporting.
     await job.updateProgress(0);

@@ -4,7 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../../lib/config';
 import { Release } from '../../db/models';
 import { releaseNameOfStaging } from './engine/pack-release';
-import { SETTLED_STATES } from '../release-state';
+import { enterStepPatch, SETTLED_STATES, whereStepMayStart } from '../release-state';
 import { publishedPaths, stagingRoot } from '../storage-paths';
 import { removeStoredRelease } from '../stored-files';
 
@@ -12,15 +12,16 @@ import { removeStoredRelease } from '../stored-files';
  * A release name (its folder and SFV) belongs to exactly one release row: the unique `name`
  * column. A release claims its name before it packs; a rerun of the same release finds the name
  * already its own and may adopt its identical published folder; any other release with that name
- * fails without touching the owner's files. `alsoWrite` (the pack step's state) goes into the same
- * update.
+ * fails without touching the owner's files. The same update enters the pack step, unless the
+ * release has moved on past it (a late run of an old job), when nothing is written.
  *
- * Returns true when the name was already this release's (a rerun).
+ * Returns 'rerun' when the name was already this release's, 'moved-on' when nothing was written.
  */
-export async function claimReleaseName(releaseId: string, currentName: string | null, name: string, alsoWrite: Partial<Release>): Promise<boolean> {
+export async function claimReleaseName(releaseId: string, currentName: string | null, name: string): Promise<'claimed' | 'rerun' | 'moved-on'> {
   try {
-    await Release.query().patch({ ...alsoWrite, name }).where({ id: releaseId });
-    return currentName === name;
+    const entered = await whereStepMayStart(Release.query().patch({ ...enterStepPatch('pack'), name }).where({ id: releaseId }), 'pack');
+    if (!entered) return 'moved-on';
+    return currentName === name ? 'rerun' : 'claimed';
   } catch (err) {
     const holder = await Release.query().findOne({ name }).whereNot({ id: releaseId });
     if (!holder) throw err;
