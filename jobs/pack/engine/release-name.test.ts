@@ -41,6 +41,18 @@ describe('buildReleaseName', () => {
     expect(name.endsWith('.2011.RETAiL.ePub.eBook-DECiPHER')).toBe(true);
     expect(validateReleaseName(name, { format: 'epub', group: 'DECiPHER' })).toEqual([]);
   });
+
+  it('fits a hostile 200,000-character title or author from a book file to the limit, keeping the leading words', () => {
+    // Word by word, one rebuild of the name per dropped word, this took a minute and held the API.
+    const endless = Array.from({ length: 40_000 }, (_, i) => `word${i}`).join(' ');
+    const byTitle = buildReleaseName({ ...base, title: endless });
+    expect(byTitle.length).toBeLessThanOrEqual(243);
+    expect(byTitle).toMatch(/^Hilary\.Mantel\.Word0\.Word1\.Word2\..+\.2011\.RETAiL\.ePub\.eBook-DECiPHER$/);
+    const byAuthor = buildReleaseName({ ...base, authors: [endless] });
+    expect(byAuthor.length).toBeLessThanOrEqual(243);
+    // Title words go first (down to one), then the creator's from its end.
+    expect(byAuthor).toMatch(/^Word0\.Word1\..+\.Word\d+\.Wolf\.2011\.RETAiL\.ePub\.eBook-DECiPHER$/);
+  });
 });
 
 describe('validateReleaseName', () => {
