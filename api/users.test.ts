@@ -90,6 +90,14 @@ describe('user management', () => {
     expect((await app.http.get('/api/users/abc').set(asAdmin())).status).toBe(400);
   });
 
+  it('creates one user of eight sent at once with the same email; the others get 409, and no password hash reaches the log', async () => {
+    const body = { email: 'race@example.test', password: 'a long password 1' };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => app.http.post('/api/users').set(asAdmin()).send(body)));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    for (const lost of answers.filter((a) => a.status === 409)) expect(['EMAIL_TAKEN', 'ALREADY_EXISTS']).toContain(lost.body.error.code);
+    expect(app.logLines.join('\n')).not.toMatch(/\$2[aby]\$/);
+  });
+
   it('an admin cannot lock themselves out, but may send their own unchanged state (as a form sends every field)', async () => {
     const res = await app.http.patch(`/api/users/${admin.id}`).set(asAdmin()).send({ disabled: true });
     expect(res.status).toBe(400);

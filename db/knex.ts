@@ -42,6 +42,12 @@ export function cachePreparedStatements(conn: Pick<SqliteConnection, 'prepare'>,
 }
 
 /**
+ * A failed statement's error names the statement with `?` for its values, never the values: they
+ * can be password hashes or sealed credentials, and errors reach the logs.
+ */
+const STATEMENT_ERRORS = { compileSqlOnError: false };
+
+/**
  * Opens the database the config names: MySQL/MariaDB through mysql2, or a local SQLite file.
  * Code uses camelCase names everywhere; the snake-case mappers translate to the tables' columns.
  */
@@ -52,6 +58,7 @@ export function createDatabase(config: DatabaseConfig): Database {
       client: 'better-sqlite3',
       connection: { filename: config.filename },
       useNullAsDefault: true,
+      ...STATEMENT_ERRORS,
       ...knexSnakeCaseMappers(),
       migrations: { migrationSource },
       pool: {
@@ -75,6 +82,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     client: 'mysql2',
     connection: { uri: config.url, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false, dateStrings: false },
     pool: { min: 0, max: 10 },
+    ...STATEMENT_ERRORS,
     ...knexSnakeCaseMappers(),
     migrations: { migrationSource },
   } as Knex.Config);

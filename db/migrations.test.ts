@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Database, migrateLatest } from './knex';
 import { outcome } from '../test/support/statement-outcome';
-import { describeMigration } from '../test/support/migration-test';
+import { describeOnBothDatabases } from '../test/support/both-databases';
 
 const TABLES = ['users', 'refresh_tokens', 'uploads', 'releases', 'release_files', 'job_runs'];
 const MANAGEMENT_TABLES = ['roles', 'role_permissions', 'rules', 'nfo_templates', 'destinations', 'groups', 'group_members', 'group_destinations', 'release_distributions', 'settings'];
@@ -26,7 +26,7 @@ async function schemaOf(db: Database): Promise<Record<string, string[]>> {
   return schema;
 }
 
-describeMigration('migrations', (_dialect, withDb) => {
+describeOnBothDatabases('migrations', (_dialect, withDb) => {
   it('run up to the latest, down one at a time to nothing, and up again to the same schema', () =>
     withDb(async (db) => {
       expect(ON_DISK.length).toBeGreaterThanOrEqual(7);

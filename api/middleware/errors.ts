@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../../lib/errors';
+import { isUniqueViolation } from '../../db/unique-violation';
+import { AppError, ConflictError, MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 
 interface BodyParserError extends Error {
@@ -27,6 +28,15 @@ function fromParserError(err: BodyParserError): AppError | undefined {
   }
 }
 
+/**
+ * A unique key the database refused: two requests raced past a service's check that a name is
+ * free (its own 409 names the field; the loser of the race gets this one).
+ */
+function fromDatabaseError(err: Error): AppError | undefined {
+  if (!isUniqueViolation(err)) return undefined;
+  return new ConflictError('Another request has just created or renamed an item with the same name; reload and try again', 'ALREADY_EXISTS');
+}
+
 /** Any other library error with a client status (send's 416, the router's undecodable path, ...). */
 function isClientStatus(status: number | undefined): status is number {
   return status !== undefined && status >= 400 && status < 500;
@@ -44,7 +54,7 @@ export function methodNotAllowed(req: Request, _res: Response, next: NextFunctio
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const libraryError = err instanceof Error && !(err instanceof AppError) ? (err as BodyParserError) : undefined;
-    let known = err instanceof AppError ? err : libraryError && fromParserError(libraryError);
+    let known = err instanceof AppError ? err : libraryError && (fromParserError(libraryError) ?? fromDatabaseError(libraryError));
     if (!known && libraryError && isClientStatus(libraryError.status)) {
       // Answered without naming the library; logged so that an unexpected refusal can be traced.
       known = new AppError(libraryError.status, 'BAD_REQUEST', 'Bad request');

@@ -1,8 +1,8 @@
 import { outcome } from '../../test/support/statement-outcome';
-import { describeMigration, insertUploadOwner, releaseRow } from '../../test/support/migration-test';
+import { describeOnBothDatabases, insertUploadOwner, releaseRow } from '../../test/support/both-databases';
 
 /** Migration 004 on a database that already holds two releases sharing a name (the issue-11 data loss). */
-describeMigration('004_release_name_owner', (_dialect, withDb) => {
+describeOnBothDatabases('004_release_name_owner', (_dialect, withDb) => {
   it('keeps a shared name on the oldest row, fails the later ones, then refuses a second row with a name', () =>
     withDb(async (db) => {
       await db.migrate.up({ name: '001_users_and_tokens' });

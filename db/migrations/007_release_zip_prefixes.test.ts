@@ -1,9 +1,9 @@
 import { migrateLatest } from '../knex';
 import { outcome } from '../../test/support/statement-outcome';
-import { describeMigration, insertUploadOwner, releaseRow } from '../../test/support/migration-test';
+import { describeOnBothDatabases, insertUploadOwner, releaseRow } from '../../test/support/both-databases';
 
 /** Migration 007 up and down: one zip prefix per release, unique within the year, gone with the release. */
-describeMigration('007_release_zip_prefixes', (_dialect, withDb) => {
+describeOnBothDatabases('007_release_zip_prefixes', (_dialect, withDb) => {
   it('refuses a second release with the same prefix in a year, follows its release, and goes down cleanly', () =>
     withDb(async (db) => {
       await migrateLatest(db);

@@ -1,11 +1,11 @@
 import { migrateLatest } from '../knex';
 import { indexNames } from '../../test/support/db-indexes';
-import { describeMigration } from '../../test/support/migration-test';
+import { describeOnBothDatabases } from '../../test/support/both-databases';
 
 const LIST_INDEXES = ['releases_created_at_id_index', 'releases_updated_at_id_index', 'releases_state_created_at_id_index'];
 
 /** Migration 008 up and down: the indexes the release list sorts and filters by. */
-describeMigration('008_release_list_indexes', (dialect, withDb) => {
+describeOnBothDatabases('008_release_list_indexes', (dialect, withDb) => {
   it('adds the list indexes, and removes exactly them going down', () =>
     withDb(async (db) => {
       await migrateLatest(db);

@@ -1,12 +1,12 @@
 import { migrateLatest } from '../knex';
 import { indexNames } from '../../test/support/db-indexes';
-import { describeMigration } from '../../test/support/migration-test';
+import { describeOnBothDatabases } from '../../test/support/both-databases';
 
 /** The release request's same-name check: the releases of an upload with this SHA-256, in a group. */
 const SAME_NAME_CHECK = `SELECT releases.* FROM releases INNER JOIN uploads ON uploads.id = releases.upload_id WHERE uploads.sha256 = 'x' AND releases.group_id = 1 AND releases.state NOT IN ('failed', 'cancelled')`;
 
 /** Migration 011 up and down: the indexes the release request's same-name check reads by. */
-describeMigration('011_release_upload_indexes', (dialect, withDb) => {
+describeOnBothDatabases('011_release_upload_indexes', (dialect, withDb) => {
   it('indexes uploads by SHA-256 (and, on SQLite, releases by upload), and removes exactly that going down', () =>
     withDb(async (db) => {
       const releaseIndex = dialect === 'sqlite' ? ['releases_upload_id_index'] : [];

@@ -1,13 +1,13 @@
 import { migrateLatest } from '../knex';
 import { indexNames } from '../../test/support/db-indexes';
-import { describeMigration } from '../../test/support/migration-test';
+import { describeOnBothDatabases } from '../../test/support/both-databases';
 
 /** A user's own release list, newest first, as GET /api/releases reads it: the page and its total. */
 const OWN_PAGE = 'SELECT releases.* FROM releases WHERE releases.user_id = 7 ORDER BY releases.created_at DESC, releases.id ASC LIMIT 20';
 const OWN_TOTAL = 'SELECT count(*) AS count FROM (SELECT releases.* FROM releases WHERE releases.user_id = 7) AS temp';
 
 /** Migration 012 up and down: the index a user's own release list reads by (SQLite; MySQL has its foreign key's). */
-describeMigration('012_release_owner_list_index', (dialect, withDb) => {
+describeOnBothDatabases('012_release_owner_list_index', (dialect, withDb) => {
   it('indexes releases by owner and age on SQLite, and removes exactly that going down', () =>
     withDb(async (db) => {
       const added = dialect === 'sqlite' ? ['releases_user_id_created_at_id_index'] : [];

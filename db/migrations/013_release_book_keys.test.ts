@@ -1,12 +1,12 @@
 import { migrateLatest } from '../knex';
 import { storedTitleKey } from '../../lib/domain/book-identity';
 import { indexNames } from '../../test/support/db-indexes';
-import { describeMigration, insertUploadOwner, releaseRow } from '../../test/support/migration-test';
+import { describeOnBothDatabases, insertUploadOwner, releaseRow } from '../../test/support/both-databases';
 
 const MIGRATION = '013_release_book_keys';
 
 /** Migration 013 up and down: the book keys of releases enriched before it, in indexed columns. */
-describeMigration(MIGRATION, (dialect, withDb) => {
+describeOnBothDatabases(MIGRATION, (dialect, withDb) => {
   it('keys every release enriched before it, in batches, from its stored record; and goes down to exactly the table before', () =>
     withDb(async (db) => {
       await migrateLatest(db);

@@ -8,12 +8,12 @@ export type Dialect = 'sqlite' | 'mysql';
 export type WithDatabase = (use: (db: Knex) => Promise<void>) => Promise<void>;
 
 /**
- * The tests of one migration, run once on SQLite and once on MySQL/MariaDB (the same migrations
- * serve development and production): each dialect gets a fresh database, and each test opens its
- * own knex on it with `withDb`, driving the migrations up and down itself.
+ * Tests run once on SQLite and once on MySQL/MariaDB (the same migrations and statements serve
+ * development and production): each dialect gets a fresh database, and each test opens its own
+ * knex on it with `withDb` (a migration's tests drive the migrations up and down themselves).
  */
-export function describeMigration(migration: string, body: (dialect: Dialect, withDb: WithDatabase) => void): void {
-  describe.each(['sqlite', 'mysql'] as const)(`${migration} on %s`, (dialect) => {
+export function describeOnBothDatabases(title: string, body: (dialect: Dialect, withDb: WithDatabase) => void): void {
+  describe.each(['sqlite', 'mysql'] as const)(`${title} on %s`, (dialect) => {
     let testEnv: TestEnv;
     beforeAll(async () => {
       testEnv = await createTestEnv({}, dialect);
