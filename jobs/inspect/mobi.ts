@@ -70,17 +70,28 @@ function parseRecord0(record0: Buffer): EmbeddedMetadata {
   };
 }
 
+/**
+ * EXTH records by type, in file order. The work is bounded by the EXTH header itself: a header
+ * whose length runs past record 0, or whose record count cannot fit in that length (every record
+ * takes at least 8 bytes), is malformed and read as no EXTH at all, like a missing one; a record
+ * running past the EXTH block ends the reading. Values are pushed, not copied: a crafted record 0
+ * holds 100,000 records.
+ */
 function readExth(record0: Buffer, offset: number, encoding: BufferEncoding): Map<number, string[]> {
   const records = new Map<number, string[]>();
   if (offset + 12 > record0.length || record0.toString('latin1', offset, offset + 4) !== 'EXTH') return records;
+  const end = offset + record0.readUInt32BE(offset + 4);
   const count = record0.readUInt32BE(offset + 8);
+  if (end > record0.length || count * 8 > end - offset - 12) return records;
   let position = offset + 12;
-  for (let i = 0; i < count && position + 8 <= record0.length; i++) {
+  for (let i = 0; i < count && position + 8 <= end; i++) {
     const type = record0.readUInt32BE(position);
     const length = record0.readUInt32BE(position + 4);
-    if (length < 8 || position + length > record0.length) break;
+    if (length < 8 || length > end - position) break;
     const value = record0.toString(encoding, position + 8, position + length);
-    records.set(type, [...(records.get(type) ?? []), value]);
+    const values = records.get(type);
+    if (values) values.push(value);
+    else records.set(type, [value]);
     position += length;
   }
   return records;

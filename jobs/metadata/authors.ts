@@ -8,8 +8,10 @@ const NAME_INITIAL = /(^|\s)\p{Lu}\.(\s|$)/u;
 
 /** One list of names split into its names; "Le Guin, Ursula K." (one inverted name) stays one. */
 export function splitAuthors(list: string): string[] {
-  // A name's original script in brackets ("Osamu Aoki (青木 修)") is not another author.
-  const trimmed = list.replace(/\s*[(（][^)）]*[)）]/g, '').replace(/\s+/g, ' ').trim();
+  // A name's original script in brackets ("Osamu Aoki (青木 修)") is not another author. No
+  // bracket inside and no leading spaces in the pattern: a scan from every unclosed `(` or every
+  // space of a long run to the end made a hostile author field cost seconds.
+  const trimmed = list.replace(/[(（][^()（）]*[)）]/g, '').replace(/\s+/g, ' ').trim();
   const commaParts = trimmed.split(',').map((p) => p.trim());
   const otherSeparator = /[;、，&]|\s(and|et|und|y|e|и)\s/i.test(trimmed);
   if (commaParts.length === 2 && !otherSeparator && commaParts[1] && (!commaParts[0].includes(' ') || NAME_INITIAL.test(commaParts[1]))) {

@@ -1,0 +1,26 @@
+import { cleanText, stripHtml, withoutTags } from './embedded-metadata';
+
+/**
+ * The text clean-ups every book's metadata goes through, on what real files hold and on hostile
+ * fields a crafted book can carry (each of these took minutes with the patterns they
+ * replaced, holding the worker's event loop; here they finish at once).
+ */
+describe('metadata text', () => {
+  it('drops e-mail addresses, bracketed or not, wherever they stand, and placeholders', () => {
+    expect(cleanText('  Osamu   Aoki <osamu@debian.org> ')).toBe('Osamu Aoki');
+    expect(cleanText('Jane Doe<jane.doe+books@mail.example.com>, John Roe')).toBe('Jane Doe , John Roe');
+    expect(cleanText('written by x.y@z.org and friends')).toBe('written by and friends');
+    expect(cleanText('The @ sign and a@b (not an address)')).toBe('The @ sign and a@b (not an address)');
+    expect(cleanText('Unknown')).toBeUndefined();
+    const word = 'a'.repeat(200_000);
+    expect(cleanText(`${word} ${word}@`)).toBe(`${word} ${word}@`);
+    expect(cleanText(`${word}@example.org left`)).toBe('left');
+  });
+
+  it('reads an HTML description as text, line breaks kept as spaces, entities decoded', () => {
+    expect(stripHtml('<p>A <b>wizard</b> of Earthsea.</p><br/>Ged&#39;s story &amp; more&nbsp;&lt;3')).toBe("A wizard of Earthsea. Ged's story & more <3");
+    expect(withoutTags('a < b and <i>c</i> > d')).toBe('a c > d');
+    expect(stripHtml(`${'<'.repeat(200_000)}text`)).toBe(`${'<'.repeat(200_000)}text`);
+    expect(stripHtml(`<b>bold</b>${'<br'.repeat(100_000)}`)).toBe(`bold${'<br'.repeat(100_000)}`);
+  });
+});
