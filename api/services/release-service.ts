@@ -268,10 +268,12 @@ export class ReleaseService {
   }
 
   /**
-   * Removes a settled release: its folder and checksum file are first moved aside (one rename
-   * each), then its rows are deleted; if the rows cannot be deleted the files are moved back, so
-   * neither side is ever left without the other. Only the files of the name this row holds are
-   * touched: a name belongs to one row (unique), and a release without one owns no files.
+   * Removes a settled release. In one transaction its rows are deleted and then its folder and
+   * checksum file moved aside (one rename each); if a rename fails the transaction is rolled back
+   * and what was moved goes back, so neither side is ever left without the other. A concurrent
+   * delete of the same release waits for the row until this one commits, then finds it gone (404):
+   * it never moves files of a release another request is deleting. Only the files of the name this
+   * row holds are touched: a name belongs to one row (unique), and a release without one owns none.
    */
   async remove(actor: Actor, id: string): Promise<void> {
     const release = await this.getVisible(actor, id);
@@ -279,25 +281,30 @@ export class ReleaseService {
     if ((release.distributions ?? []).some((d) => d.state === 'uploading')) throw new ConflictError('The release is being uploaded to a destination', 'RELEASE_BUSY');
     const owned = release.name ? publishedPaths(this.config, release.name) : undefined;
     const published = owned ? [owned.dir, owned.sfv] : [];
-    const trash = path.join(trashRoot(this.config), `${id}-${Date.now()}`);
+    const trash = path.join(trashRoot(this.config), `${id}-${randomUUID()}`);
     await fsp.mkdir(trash, { recursive: true });
     const moved: [string, string][] = [];
     try {
-      for (const [i, from] of published.entries()) {
-        const to = path.join(trash, String(i));
-        try {
-          await fsp.rename(from, to);
-          moved.push([from, to]);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await Release.transaction(async (trx) => {
+        // Guarded: a release approved (or otherwise started) since it was read is not deleted.
+        const deleted = await Release.query(trx).delete().where({ id }).whereIn('state', SETTLED);
+        if (!deleted) {
+          if (!(await Release.query(trx).findById(id))) throw new NotFoundError(`Release ${id}`);
+          throw new ConflictError('The release has started meanwhile; cancel it or wait until it has finished', 'RELEASE_BUSY');
         }
-      }
-      // Guarded: a release approved (or otherwise started) since it was read is not deleted.
-      const deleted = await Release.query().delete().where({ id }).whereIn('state', SETTLED);
-      if (!deleted) throw new ConflictError('The release has started meanwhile; cancel it or wait until it has finished', 'RELEASE_BUSY');
+        for (const [i, from] of published.entries()) {
+          const to = path.join(trash, String(i));
+          try {
+            await fsp.rename(from, to);
+            moved.push([from, to]);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          }
+        }
+      });
     } catch (err) {
       for (const [from, to] of moved.reverse()) await fsp.rename(to, from);
-      await fsp.rmdir(trash);
+      await fsp.rm(trash, { recursive: true, force: true });
       throw err;
     }
     await fsp.rm(trash, { recursive: true, force: true });
