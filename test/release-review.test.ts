@@ -1,4 +1,8 @@
 import { Release, User } from '../db/models';
+import { Actor } from '../api/services/actor';
+import { ReleasePreviewService } from '../api/services/release-preview-service';
+import { ReleaseReviewService } from '../api/services/release-review-service';
+import { ConflictError } from '../lib/errors';
 import { jobIds } from '../jobs/job-queue';
 import type { EmbeddedMetadata } from '../lib/domain/embedded-metadata';
 import { JobName, QueueName } from '../lib/domain/queue-names';
@@ -136,6 +140,28 @@ describe('editing a release in review', () => {
     const res = await edit(orphan.id, { year: 1970 });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'NOT_ENRICHED', message: 'The upload of this release has no inspected metadata' });
+  });
+});
+
+describe('an edit racing an approval', () => {
+  it('is refused when the release leaves review while the edit is worked out, and changes nothing', async () => {
+    const release = await held(UNDATED, { proofUrl: PROOF });
+    const { config, redis, services, queue, logger } = app.context;
+    // The real preview, with an approval landing right after it, before the edit is written.
+    class ApprovedMeanwhile extends ReleasePreviewService {
+      override async previewStored(...args: Parameters<ReleasePreviewService['previewStored']>) {
+        const preview = await super.previewStored(...args);
+        await Release.query().patch({ state: 'queued', step: 'pack', reviewReasons: null }).where({ id: release.id });
+        return preview;
+      }
+    }
+    const reviews = new ReleaseReviewService(services.releases, new ApprovedMeanwhile(config, redis, services.settings, services.releases, services.uploads), queue, logger);
+    const before = await Release.query().findById(release.id);
+    const refused = await reviews.edit(await Actor.of(operator.user), release.id, { year: 1972 }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect(refused).toMatchObject({ code: 'NOT_IN_REVIEW', message: 'The release left review meanwhile (approved or cancelled); the edit was not saved' });
+    const after = await Release.query().findById(release.id);
+    expect(after).toMatchObject({ state: 'queued', options: before!.options, metadata: before!.metadata });
   });
 });
 

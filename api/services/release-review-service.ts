@@ -37,12 +37,12 @@ export class ReleaseReviewService {
     const { options, nfoTemplateId } = await applyEdit(release, edit);
     const metadata = await remerge(release, enrichmentOf(release), options);
     const preview = await this.previews.previewStored(Object.assign(release.$clone(), { options, nfoTemplateId, metadata }));
-    const updated = await Release.query().patchAndFetchById(id, {
-      options,
-      nfoTemplateId,
-      metadata: metadata as unknown as Record<string, unknown>,
-      reviewReasons: preview.reviewReasons.map((r) => r.message),
-    });
+    // Guarded: an edit racing an approval (or a cancel) must not change a release that left review.
+    const edited = await Release.query()
+      .patch({ options, nfoTemplateId, metadata: metadata as unknown as Record<string, unknown>, reviewReasons: preview.reviewReasons.map((r) => r.message) })
+      .where({ id, state: 'review' });
+    if (!edited) throw new ConflictError('The release left review meanwhile (approved or cancelled); the edit was not saved', 'NOT_IN_REVIEW');
+    const updated = (await Release.query().findById(id))!;
     this.logger.info('release edited in review', { releaseId: id, userId: actor.user.id, fields: Object.keys(edit) });
     return { release: updated, preview };
   }
