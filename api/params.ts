@@ -14,5 +14,13 @@ const LATEST = Date.UTC(10_000, 0, 1);
 export const isoDateText = z
   .string()
   .regex(ISO_DATE, 'must be an ISO 8601 date such as 2024-05-01 or 2024-05-01T12:00:00Z')
+  .refine(isCalendarDay, 'must be a real date between 1970 and 9999')
   .transform((text) => new Date(text))
   .refine((date) => date.getTime() >= EARLIEST && date.getTime() < LATEST, 'must be a real date between 1970 and 9999');
+
+/** Whether the text's day exists: `new Date` reads 2024-02-30 as March 1 rather than refusing it. */
+function isCalendarDay(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
