@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { startTestApp, TestApp } from '../test/support/test-app';
 
 let app: TestApp;
@@ -61,6 +63,26 @@ describe('error shape', () => {
     expect(app.logged().filter((l) => l.requestId === res.body.error.requestId && l.level === 'warn')).toEqual([
       expect.objectContaining({ message: 'request refused by a library', method: 'GET', path: '/api/releases/%E0%A4%A', status: 400 }),
     ]);
+  });
+
+  it('requests refused by the HTTP parser get the JSON error shape too, and the API keeps answering', async () => {
+    const { port } = app.server.address() as AddressInfo;
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const [head, body] = (await raw(`GET /api/releases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'x'.repeat(100_000)}\r\n\r\n`)).split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(head).toMatch(/\r\nContent-Type: application\/json/);
+    expect(JSON.parse(body)).toEqual({ error: { code: 'HEADERS_TOO_LARGE', message: 'The request headers are larger than the server accepts' } });
+    const malformed = (await raw('NOT HTTP AT ALL\r\n\r\n')).split('\r\n\r\n');
+    expect(malformed[0]).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(malformed[1]).error.code).toBe('BAD_REQUEST');
+    expect((await app.http.get('/health')).status).toBeLessThan(500);
   });
 
   it('a body of the wrong shape is a 400 listing the fields', async () => {

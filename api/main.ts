@@ -7,6 +7,7 @@ import { bindModels } from '../db/models';
 import { JobQueue } from '../jobs/job-queue';
 import { startProcessMetrics } from '../jobs/process-metrics';
 import { buildApiContext, createApp } from './app';
+import { answerClientErrors } from './client-errors';
 
 /** API process entry: config, connections, app, graceful stop. */
 async function main(): Promise<void> {
@@ -21,9 +22,11 @@ async function main(): Promise<void> {
   const context = buildApiContext({ config, logger, db, redis, queue });
   const app = createApp(context);
   const metrics = await startProcessMetrics(config, logger, queue);
-  const server = app.listen(config.http.port, config.http.host, () => {
-    logger.info(startupLine(config, apiExposure(config)));
-  });
+  const server = answerClientErrors(
+    app.listen(config.http.port, config.http.host, () => {
+      logger.info(startupLine(config, apiExposure(config)));
+    }),
+  );
 
   const stop = (signal: string) => {
     logger.info('api stopping', { signal });

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import supertest from 'supertest';
 import winston from 'winston';
 import { buildApiContext, createApp } from '../../api/app';
+import { answerClientErrors } from '../../api/client-errors';
 import type { ApiContext } from '../../api/context';
 import { hashPassword } from '../../lib/password';
 import { createLogger } from '../../lib/logger';
@@ -55,7 +56,7 @@ export async function startTestApp(overrides: NodeJS.ProcessEnv = {}, options: {
   await whenReady(redis, 1000).catch(() => undefined);
   const queue = new JobQueue(config, redis, logger);
   const context = buildApiContext({ config, logger, db, redis, queue });
-  const server = createApp(context).listen(0, '127.0.0.1');
+  const server = answerClientErrors(createApp(context).listen(0, '127.0.0.1'));
   await new Promise((resolve) => server.once('listening', resolve));
   let users = 0;
   return {
