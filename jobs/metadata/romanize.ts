@@ -5,6 +5,7 @@ import { greekToLatin, GREEK } from './greek';
 import { hangulToRevised, HANGUL } from './hangul';
 import { KANA, kanaToHepburn } from './hepburn';
 import { japaneseTokens } from './japanese-reading';
+import { leadingChars } from '../../lib/domain/embedded-metadata';
 
 /**
  * Latin spelling of non-Latin scripts by the convention readers expect:
@@ -57,7 +58,23 @@ function scriptOf(run: string, japanese: boolean): Script {
   return japanese || KANA.test(run) ? 'japanese' : 'han';
 }
 
+/**
+ * Runs longer than this are romanised a piece at a time: the Japanese analyser's and the Chinese
+ * segmenter's cost grows faster than a run's length (a 20,000-character run took seconds), and real
+ * text breaks its runs with punctuation or spaces long before this.
+ */
+const MAX_RUN_CHARS = 256;
+
 function romanizeRun(run: string, script: Script, ukrainianText: boolean): string {
+  if (run.length > MAX_RUN_CHARS) {
+    const pieces: string[] = [];
+    for (let rest = run; rest; ) {
+      const piece = leadingChars(rest, MAX_RUN_CHARS);
+      pieces.push(romanizeRun(piece, script, ukrainianText));
+      rest = rest.slice(piece.length);
+    }
+    return pieces.join(' ');
+  }
   switch (script) {
     case 'hangul':
       return hangulToRevised(run);

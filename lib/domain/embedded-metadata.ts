@@ -37,10 +37,16 @@ const PLACEHOLDERS = new Set(['unknown', 'n/a', 'na', 'none', 'untitled', 'anony
  */
 const EMAIL = /(?:<|(?<![\w.+<-]))[\w.+-]+@[\w-]+(\.[\w-]+)+>?/g;
 
-/** Trims, collapses spaces, strips e-mail addresses, and drops placeholders such as "Unknown". */
+/**
+ * The longest text kept of one metadata field: room for any real title, name or description; a
+ * crafted book's 200,000-character title would otherwise reach every name, NFO and preview.
+ */
+export const MAX_FIELD_CHARS = 10_000;
+
+/** Trims, collapses spaces, strips e-mail addresses, drops placeholders such as "Unknown", and keeps at most MAX_FIELD_CHARS. */
 export function cleanText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  const text = String(value).replace(EMAIL, ' ').replace(/\s+/g, ' ').trim();
+  const text = leadingChars(String(value), MAX_FIELD_CHARS).replace(EMAIL, ' ').replace(/\s+/g, ' ').trim();
   return PLACEHOLDERS.has(text.toLowerCase()) ? undefined : text;
 }
 
@@ -56,6 +62,12 @@ export function stripHtml(html: string | undefined): string | undefined {
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'"),
   );
+}
+
+/** The text's first `max` characters, never splitting a surrogate pair. */
+export function leadingChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, /[\uD800-\uDBFF]/.test(text[max - 1]) ? max - 1 : max);
 }
 
 /** Text without its `<...>` tags. Past the last `>` there are none: there, `<[^>]+>` would rescan to the end for every `<`. */

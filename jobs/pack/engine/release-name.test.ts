@@ -52,6 +52,10 @@ describe('buildReleaseName', () => {
     expect(byAuthor.length).toBeLessThanOrEqual(243);
     // Title words go first (down to one), then the creator's from its end.
     expect(byAuthor).toMatch(/^Word0\.Word1\..+\.Word\d+\.Wolf\.2011\.RETAiL\.ePub\.eBook-DECiPHER$/);
+    // Romanising Japanese costs more than its length: only the part a name can hold is romanised.
+    const japanese = buildReleaseName({ ...base, authors: ['山田太郎'], title: '日本語の長い題名'.repeat(25_000), language: 'ja' });
+    expect(japanese.length).toBeLessThanOrEqual(243);
+    expect(japanese).toMatch(/^Yamada\.Taro\.Nihongo\.no\.Nagai\.Daimei\..+\.2011\.JAPANESE\.RETAiL\.ePub\.eBook-DECiPHER$/);
   });
 });
 
