@@ -37,6 +37,15 @@ function fromDatabaseError(err: Error): AppError | undefined {
   return new ConflictError('Another request has just created or renamed an item with the same name; reload and try again', 'ALREADY_EXISTS');
 }
 
+/**
+ * An error by its shape, not `instanceof Error`: a native module's errors (better-sqlite3's
+ * SqliteError) can come from another realm's Error, as under Jest, where a test file after the
+ * first in a worker gets errors built by the first file's classes.
+ */
+function isErrorLike(err: unknown): err is Error {
+  return typeof err === 'object' && err !== null && typeof (err as Error).message === 'string';
+}
+
 /** Any other library error with a client status (send's 416, the router's undecodable path, ...). */
 function isClientStatus(status: number | undefined): status is number {
   return status !== undefined && status >= 400 && status < 500;
@@ -53,7 +62,7 @@ export function methodNotAllowed(req: Request, _res: Response, next: NextFunctio
 /** The one place errors become responses: { error: { code, message, details?, requestId } }. */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const libraryError = err instanceof Error && !(err instanceof AppError) ? (err as BodyParserError) : undefined;
+    const libraryError = isErrorLike(err) && !(err instanceof AppError) ? (err as BodyParserError) : undefined;
     let known = err instanceof AppError ? err : libraryError && (fromParserError(libraryError) ?? fromDatabaseError(libraryError));
     if (!known && libraryError && isClientStatus(libraryError.status)) {
       // Answered without naming the library; logged so that an unexpected refusal can be traced.
