@@ -49,9 +49,8 @@ export function buildReleaseName(input: NameInput): string {
   const style = { ...DEFAULT_NAMING_STYLE, ...input.style };
   const tag = (t: string) => (style.tagCase === 'upper' ? t.toUpperCase() : t);
   const kind = input.kind ?? 'book';
-  const maxLength = input.maxLength ?? MAX_DIRNAME_LENGTH;
-  const creator = leadingWordsWithin(kind === 'magazine' ? [] : creatorWords(input, style.publisherFirst), maxLength);
-  const title = leadingWordsWithin(sceneWords(input.title, input.language), maxLength);
+  const creator = kind === 'magazine' ? [] : creatorWords(input, style.publisherFirst);
+  const title = sceneWords(input.title, input.language);
   if (title.length === 0) title.push('Untitled');
   const issue = issueTag(input.issue);
   const tail = [
@@ -67,21 +66,12 @@ export function buildReleaseName(input: NameInput): string {
   ].filter(Boolean);
 
   const compose = () => [...creator, ...(creator.length && style.authorSeparator === '.-.' ? ['-'] : []), ...title, ...tail].join('.');
+  // Word by word: sceneWords reads at most the first 1,000 characters of a text, so a hostile title
+  // or author gives a bounded number of words to drop.
+  const maxLength = input.maxLength ?? MAX_DIRNAME_LENGTH;
   while (compose().length > maxLength && title.length > 1) title.pop();
   while (compose().length > maxLength && creator.length > 0) creator.pop();
   return compose();
-}
-
-/**
- * The leading words that fit in `room` characters joined by dots (at least the first): no later
- * word can be in a name that long. A title or author of any length is then fitted word by word in
- * a bounded number of steps, not one step per word of a hostile 200,000-character title.
- */
-function leadingWordsWithin(words: string[], room: number): string[] {
-  let used = -1;
-  let count = 0;
-  while (count < words.length && used + words[count].length + 1 <= room) used += words[count++].length + 1;
-  return words.slice(0, Math.max(count, Math.min(1, words.length)));
 }
 
 /** Who goes before the title: the people who wrote it, else the publisher, else the organisation named as author. */
