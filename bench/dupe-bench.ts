@@ -2,9 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Actor } from '../api/services/actor';
 import { refuseOutrankedSource } from '../api/services/dupe-policy';
 import { createDatabase, Database, migrateLatest } from '../db/knex';
-import { bindModels, Release } from '../db/models';
+import { bindModels, Release, User } from '../db/models';
 import type { DatabaseConfig } from '../lib/config';
 import { storedBookKeys } from '../lib/domain/book-identity';
 import { releaseOptionsSchema } from '../lib/domain/release-options';
@@ -59,8 +60,9 @@ async function measure(config: DatabaseConfig, releases: number, runs: number) {
     const someId = await seedEnrichedReleases(db, releases);
     const newBook = { sha256: randomBytes(32).toString('hex'), metadata: { format: 'epub' as const, title: 'A Book Nobody Released', authors: ['Someone New'], year: 2024, identifiers: [] } };
     const scan = releaseOptionsSchema.parse({ group: 'ESP', source: 'SCAN' });
+    const asker = new Actor({ id: 0 } as User, new Set());
     return {
-      check: await timed(runs, () => refuseOutrankedSource(newBook as never, scan)),
+      check: await timed(runs, () => refuseOutrankedSource(asker, newBook as never, scan)),
       byId: await timed(runs, async () => await Release.query().findById(someId)),
     };
   } finally {

@@ -302,7 +302,7 @@ describe('faults', () => {
     const otherUpload = await upload(other.token);
     const dupe = await app.http.post('/api/releases').set(auth(other.token)).send({ uploadId: otherUpload, options });
     expect(dupe.status).toBe(409);
-    expect(dupe.body.error).toMatchObject({ code: 'DUPE', details: { releaseId: first.body.release.id } });
+    expect(dupe.body.error).toMatchObject({ code: 'DUPE', message: "This book was already requested with the same naming options: another user's release, not named yet", details: { name: null } });
 
     const worker = launch();
     try {

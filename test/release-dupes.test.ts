@@ -42,10 +42,17 @@ async function published(who: Caller, id: string) {
 
 const folder = (name: string) => path.join(app.config.storage.releasesDir, name);
 
-function expectDupeOf(res: { status: number; body: { error: { code: string; message: string; details: Record<string, unknown> } } }, release: { id: string; name: string }) {
+/** A 409 DUPE naming `release`: by id too for its owner, by its public name alone for another user. */
+function expectDupeOf(res: { status: number; body: { error: { code: string; message: string; details: Record<string, unknown> } } }, release: { id: string; name: string }, askedBy: 'owner' | 'another user') {
   expect(res.status).toBe(409);
-  expect(res.body.error).toMatchObject({ code: 'DUPE', details: expect.objectContaining({ releaseId: release.id, name: release.name }) });
-  expect(res.body.error.message).toContain(release.name);
+  expect(res.body.error).toMatchObject({ code: 'DUPE', details: expect.objectContaining({ name: release.name }) });
+  if (askedBy === 'owner') {
+    expect(res.body.error.details).toMatchObject({ releaseId: release.id, state: 'done' });
+    expect(res.body.error.message).toContain(`${release.name} (release ${release.id})`);
+  } else {
+    expect(res.body.error.details).not.toHaveProperty('releaseId');
+    expect(res.body.error.message).toContain(`${release.name} (another user's release)`);
+  }
 }
 
 describe('dupes', () => {
@@ -64,17 +71,17 @@ describe('dupes', () => {
     expect(again.status).toBe(200);
     expect(again.body.release.id).toBe(retail.id);
     const before = await Release.query().resultSize();
-    expectDupeOf(await request(first, firstUpload, { proofUrl: PROOF, volumeSizeMb: 10 }), retail);
+    expectDupeOf(await request(first, firstUpload, { proofUrl: PROOF, volumeSizeMb: 10 }), retail, 'owner');
     // Another proof or description changes the NFO only: the name would be the same.
-    expectDupeOf(await request(first, firstUpload, { proofUrl: `${PROOF}?edition=2`, volumeSizeMb: 5 }), retail);
-    expectDupeOf(await request(first, firstUpload, { proofUrl: PROOF, volumeSizeMb: 5, overrides: { description: 'Another blurb.' } }), retail);
+    expectDupeOf(await request(first, firstUpload, { proofUrl: `${PROOF}?edition=2`, volumeSizeMb: 5 }), retail, 'owner');
+    expectDupeOf(await request(first, firstUpload, { proofUrl: PROOF, volumeSizeMb: 5, overrides: { description: 'Another blurb.' } }), retail, 'owner');
     expect(await Release.query().resultSize()).toBe(before);
   });
 
   it('two users: the second request for the same book and name is a DUPE naming the first, whose folder stays', async () => {
     secondUpload = await uploaded(second, 'earthsea.epub', EARTHSEA);
     expect(secondUpload).not.toBe(firstUpload);
-    expectDupeOf(await request(second, secondUpload, { proofUrl: PROOF, volumeSizeMb: 5 }), retail);
+    expectDupeOf(await request(second, secondUpload, { proofUrl: PROOF, volumeSizeMb: 5 }), retail, 'another user');
     expect(fs.readdirSync(folder(retail.name)).length).toBeGreaterThan(0);
   });
 
@@ -82,16 +89,16 @@ describe('dupes', () => {
     const before = await Release.query().resultSize();
     for (const source of ['SCAN', 'HYBRID']) {
       const res = await request(second, secondUpload, { source });
-      expectDupeOf(res, retail);
+      expectDupeOf(res, retail, 'another user');
       expect(res.body.error.details.source).toBe('RETAIL');
       expect(res.body.error.message).toMatch(/RETAiL beats HYBRiD beats SCAN/);
     }
     const sameIsbn = await uploaded(second, 'earthsea-scan.epub', { ...EARTHSEA, paddingBytes: 5000 });
-    expectDupeOf(await request(second, sameIsbn, { source: 'SCAN' }), retail);
+    expectDupeOf(await request(second, sameIsbn, { source: 'SCAN' }), retail, 'another user');
     const sameTitle = await uploaded(second, 'earthsea-noisbn.epub', { date: '2012-01-01', paddingBytes: 7000 });
-    expectDupeOf(await request(second, sameTitle, { source: 'SCAN', overrides: { authors: ['Le Guin, Ursula K.'] } }), retail);
+    expectDupeOf(await request(second, sameTitle, { source: 'SCAN', overrides: { authors: ['Le Guin, Ursula K.'] } }), retail, 'another user');
     // Titles compare without accents, case or punctuation.
-    expectDupeOf(await request(second, sameTitle, { source: 'SCAN', overrides: { title: 'A WÍZARD of Éarthsea!' } }), retail);
+    expectDupeOf(await request(second, sameTitle, { source: 'SCAN', overrides: { title: 'A WÍZARD of Éarthsea!' } }), retail, 'another user');
     expect(await Release.query().resultSize()).toBe(before);
 
     // Another book (another year of the same title here) is not a dupe.

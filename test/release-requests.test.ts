@@ -299,10 +299,15 @@ describe('dupes', () => {
       expect(res.status).toBe(409);
       expect(res.body.error).toMatchObject({
         code: 'DUPE',
-        message: `This book was already requested with the same naming options: Same.Name-ESP (release ${first.id})`,
-        details: { releaseId: first.id, name: 'Same.Name-ESP', state: 'done' },
+        message: "This book was already requested with the same naming options: Same.Name-ESP (another user's release)",
+        details: { name: 'Same.Name-ESP' },
       });
+      // Another user's release is named by its public name only: its id and state are its owner's.
+      expect(res.body.error.details).not.toHaveProperty('releaseId');
     }
+    // Its owner asking again is told which of their releases it is.
+    const own = await ask(other, first.uploadId, { group: 'ESP', source: 'RETAIL', volumeSizeMb: 10 });
+    expect(own.body.error).toMatchObject({ code: 'DUPE', message: `This book was already requested with the same naming options: Same.Name-ESP (release ${first.id})`, details: { releaseId: first.id, name: 'Same.Name-ESP', state: 'done' } });
     // Another name: another tag, another group, another rule.
     expect((await again({ extraTags: ['iLLUSTRATED'] })).status).toBe(202);
     await group('OTHERS');
@@ -318,16 +323,18 @@ describe('dupes', () => {
     await Release.query().patch({ state: 'done', name: 'Ruled.Release-RULED' }).where({ id: theirs.body.release.id });
     const mine = await insertUpload(operator.user.id, { sha256: upload.sha256 });
     const same = await ask(operator, mine.id, { group: 'RULED' });
-    expect(same.body.error).toMatchObject({ code: 'DUPE', details: { releaseId: theirs.body.release.id } });
+    expect(same.body.error).toMatchObject({ code: 'DUPE', details: { name: 'Ruled.Release-RULED' } });
     // The group's rule changed: the same request now names under another rule.
     expect((await app.http.patch(`/api/groups/${ruled}`).set(as(admin)).send({ ruleId: second })).status).toBe(200);
     expect((await ask(operator, mine.id, { group: 'RULED' })).status).toBe(202);
   });
 
-  it('names a release still on its way by its state, and lets a failed or cancelled one be asked for again', async () => {
+  it('names a release still on its way by its state to its owner, as not named yet to others, and lets a failed or cancelled one be asked for again', async () => {
     const live = await published('RETAIL', { state: 'enriching' });
-    const res = await dupeOf({}, {}, (await live.$relatedQuery('upload')).sha256);
-    expect(res.body.error).toMatchObject({ code: 'DUPE', message: `This book was already requested with the same naming options: release ${live.id}, still enriching` });
+    const own = await ask(other, live.uploadId, { group: 'ESP', source: 'RETAIL', volumeSizeMb: 10 });
+    expect(own.body.error).toMatchObject({ code: 'DUPE', message: `This book was already requested with the same naming options: release ${live.id}, still enriching` });
+    const theirs = await dupeOf({}, {}, (await live.$relatedQuery('upload')).sha256);
+    expect(theirs.body.error).toMatchObject({ code: 'DUPE', message: "This book was already requested with the same naming options: another user's release, not named yet", details: { name: null } });
     for (const state of ['failed', 'cancelled']) {
       const gone = await published('RETAIL', { state });
       expect((await dupeOf({}, {}, (await gone.$relatedQuery('upload')).sha256)).status).toBe(202);
@@ -339,8 +346,8 @@ describe('dupes', () => {
     const retail = await published('RETAIL', { book, name: 'Le.Guin-The.Dispossessed-RETAIL' });
     const expected = (source: string) => ({
       code: 'DUPE',
-      message: `A RETAiL release of this book exists: Le.Guin-The.Dispossessed-RETAIL (release ${retail.id}). ${source} after RETAiL is a dupe (RETAiL beats HYBRiD beats SCAN); ask for an iNTERNAL release to pack it anyway`,
-      details: { releaseId: retail.id, name: 'Le.Guin-The.Dispossessed-RETAIL', state: 'done', source: 'RETAIL' },
+      message: `A RETAiL release of this book exists: Le.Guin-The.Dispossessed-RETAIL (another user's release). ${source} after RETAiL is a dupe (RETAiL beats HYBRiD beats SCAN); ask for an iNTERNAL release to pack it anyway`,
+      details: { name: 'Le.Guin-The.Dispossessed-RETAIL', source: 'RETAIL' },
     });
     const sameIsbn = { ...book, title: 'A Different Title', isbn: '978-0-06-105488-4' };
     const sameTitle = { format: 'pdf', title: 'the  dispossessed!', authors: ['Le Guin, Ursula K.'], year: 1974, identifiers: [] };

@@ -5,6 +5,8 @@ import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { ReleaseOptions, releaseOptionsSchema } from '../../lib/domain/release-options';
 import { ConflictError } from '../../lib/errors';
 import { createTestEnv, TestEnv } from '../../test/support/test-env';
+import { permissionOf } from '../../lib/permissions';
+import { Actor } from './actor';
 import { refuseOutrankedSource } from './dupe-policy';
 
 /**
@@ -16,13 +18,17 @@ import { refuseOutrankedSource } from './dupe-policy';
 let env: TestEnv;
 let db: Database;
 let userId: number;
+/** The owner of every release here, as the one asking. */
+let owner: Actor;
 
 beforeAll(async () => {
   env = await createTestEnv();
   db = createDatabase(env.config.database);
   await migrateLatest(db);
   bindModels(db);
-  userId = (await User.query().insert({ email: 'op@example.test', passwordHash: 'x', role: 'operator', disabled: false })).id;
+  const user = await User.query().insertAndFetch({ email: 'op@example.test', passwordHash: 'x', role: 'operator', disabled: false });
+  userId = user.id;
+  owner = new Actor(user, new Set());
 }, 60_000);
 afterAll(async () => {
   await db?.destroy();
@@ -44,7 +50,8 @@ async function release(state: ReleaseState, from: Upload, source: string, record
   return Release.query().insertAndFetch({ id, uploadId: from.id, userId, requestKey: id.replace(/-/g, '').padEnd(64, '0'), options: options(source), type: 'EBOOK', state, progress: 0, releaseDate: '2026-01-01', ...enriched } as never);
 }
 
-const refusal = (from: Pick<Upload, 'sha256' | 'metadata'>, asked: ReleaseOptions) => refuseOutrankedSource(from, asked).then(() => undefined, (err: unknown) => err);
+const refusal = (from: Pick<Upload, 'sha256' | 'metadata'>, asked: ReleaseOptions, by: Actor = owner) =>
+  refuseOutrankedSource(by, from, asked).then(() => undefined, (err: unknown) => err);
 
 describe('dupe order look-up', () => {
   it.each(['queued', 'inspecting', 'enriching'] as const)('finds a RETAiL release that is %s by what its upload and overrides say', async (state) => {
@@ -92,6 +99,29 @@ describe('dupe order look-up', () => {
     await other.$query().patch({ type: 'AUDIOBOOK' } as never);
     expect(await refusal(from, options('HYBRID'))).toBeUndefined();
     for (const row of [...rows, other]) await row.$query().delete();
+  });
+
+  it("names another user's release by its name only, unless the one asking may manage every release", async () => {
+    const retail = await release('done', await upload({ ...EARTHSEA }), 'RETAIL', EARTHSEA);
+    const scan = async (by: Actor) => (await refusal(await upload({ ...EARTHSEA }), options('SCAN'), by)) as ConflictError;
+    const stranger = await User.query().insertAndFetch({ email: 'stranger@example.test', passwordHash: 'x', role: 'operator', disabled: false });
+
+    const unnamed = await scan(new Actor(stranger, new Set()));
+    expect(unnamed).toMatchObject({ code: 'DUPE', details: { name: null, source: 'RETAIL' } });
+    expect(unnamed.details).not.toHaveProperty('releaseId');
+    expect(unnamed.details).not.toHaveProperty('state');
+    expect(unnamed.message).toMatch(/^A RETAiL release of this book exists: another user's release, not named yet\. SCAN after RETAiL/);
+    expect(unnamed.message).not.toContain(retail.id);
+
+    await retail.$query().patch({ name: 'Le.Guin.Ursula.K-A.Wizard.Of.Earthsea-RETAiL-ESP' });
+    const named = await scan(new Actor(stranger, new Set()));
+    expect(named).toMatchObject({ details: { name: 'Le.Guin.Ursula.K-A.Wizard.Of.Earthsea-RETAiL-ESP' } });
+    expect(named.message).toMatch(/exists: Le\.Guin\.Ursula\.K-A\.Wizard\.Of\.Earthsea-RETAiL-ESP \(another user's release\)\./);
+
+    const moderator = await scan(new Actor(stranger, new Set([permissionOf('releases', 'MOD')])));
+    expect(moderator).toMatchObject({ details: { releaseId: retail.id, state: 'done' } });
+    await retail.$query().delete();
+    await stranger.$query().delete();
   });
 
   it('reads only the releases of the book and those in flight, by index, on a table of many releases', async () => {

@@ -5,6 +5,7 @@ import { BookIdentity, identityOf, requestedBook, sameBook, storedTitleKey } fro
 import { isInternal } from '../../lib/domain/internal-release';
 import type { ReleaseOptions, Source } from '../../lib/domain/release-options';
 import { ConflictError } from '../../lib/errors';
+import type { Actor } from './actor';
 
 /** The rules' dupe order: RETAiL beats HYBRiD beats SCAN. */
 const SOURCE_RANK: Record<Source, number> = { SCAN: 0, HYBRID: 1, RETAIL: 2 };
@@ -34,7 +35,7 @@ async function candidateIds(requested: BookIdentity): Promise<string[]> {
  * answers 409 DUPE naming it. A better source after a worse one is an upgrade and goes ahead; an
  * iNTERNAL release always does. Releases that failed or were cancelled (and deleted ones) do not count.
  */
-export async function refuseOutrankedSource(upload: Pick<Upload, 'sha256' | 'metadata'>, options: ReleaseOptions): Promise<void> {
+export async function refuseOutrankedSource(actor: Actor, upload: Pick<Upload, 'sha256' | 'metadata'>, options: ReleaseOptions): Promise<void> {
   if (isInternal(options)) return;
   const rank = SOURCE_RANK[options.source];
   // Nothing outranks the best source: no need to look up the book's releases.
@@ -61,10 +62,23 @@ export async function refuseOutrankedSource(upload: Pick<Upload, 'sha256' | 'met
   });
   if (!dupe) return;
   const existing = SOURCE_TAGS[dupe.options.source];
-  const what = dupe.name ? `${dupe.name} (release ${dupe.id})` : `release ${dupe.id}, still ${dupe.state}`;
+  const { what, details } = describeDupe(actor, dupe);
   throw new ConflictError(
     `A ${existing} release of this book exists: ${what}. ${SOURCE_TAGS[options.source]} after ${existing} is a dupe (RETAiL beats HYBRiD beats SCAN); ask for an iNTERNAL release to pack it anyway`,
     'DUPE',
-    { releaseId: dupe.id, name: dupe.name, state: dupe.state, source: dupe.options.source },
+    { ...details, source: dupe.options.source },
   );
+}
+
+/**
+ * How a refusal names the release a request is a dupe of. Its name is public once published (the
+ * scene knows releases by name); its id and state are the owner's business, so another user
+ * (without releases:MOD) learns only the name, or that it is not named yet.
+ */
+export function describeDupe(actor: Actor, dupe: Pick<Release, 'id' | 'name' | 'state' | 'userId'>): { what: string; details: Record<string, unknown> } {
+  if (actor.owns('releases', dupe.userId)) {
+    const what = dupe.name ? `${dupe.name} (release ${dupe.id})` : `release ${dupe.id}, still ${dupe.state}`;
+    return { what, details: { releaseId: dupe.id, name: dupe.name, state: dupe.state } };
+  }
+  return { what: dupe.name ? `${dupe.name} (another user's release)` : "another user's release, not named yet", details: { name: dupe.name } };
 }

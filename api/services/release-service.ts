@@ -17,7 +17,7 @@ import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-opti
 import { ListTotals, paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { GroupService } from './group-service';
-import { refuseOutrankedSource } from './dupe-policy';
+import { describeDupe, refuseOutrankedSource } from './dupe-policy';
 import { assertAllExist } from './references';
 import type { UploadService } from './upload-service';
 
@@ -66,7 +66,7 @@ export class ReleaseService {
     if (existing) return { release: existing, created: false };
 
     const resolved = await this.resolveOptions(actor, options);
-    await this.refuseDupe(upload, resolved, options);
+    await this.refuseDupe(actor, upload, resolved, options);
     const id = randomUUID();
     // Every upload is inspected when stored: a release of one whose inspection is done starts at enrich.
     const uploadInspected = upload.status === 'inspected' && Boolean(upload.metadata);
@@ -135,12 +135,12 @@ export class ReleaseService {
    * The dupe order (dupe-policy.ts) is checked first: a SCAN or HYBRiD of a book with a better
    * release is refused naming that one, even when a worse release of the same name exists too.
    */
-  private async refuseDupe(upload: Pick<Upload, 'sha256' | 'metadata'>, resolved: { groupId: number; ruleId: number | null }, options: ReleaseOptions): Promise<void> {
-    await refuseOutrankedSource(upload, options);
-    await this.refuseSameName(upload.sha256, resolved, options);
+  private async refuseDupe(actor: Actor, upload: Pick<Upload, 'sha256' | 'metadata'>, resolved: { groupId: number; ruleId: number | null }, options: ReleaseOptions): Promise<void> {
+    await refuseOutrankedSource(actor, upload, options);
+    await this.refuseSameName(actor, upload.sha256, resolved, options);
   }
 
-  private async refuseSameName(sha256: string, resolved: { groupId: number; ruleId: number | null }, options: ReleaseOptions): Promise<void> {
+  private async refuseSameName(actor: Actor, sha256: string, resolved: { groupId: number; ruleId: number | null }, options: ReleaseOptions): Promise<void> {
     const candidates = await Release.query()
       .select('releases.*')
       .join('uploads', 'uploads.id', 'releases.uploadId')
@@ -150,8 +150,8 @@ export class ReleaseService {
     const wanted = stableStringify(namingOptions(options));
     const dupe = candidates.find((r) => (r.ruleId ?? null) === resolved.ruleId && stableStringify(namingOptions(r.options)) === wanted);
     if (!dupe) return;
-    const what = dupe.name ? `${dupe.name} (release ${dupe.id})` : `release ${dupe.id}, still ${dupe.state}`;
-    throw new ConflictError(`This book was already requested with the same naming options: ${what}`, 'DUPE', { releaseId: dupe.id, name: dupe.name, state: dupe.state });
+    const { what, details } = describeDupe(actor, dupe);
+    throw new ConflictError(`This book was already requested with the same naming options: ${what}`, 'DUPE', details);
   }
 
   /**
