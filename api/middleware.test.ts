@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import vm from 'node:vm';
 import express from 'express';
 import supertest from 'supertest';
 import { bindModels } from '../db/models';
@@ -199,6 +200,8 @@ describe('errors from libraries, and errors after the answer began', () => {
     const harness = express();
     harness.get('/status/:code', (req, _res, next) => next(Object.assign(new Error('pool for db-password-xyz exhausted'), { status: Number(req.params.code) })));
     harness.get('/known-500', (_req, _res, next) => next(new AppError(500, 'STORE_BROKEN', 'The store failed')));
+    // Built by another realm's Error, as a native module's error can be (not `instanceof Error` here).
+    harness.get('/foreign', (_req, _res, next) => next(vm.runInNewContext("new Error('a foreign failure')")));
     harness.get('/late', (_req, res, next) => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.write('partial');
@@ -234,6 +237,13 @@ describe('errors from libraries, and errors after the answer began', () => {
     expect(res.status).toBe(500);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('STORE_BROKEN');
     expect(problems(before)).toEqual([expect.objectContaining({ level: 'warn', message: 'The store failed', code: 'STORE_BROKEN' })]);
+  });
+
+  it("logs an unhandled error from another realm with its stack", async () => {
+    const before = app.logLines.length;
+    const res = await fetch(`${url}/foreign`);
+    expect(res.status).toBe(500);
+    expect(problems(before)).toEqual([expect.objectContaining({ level: 'error', message: 'unhandled error', error: expect.stringMatching(/^Error: a foreign failure\n\s+at /) })]);
   });
 
   it('ends an answer already under way cleanly when it fails, and logs the failure', async () => {

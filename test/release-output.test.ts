@@ -213,9 +213,13 @@ describe('downloads', () => {
     expect(await refusal(past)).toMatchObject({
       status: 416,
       code: 'RANGE_NOT_SATISFIABLE',
-      message: `The range asked for is outside the file (${whole.length} bytes)`,
+      message: `The range asked for is not within the file (${whole.length} bytes), or ends before it starts`,
       details: { size: whole.length },
     });
+    // A range that ends before it starts is refused the same way (RFC 9110 14.2: it SHOULD be a 416).
+    const backwards = await ask('bytes=5-2');
+    expect(backwards.headers.get('content-range')).toBe(`bytes */${whole.length}`);
+    expect(await refusal(backwards)).toMatchObject({ status: 416, code: 'RANGE_NOT_SATISFIABLE' });
 
     const head = await get(alice, published, `files/${fileName}`, { method: 'HEAD' });
     expect(head.status).toBe(200);

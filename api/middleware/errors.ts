@@ -71,7 +71,7 @@ export function errorHandler(logger: Logger) {
       logger.warn('request refused by a library', { requestId: req.id, method: req.method, path: req.path, status: known.status, type: libraryError.type, ...reason });
     }
     const appError = known ?? new AppError(500, 'INTERNAL_ERROR', 'Internal server error');
-    if (!known) logger.error('unhandled error', { requestId: req.id, error: err instanceof Error ? err.stack : String(err) });
+    if (!known) logger.error('unhandled error', { requestId: req.id, error: libraryError?.stack ?? String(err) });
     else if (appError.status >= 500) logger.warn(appError.message, { requestId: req.id, code: appError.code });
     if (res.headersSent) {
       res.end();

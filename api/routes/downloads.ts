@@ -65,13 +65,14 @@ export function downloadRoutes({ config, services, authenticate }: ApiContext): 
 /**
  * The one byte range asked for (`Range: bytes=...`), within the file; undefined for the whole
  * file (no Range header, or several ranges, which a server may answer with the whole file).
- * A range that starts past the end is a 416 with the file's size.
+ * A range that starts past the end, or ends before it starts (RFC 9110 says such a range SHOULD
+ * be refused), is a 416 with the file's size.
  */
 function requestedRange(req: Request, res: Response, size: number): Required<ByteRange> | undefined {
   const ranges = req.range(size, { combine: true });
   if (ranges === -1) {
     res.setHeader('Content-Range', `bytes */${size}`);
-    throw new AppError(416, 'RANGE_NOT_SATISFIABLE', `The range asked for is outside the file (${size} bytes)`, { size });
+    throw new AppError(416, 'RANGE_NOT_SATISFIABLE', `The range asked for is not within the file (${size} bytes), or ends before it starts`, { size });
   }
   if (ranges === undefined || ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
   return { start: ranges[0].start, end: ranges[0].end };
