@@ -99,7 +99,7 @@ export function buildApiContext({ config, logger, db, redis, queue }: AppDepende
 export function createApp(context: ApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', context.config.http.trustProxy);
   app.use(requestId(context.logger));
   app.use(requestMetrics());
   app.use(

@@ -124,6 +124,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
   });
 
+  it('believes X-Forwarded-For from loopback unless TRUST_PROXY names the proxies, and refuses what is not an address or range', () => {
+    expect(loadConfig({}).http.trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: ' uniquelocal, 10.0.0.5 ,fd00::/8' }).http.trustProxy).toEqual(['uniquelocal', '10.0.0.5', 'fd00::/8']);
+    for (const wrong of ['nginx', '10.0.0.0/33', '10.0.0.300', ',', '', '::1/129', '10.0.0.0/8/1']) {
+      expect({ wrong, problems: problemsOf({ TRUST_PROXY: wrong }) }).toEqual({ wrong, problems: [expect.stringContaining('TRUST_PROXY must list addresses')] });
+    }
+  });
+
   it('names the first admin and the default group of a fresh install', () => {
     expect(loadConfig({}).firstRun).toEqual({ adminEmail: 'admin@localhost', defaultGroup: 'ESP' });
     expect(loadConfig({ ADMIN_EMAIL: ' Boss@Example.org ', DEFAULT_GROUP: 'XYZ' }).firstRun).toEqual({ adminEmail: 'boss@example.org', defaultGroup: 'XYZ' });

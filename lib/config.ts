@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
@@ -40,11 +41,27 @@ const urlString = (name: string) =>
       }
     }, `${name} must be a URL`);
 
+/** What Express' `trust proxy` accepts: an address, a CIDR range, or one of proxy-addr's named ranges. */
+function isProxyAddress(part: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(part)) return true;
+  const [address, bits, ...rest] = part.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
 const rawSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   // Loopback unless HOST says otherwise: a first start is never open to the network by accident.
   HOST: z.string().trim().default('127.0.0.1'),
   PORT: intFrom('PORT', 0, 65535).default('5000'),
+  // Whose X-Forwarded-For is believed (the client address behind a reverse proxy keys rate limits and lock-outs).
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('loopback')
+    .transform((v) => v.split(',').map((part) => part.trim()).filter(Boolean))
+    .refine((parts) => parts.length > 0 && parts.every(isProxyAddress), 'TRUST_PROXY must list addresses, CIDR ranges or loopback, linklocal, uniquelocal, separated by commas'),
   SECRET_KEY: optionalString,
   JWT_SECRET_KEY: optionalString,
   CREDENTIALS_KEY: optionalString.refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), 'CREDENTIALS_KEY must be 64 hex characters (32 bytes)'),
@@ -136,7 +153,8 @@ export type { QueueName };
 
 export interface Config {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number };
+  /** trustProxy: the proxies whose X-Forwarded-For names the client (Express' `trust proxy`). */
+  http: { host: string; port: number; trustProxy: string[] };
   /**
    * credentialsKey encrypts stored credentials; without it a key is derived from secretKey.
    * origin says where the keys came from: 'environment', or the generated file's path.
@@ -228,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const secrets = resolveSecrets(raw, dataDir);
   return {
     env: raw.NODE_ENV,
-    http: { host: raw.HOST, port: raw.PORT },
+    http: { host: raw.HOST, port: raw.PORT, trustProxy: raw.TRUST_PROXY },
     secrets,
     database: database!,
     redis: { url: raw.REDIS_URL, prefix: raw.QUEUE_PREFIX },

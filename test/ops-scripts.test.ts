@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import knex from 'knex';
 import yaml from 'js-yaml';
+import { loadConfig } from '../lib/config';
 import { MYSQL_ROOT_URL } from './support/test-env';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -50,6 +51,12 @@ describe('operations files', () => {
     expect(compose.services['worker-distribute'].environment).toMatchObject({ WORKER_QUEUES: 'distribute' });
     expect(compose.services['worker-notify'].environment).toMatchObject({ WORKER_QUEUES: 'notify' });
     expect(compose.services['worker-pack'].stop_grace_period).toBe('40s');
+    // nginx reaches the API over the compose network: its X-Forwarded-For is believed there, and
+    // nginx replaces a client's own header rather than passing it on.
+    expect(compose.services.api.environment).toMatchObject({ TRUST_PROXY: 'uniquelocal' });
+    expect(loadConfig({ TRUST_PROXY: compose.services.api.environment!.TRUST_PROXY }).http.trustProxy).toEqual(['uniquelocal']);
+    const nginx = fs.readFileSync(path.join(ROOT, 'ops/nginx/ebook-scene-packer.conf'), 'utf8');
+    expect(nginx.match(/^\s*proxy_set_header X-Forwarded-For .*$/gm)).toEqual(['    proxy_set_header X-Forwarded-For $remote_addr;']);
     // Password keys only ever take ${VARIABLE} values from the environment.
     expect(text).not.toMatch(/^\s*[A-Z_]*PASSWORD:\s*[^$\s]/m);
   });
