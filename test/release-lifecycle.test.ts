@@ -256,8 +256,14 @@ describe('release lifecycle', () => {
       "the metadata confidence 0.5 is below the group's threshold 0.95",
       'the group approves every release before it is packed',
     ]);
-    expect((await app.http.post(`/api/releases/${release.id}/approve`).set(as(operator))).status).toBe(202);
-    expect(await settled(release.id, ['done', 'failed'])).toMatchObject({ state: 'done', approvedBy: me.id });
+    // The requester cannot wave their own release through: someone with releases:MOD approves it.
+    const own = await app.http.post(`/api/releases/${release.id}/approve`).set(as(operator));
+    expect(own.status).toBe(403);
+    expect(own.body.error).toMatchObject({ code: 'APPROVAL_NEEDS_MOD', message: 'The group approves every release: a user with releases:MOD must approve it' });
+    expect((await app.http.get(`/api/releases/${release.id}`).set(as(operator))).body.release.state).toBe('review');
+    expect((await app.http.post(`/api/releases/${release.id}/approve`).set(as(admin))).status).toBe(202);
+    const adminId = (await app.http.get('/api/auth/me').set(as(admin))).body.user.id;
+    expect(await settled(release.id, ['done', 'failed'])).toMatchObject({ state: 'done', approvedBy: adminId });
   });
 
   it('refuses a follow-up of a release that is not published', async () => {

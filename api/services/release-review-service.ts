@@ -1,4 +1,4 @@
-import { ConflictError, UnprocessableError } from '../../lib/errors';
+import { ConflictError, ForbiddenError, UnprocessableError } from '../../lib/errors';
 import { normalizeIsbn } from '../../lib/domain/isbn';
 import type { Logger } from '../../lib/logger';
 import { Release } from '../../db/models';
@@ -54,6 +54,11 @@ export class ReleaseReviewService {
     const blocking = reviewReasons.filter((r) => r.blocking);
     if (blocking.length) {
       throw new ConflictError(`The release cannot be packed yet: ${blocking.map((r) => r.message).join('; ')}`, 'REVIEW_BLOCKED', { reasons: blocking });
+    }
+    // A group that approves every release wants it checked by someone who may manage every release
+    // (a lead or an admin), not waved through by the member who asked for it.
+    if (reviewReasons.some((r) => r.code === 'APPROVAL_REQUIRED') && !actor.can('releases', 'MOD')) {
+      throw new ForbiddenError('The group approves every release: a user with releases:MOD must approve it', 'APPROVAL_NEEDS_MOD');
     }
     const claimed = await Release.query()
       .patch({ state: 'queued', step: 'pack', reviewReasons: null, approvedBy: actor.user.id, approvedAt: new Date() })
