@@ -156,6 +156,27 @@ describe('groups', () => {
     expect(gone.status).toBe(404);
     expect(gone.body.error.message).toBe(`Group ${id} not found`);
   });
+
+  it("shows members' e-mails only to those who may read users, and the watched folder only to those who may change groups", async () => {
+    const inbox = path.join(app.dataDir, 'private-inbox');
+    const created = await app.http.post('/api/groups').set(as(admin)).send({ tag: 'PRIV', name: 'Private', memberIds: [admin.user.id], watchFolder: { path: inbox } });
+    expect(created.status).toBe(201);
+    const id = created.body.group.id;
+    const adminEmail = created.body.group.members[0].email;
+    expect(created.body.group).toMatchObject({ members: [{ id: admin.user.id, email: expect.any(String) }], watchFolder: { path: inbox } });
+
+    const listed = (await app.http.get('/api/groups?q=PRIV').set(as(operator))).body.groups;
+    const one = (await app.http.get(`/api/groups/${id}`).set(as(operator))).body.group;
+    for (const group of [...listed, one]) {
+      expect(group).toMatchObject({ tag: 'PRIV', name: 'Private', members: [{ id: admin.user.id }] });
+      expect(group.members[0]).toEqual({ id: admin.user.id });
+      expect(group).not.toHaveProperty('watchFolder');
+    }
+    expect(JSON.stringify([listed, one])).not.toContain(adminEmail);
+    expect(JSON.stringify([listed, one])).not.toContain(inbox);
+    expect((await app.http.get(`/api/groups/${id}`).set(as(admin))).body.group).toMatchObject({ members: [{ email: adminEmail }], watchFolder: { path: inbox } });
+    expect((await app.http.delete(`/api/groups/${id}`).set(as(admin))).status).toBe(204);
+  });
 });
 
 describe('rules', () => {

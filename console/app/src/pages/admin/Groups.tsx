@@ -7,7 +7,7 @@ import { fieldError, numberOrText, otherError, SaveActions, useEditing, useResou
 
 /** Numbers are kept as typed, so the API (not the browser) judges them and its message shows at the field. */
 type GroupForm = Omit<z.input<typeof createBody>, 'volumeSizeMb' | 'confidenceThreshold' | 'watchFolder'> & { volumeSizeMb: string; confidenceThreshold: string };
-type Listed = GroupRow & { members?: { id: number; email: string }[]; destinations?: { id: number; name: string }[] };
+type Listed = GroupRow & { members?: { id: number; email?: string }[]; destinations?: { id: number; name: string }[] };
 const EMPTY: GroupForm = { tag: '', name: '', memberIds: [], destinationIds: [], ruleId: null, nfoTemplateId: null, volumeSizeMb: '', authorSeparator: '.', tagCase: 'mixed', ebookTag: 'eBook', publisherFirst: false, approvalRequired: false, confidenceThreshold: '0', retailProofRequired: true };
 
 const formOf = (g: Listed): GroupForm => ({
@@ -68,7 +68,7 @@ export function GroupsAdmin() {
                 <tr key={g.id} className={editing.item?.id === g.id ? 'selected' : undefined}>
                   <td><strong>{g.tag}</strong></td>
                   <td>{g.name}</td>
-                  <td>{(g.members ?? []).map((m) => m.email).join(', ') || '—'}</td>
+                  <td>{(g.members ?? []).map((m) => m.email ?? `user ${m.id}`).join(', ') || '—'}</td>
                   <td>
                     {[
                       g.ruleId ? `rule: ${nameIn(rules.list.data, g.ruleId, (r) => r.title)}` : '',
