@@ -291,6 +291,36 @@ describe('faults', () => {
     }
   });
 
+  it('a folder of the name that no row owns (a database-only restore): the pack fails saying so, and leaves the folder and its SFV as they are', async () => {
+    const worker = launch();
+    let orphan: string[] = [];
+    try {
+      const first = await settled(await newRelease('Restored Orphan', 2_000_000));
+      expect(first.state).toBe('done');
+      const dir = path.join(app.config.storage.releasesDir, first.name);
+      const sfv = path.join(app.config.storage.releasesDir, '.checksums', `${first.name}.sfv`);
+      orphan = [dir, sfv];
+      const contents = () => [fs.readFileSync(sfv, 'hex'), ...fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('hex')])];
+      const before = contents();
+      // The database goes back to before the release; its files stay.
+      await Release.query().deleteById(first.id);
+
+      const again = await requestRelease(first.uploadId, 'Restored Orphan');
+      expect(again.status).toBe(202);
+      const refused = await settled(again.body.release.id);
+      expect(refused).toMatchObject({ state: 'failed', step: 'pack', name: null });
+      expect(refused.error).toBe(`a folder named ${first.name} already exists and belongs to another release (or to none: the reconciler lists such folders); it was left as it is`);
+      expect(contents()).toEqual(before);
+      // The reconciler names it for the operator and removes nothing either.
+      expect((await reconcileNow()).foldersWithoutRow).toEqual([first.name]);
+      expect(contents()).toEqual(before);
+    } finally {
+      await kill(worker, 'SIGTERM');
+      // What an operator would do with the orphan, so the later tests find a consistent disk.
+      for (const target of orphan) fs.rmSync(target, { recursive: true, force: true });
+    }
+  });
+
   it('two users, the same book and options: 409 DUPE; a same-name release that slips through fails at pack time and its deletion leaves the first intact', async () => {
     const other = await app.createUser('operator');
     const book = path.join(app.dataDir, 'shared.epub');

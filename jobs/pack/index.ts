@@ -7,13 +7,13 @@ import { JobName, QueueName } from '../../lib/domain/queue-names';
 import { reportProgress } from '../release-state';
 import { recordPacked } from '../../lib/metrics';
 import { packStored } from '../stored-files';
-import { PackError } from './engine/pack-release';
+import { NameTakenError, PackError } from './engine/pack-release';
 import { renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
 import { releaseFactsOf, styleOfGroup } from './release-facts-of';
 import { isNfoOnly } from '../lifecycle/follow-up-statement';
 import { bookRecordOf, ruleOf } from './release-rule';
-import { claimReleaseName, failPack } from './release-ownership';
+import { claimReleaseName, failPack, giveUpTakenName } from './release-ownership';
 import { VolumePlanError } from './engine/volume-plan';
 import { claimZipVariant, releaseZipPrefix, zipYearOf } from './zip-prefixes';
 import { progressGate } from '../job-progress';
@@ -112,6 +112,8 @@ export const packJob = defineJob<PackPayload>({
       await enqueueDistributions(queue, releaseId);
       return { name, volumes: result.volumes, files: result.files.map((f) => f.fileName) };
     } catch (err) {
+      // The name's folder is someone else's: free the name first, so failing the release cannot remove it.
+      if (err instanceof NameTakenError) await giveUpTakenName(releaseId, name);
       if (err instanceof PackError || err instanceof VolumePlanError) throw new UnrecoverableError(err.message);
       throw err;
     }

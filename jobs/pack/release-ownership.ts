@@ -30,6 +30,15 @@ export async function claimReleaseName(releaseId: string, currentName: string | 
 }
 
 /**
+ * Gives the name back without touching its published folder or SFV: packing found them taken by
+ * someone else (NameTakenError), so they are not this release's leftovers. Its own staging folder
+ * is discarded by the attempt itself.
+ */
+export async function giveUpTakenName(releaseId: string, name: string): Promise<void> {
+  await Release.query().patch({ name: null }).where({ id: releaseId, name });
+}
+
+/**
  * After a release failed for good: removes what it may have left on disk (its staging folders and,
  * if it got that far, its published folder and SFV: a failed release publishes nothing) and gives
  * its name back, so the name is free for a later request. Only files of the name this row holds

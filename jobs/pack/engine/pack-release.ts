@@ -81,6 +81,13 @@ export interface PackResult extends PackedRelease {
 
 export class PackError extends Error {}
 
+/**
+ * The release's name is taken where it is published: a folder (or stored release) of that name
+ * that is not this release's to adopt. It belongs to another release, or to none (left by a
+ * database-only restore, say): either way it is left exactly as it is.
+ */
+export class NameTakenError extends PackError {}
+
 /** Packs into local folders: the release is published as `releasesDir/<name>`, its SFV in `releasesDir/.checksums/`. */
 export async function packRelease(input: PackInput): Promise<PackResult> {
   const { sourcePath, releasesDir, ...options } = input;
@@ -226,13 +233,13 @@ async function publishDir(workDir: string, dir: string, files: PackedFile[], ado
   } catch (err) {
     if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
   }
-  if (!adoptExisting) throw new PackError(`a folder named ${path.basename(dir)} already exists and belongs to another release`);
+  if (!adoptExisting) throw new NameTakenError(`a folder named ${path.basename(dir)} already exists and belongs to another release (or to none: the reconciler lists such folders); it was left as it is`);
   const existing = (await fsp.readdir(dir)).sort();
   const expected = files.map((f) => f.fileName).sort();
   const same =
     existing.join('\n') === expected.join('\n') &&
     (await Promise.all(files.map(async (f) => (await sha256Of(path.join(dir, f.fileName))) === f.sha256))).every(Boolean);
-  if (!same) throw new PackError(`a different release named ${path.basename(dir)} already exists`);
+  if (!same) throw new NameTakenError(`a different release named ${path.basename(dir)} already exists; it was left as it is`);
 }
 
 async function sha256Of(filePath: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { ManifestFile, ObjectNotFoundError, ObjectStore, ReleaseConflictError, ReleaseStore } from '../../../lib/storage';
-import { PackError, PackIo } from './pack-release';
+import { NameTakenError, PackIo } from './pack-release';
 import { BeginRelease, streamSource, streamSink } from './release-io';
 import { sfvFileName } from './sfv';
 
@@ -35,7 +35,7 @@ function storedReleases(releases: ReleaseStore): BeginRelease {
         try {
           await draft.commit(adoptExisting);
         } catch (err) {
-          throw err instanceof ReleaseConflictError ? new PackError(err.message) : err;
+          throw err instanceof ReleaseConflictError ? new NameTakenError(err.message) : err;
         }
       },
       discard: () => draft.abort(),
