@@ -11,7 +11,7 @@ import type { Logger } from '../lib/logger';
 import { Upload } from '../db/models';
 import { openZipByRanges } from './inspect/zip-reader';
 import type { PublishedFolder } from './pack/engine/check-release';
-import { packRelease, packReleaseWith, PackedRelease, PackOptions } from './pack/engine/pack-release';
+import { PackError, packRelease, packReleaseWith, PackedRelease, PackOptions } from './pack/engine/pack-release';
 import { sfvFileName } from './pack/engine/sfv';
 import { storedPackIo } from './pack/engine/stored-release';
 import { publishedPaths, uploadPath } from './storage-paths';
@@ -88,6 +88,20 @@ export async function dropReceivedUpload(config: StorageConfig, received: Receiv
   else await removeUpload(config, received.uploadId);
 }
 
+/**
+ * A received repeat of the user's upload `uploadId` (the same SHA-256): kept as that upload's
+ * stored file when the stored file is gone (an uploads folder lost, or left out of a restore), so
+ * the upload is whole again; otherwise dropped. Returns whether it was kept.
+ */
+export async function keepRepeatIfLost(config: StorageConfig, uploadId: string, received: ReceivedUpload): Promise<boolean> {
+  const remote = remoteStorage(config);
+  const lost = remote ? !(await remote.objects.stat(uploadKey(uploadId))) : !(await fsp.stat(uploadPath(config, uploadId)).catch(() => undefined));
+  if (lost && received.tempPath) await publish(received.tempPath, uploadPath(config, uploadId));
+  else if (lost && remote) await remote.objects.put(uploadKey(uploadId), await remote.objects.get(uploadKey(received.uploadId)));
+  if (!lost || remote) await dropReceivedUpload(config, received);
+  return lost;
+}
+
 export async function removeUpload(config: StorageConfig, uploadId: string): Promise<void> {
   const remote = remoteStorage(config);
   if (remote) await remote.objects.delete(uploadKey(uploadId));
@@ -103,8 +117,21 @@ export async function removeUpload(config: StorageConfig, uploadId: string): Pro
 export async function packStored(config: StorageConfig, input: PackOptions & { uploadId?: string }): Promise<PackedRelease> {
   const { uploadId, ...rest } = input;
   const remote = remoteStorage(config);
-  if (!remote) return packRelease({ ...rest, sourcePath: uploadId ? uploadPath(config, uploadId) : undefined, releasesDir: config.storage.releasesDir });
-  return packReleaseWith(rest, await storedPackIo(remote.releases, uploadId ? uploadKey(uploadId) : undefined));
+  try {
+    if (!remote) return await packRelease({ ...rest, sourcePath: uploadId ? uploadPath(config, uploadId) : undefined, releasesDir: config.storage.releasesDir });
+    return await packReleaseWith(rest, await storedPackIo(remote.releases, uploadId ? uploadKey(uploadId) : undefined));
+  } catch (err) {
+    // Said without the server's paths; retrying cannot bring the book back, uploading it again does.
+    if (uploadId && isMissingUpload(err, config, uploadId)) {
+      throw new PackError('the uploaded book is no longer stored (its file is missing); upload the same file again to restore it, then retry');
+    }
+    throw err;
+  }
+}
+
+function isMissingUpload(err: unknown, config: StorageConfig, uploadId: string): boolean {
+  if (err instanceof ObjectNotFoundError) return err.key === uploadKey(uploadId);
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).path === uploadPath(config, uploadId);
 }
 
 /** Streams one file of a published release (or a byte range of it); ObjectNotFoundError when there is none. */

@@ -67,6 +67,27 @@ describe('POST /api/uploads', () => {
     expect(partials()).toEqual([]);
   });
 
+  it('answers a repeat with the stored upload, and puts its file back when the stored file is gone', async () => {
+    const bytes = Buffer.from('%PDF-1.4 a book whose stored file goes missing');
+    const first = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', bytes, 'lost.pdf');
+    expect(first.status).toBe(202);
+    const file = path.join(app.config.storage.uploadDir, first.body.upload.id);
+    const repeat = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', bytes, 'again.pdf');
+    expect(repeat.body.upload.id).toBe(first.body.upload.id);
+    expect(fs.readFileSync(file)).toEqual(bytes);
+
+    // The uploads folder was lost (or left out of a restore): the same bytes again make the upload whole.
+    fs.rmSync(file);
+    const before = stored().length;
+    const restored = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', bytes, 'again.pdf');
+    expect(restored.status).toBe(200);
+    expect(restored.body.upload.id).toBe(first.body.upload.id);
+    expect(fs.readFileSync(file)).toEqual(bytes);
+    expect(stored().length).toBe(before + 1);
+    expect(partials()).toEqual([]);
+    expect(app.logged('upload restored: its stored file was missing, and the same bytes came again')).toEqual([expect.objectContaining({ uploadId: first.body.upload.id })]);
+  });
+
   it('never uses the client file name as a path', async () => {
     const res = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', Buffer.from('%PDF-1.4 evil'), '../../etc/passwd');
     expect(res.status).toBe(202);

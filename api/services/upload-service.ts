@@ -7,7 +7,7 @@ import { Upload, User } from '../../db/models';
 import type { JobQueue } from '../../jobs/job-queue';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
-import { dropReceivedUpload, keepReceivedUpload, ReceivedUpload, removeUpload, uploadSink } from '../../jobs/stored-files';
+import { dropReceivedUpload, keepReceivedUpload, keepRepeatIfLost, ReceivedUpload, removeUpload, uploadSink } from '../../jobs/stored-files';
 
 export interface RegisteredUpload {
   upload: Upload;
@@ -33,7 +33,9 @@ export class UploadService {
     try {
       const existing = await Upload.query().findOne({ userId: user.id, sha256: file.sha256 });
       if (existing) {
-        await dropReceivedUpload(this.config, file);
+        if (await keepRepeatIfLost(this.config, existing.id, file)) {
+          this.logger.warn('upload restored: its stored file was missing, and the same bytes came again', { uploadId: existing.id, userId: user.id });
+        }
         return { upload: existing, duplicate: true };
       }
       await keepReceivedUpload(this.config, file);
