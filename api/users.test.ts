@@ -1,5 +1,7 @@
 import { readAdminPasswordFile, writeAdminPasswordFile } from '../lib/admin-password-file';
 import { startTestApp, TEST_PASSWORD, TestApp } from '../test/support/test-app';
+import { hashPassword } from '../lib/password';
+import { User } from '../db/models';
 
 let app: TestApp;
 let admin: { token: string; id: number };
@@ -64,12 +66,13 @@ describe('user management', () => {
 
   it("forgets the first admin's generated password file when that admin's password is reset, not another user's", async () => {
     const { dataDir } = app.config.storage;
+    const first = await app.createUser('admin', app.config.firstRun.adminEmail);
+    await User.query().findById(first.user.id).patch({ passwordHash: await hashPassword('generated at first run', 4) });
     writeAdminPasswordFile(dataDir, 'generated at first run');
     const other = await app.createUser('admin');
     expect((await app.http.post(`/api/users/${other.user.id}/password`).set(asAdmin()).send({ password: 'another long one' })).status).toBe(204);
     expect(readAdminPasswordFile(dataDir)).toBe('generated at first run');
 
-    const first = await app.createUser('admin', app.config.firstRun.adminEmail);
     expect((await app.http.post(`/api/users/${first.user.id}/password`).set(asAdmin()).send({ password: 'chosen by the admin' })).status).toBe(204);
     expect(readAdminPasswordFile(dataDir)).toBeUndefined();
   });

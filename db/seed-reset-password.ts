@@ -1,9 +1,8 @@
 import type { Config } from '../lib/config';
-import { forgetAdminPasswordFile } from '../lib/admin-password-file';
 import { NotFoundError } from '../lib/errors';
 import { hashPassword } from '../lib/password';
 import { RefreshToken, User } from './models';
-import { generatePassword } from './seed';
+import { forgetStaleAdminPassword, generatePassword } from './seed';
 
 /**
  * The offline way back in (`npm run admin -- reset-password <email>`): works on the database
@@ -18,7 +17,7 @@ export async function resetPasswordOffline(config: Config, email: string): Promi
   const wasDisabled = user.disabled; // patch() below updates the instance too
   await user.$query().patch({ passwordHash: await hashPassword(password, config.auth.bcryptRounds), disabled: false });
   await RefreshToken.query().patch({ revokedAt: new Date() }).where({ userId: user.id }).whereNull('revokedAt');
-  // The generated first-run password no longer works; its file must not suggest otherwise.
-  if (user.email === config.firstRun.adminEmail) forgetAdminPasswordFile(config.storage.dataDir);
+  // The generated first-run password may no longer work; its file must not suggest otherwise.
+  await forgetStaleAdminPassword(config.storage.dataDir);
   return { password, wasDisabled };
 }

@@ -40,7 +40,8 @@ async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ 
 
 describe('generated keys', () => {
   it('no longer accepts a token signed with the constant the code used to hold', async () => {
-    const { user, token: genuine } = await app.createUser('admin', 'keys@example.test', []);
+    // Not an admin: the seed below finds no admin yet, as on a fresh install.
+    const { user, token: genuine } = await app.createUser('operator', 'keys@example.test', []);
     expect((await app.http.get('/api/auth/me').set('Authorization', `Bearer ${genuine}`)).status).toBe(200);
     // The very same claims (subject, role, expiry, id, issuer) signed with the old constant.
     const claims = jwt.decode(genuine) as jwt.JwtPayload;
@@ -123,6 +124,25 @@ describe('seed', () => {
     const token = app.context.services.auth.signAccessToken(user);
     const res = await app.http.post(`/api/users/${user.id}/password`).set('Authorization', `Bearer ${token}`).send({ password: 'my own choice of password' });
     expect(res.status).toBe(204);
+    expect(fs.existsSync(passwordFile())).toBe(false);
+  });
+
+  it('makes no second admin when a later start names another ADMIN_EMAIL, and still forgets a changed password', async () => {
+    writeAdminPasswordFile(app.dataDir, 'generated at first run');
+    await (await admin())!.$query().patch({ passwordHash: await hashPassword('generated at first run', 4) });
+    const admins = () => User.query().where({ role: 'admin' }).resultSize();
+    const before = await admins();
+    const again = await cli(['seed'], { ADMIN_EMAIL: 'you@example.test' });
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('an admin exists already (admin@localhost): ADMIN_EMAIL (you@example.test) only names the first admin of a fresh install');
+    expect(again.out).not.toMatch(/^created admin/m);
+    expect(await admins()).toBe(before);
+    expect(await User.query().findOne({ email: 'you@example.test' })).toBeUndefined();
+    expect(fs.readFileSync(passwordFile(), 'utf8').trim()).toBe('generated at first run');
+
+    // The admin chose a password of their own: the next start, with either ADMIN_EMAIL, removes the file.
+    await (await admin())!.$query().patch({ passwordHash: await hashPassword('my own choice of password', 4) });
+    expect((await cli(['seed'], { ADMIN_EMAIL: 'you@example.test' })).out).toContain('removed');
     expect(fs.existsSync(passwordFile())).toBe(false);
   });
 

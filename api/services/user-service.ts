@@ -4,7 +4,7 @@ import { ADMIN_ROLE } from '../../lib/permissions';
 import { Role, User } from '../../db/models';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { AuthService } from './auth-service';
-import { forgetAdminPasswordFile } from '../../lib/admin-password-file';
+import { forgetStaleAdminPassword } from '../../db/seed';
 import { hashPassword } from '../../lib/password';
 import { Actor } from './actor';
 
@@ -72,8 +72,8 @@ export class UserService {
     await this.assertMayManage(actor, user);
     await user.$query().patch({ passwordHash: await hashPassword(password, this.config.auth.bcryptRounds) });
     await this.auth.revokeAllForUser(id);
-    // The first admin's generated password, kept for the first login, is stale from now on.
-    if (user.email === this.config.firstRun.adminEmail) forgetAdminPasswordFile(this.config.storage.dataDir);
+    // The first admin's generated password, kept for the first login, may be stale from now on.
+    if (user.role === ADMIN_ROLE) await forgetStaleAdminPassword(this.config.storage.dataDir);
   }
 
   /** Lifts the user's login lock-outs (every address); answers how many addresses had failures. */
