@@ -5,10 +5,19 @@ import { promisify } from 'node:util';
 import knex from 'knex';
 import yaml from 'js-yaml';
 import { loadConfig } from '../lib/config';
+import { createDatabase, migrateLatest } from '../db/knex';
 import { MYSQL_ROOT_URL } from './support/test-env';
 
 const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);
+const SCRIPTS = path.join(ROOT, 'ops/scripts');
+
+/** The environment without the service's settings, as in a shell that loaded no .env file. */
+function bareEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of ['DATABASE_URL', 'DATA_DIR', 'UPLOAD_FOLDER', 'RELEASES_FOLDER', 'BACKUP_DIR']) delete env[key];
+  return env;
+}
 
 describe('operations files', () => {
   it('backup.sh and restore.sh round-trip a MySQL database and the releases folder', async () => {
@@ -36,6 +45,39 @@ describe('operations files', () => {
     } finally {
       await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
       await admin.destroy();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('rollback-migration.sh refuses to run without the service environment', async () => {
+    const work = fs.mkdtempSync('/tmp/esp-noenv-');
+    try {
+      // Run from a folder with nothing in it, as an operator who forgot to load .env.production.
+      const env = { ...bareEnv(), DATA_DIR: path.join(work, 'data') };
+      for (const [name, args] of [['rollback-migration.sh', []]] as const) {
+        const result = await run('bash', [path.join(SCRIPTS, name), ...args], { env, cwd: work }).then(
+          () => ({ code: 0, stderr: '' }),
+          (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+        );
+        expect([name, result.code, result.stderr]).toEqual([name, 1, expect.stringMatching(/DATABASE_URL is not set.*set -a; \. \.\/\.env\.production; set \+a/)]);
+      }
+      // No database created on the way.
+      expect(fs.readdirSync(work)).toEqual([]);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('rollback-migration.sh still undoes the latest migration of an existing SQLite database', async () => {
+    const work = fs.mkdtempSync('/tmp/esp-rollback-');
+    try {
+      const env = { ...bareEnv(), DATA_DIR: path.join(work, 'data') };
+      const db = createDatabase({ client: 'better-sqlite3', filename: path.join(work, 'data/ebook-scene-packer.sqlite') });
+      await migrateLatest(db);
+      await db.destroy();
+      const { stdout } = await run('bash', [path.join(SCRIPTS, 'rollback-migration.sh')], { env });
+      expect(stdout).toMatch(/^undone: \d{3}_\w+$/m);
+    } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
