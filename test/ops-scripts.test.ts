@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import knex from 'knex';
+import knex, { Knex } from 'knex';
 import yaml from 'js-yaml';
 import { loadConfig } from '../lib/config';
 import { createDatabase, migrateLatest } from '../db/knex';
@@ -12,6 +13,14 @@ const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);
 const SCRIPTS = path.join(ROOT, 'ops/scripts');
 
+/** Runs an ops script as an operator would (umask 022, no standard input); never throws. */
+async function script(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run('bash', ['-c', 'umask 022; exec bash "$0" "$@"', path.join(SCRIPTS, name), ...args], { env }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+  );
+}
+
 /** The environment without the service's settings, as in a shell that loaded no .env file. */
 function bareEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -19,35 +28,86 @@ function bareEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-describe('operations files', () => {
-  it('backup.sh and restore.sh round-trip a MySQL database and the releases folder', async () => {
-    const work = fs.mkdtempSync('/tmp/esp-backup-');
-    const name = `esp_backup_${Date.now()}`;
-    const admin = knex({ client: 'mysql2', connection: MYSQL_ROOT_URL });
-    const url = new URL(MYSQL_ROOT_URL);
-    url.pathname = `/${name}`;
-    try {
-      await admin.raw(`CREATE DATABASE \`${name}\``);
-      await admin.raw(`CREATE TABLE \`${name}\`.t (id INT)`);
-      await admin.raw(`INSERT INTO \`${name}\`.t VALUES (42)`);
-      fs.mkdirSync(path.join(work, 'releases/Some.Release'), { recursive: true });
-      fs.writeFileSync(path.join(work, 'releases/Some.Release/a.zip'), 'zip bytes');
-      const env = { ...process.env, DATABASE_URL: url.toString(), RELEASES_FOLDER: path.join(work, 'releases'), BACKUP_DIR: path.join(work, 'out') };
-      await run('bash', [path.join(ROOT, 'ops/scripts/backup.sh')], { env });
-      const files = fs.readdirSync(path.join(work, 'out')).sort();
-      expect(files).toEqual([expect.stringMatching(/^db-\d{8}T\d{6}Z\.sql\.gz$/), expect.stringMatching(/^releases-\d{8}T\d{6}Z\.tar\.gz$/)]);
+interface World {
+  work: string;
+  name: string;
+  url: URL;
+  admin: Knex;
+  env: NodeJS.ProcessEnv;
+  out: string;
+  sql(text: string): Promise<unknown[]>;
+}
 
-      await admin.raw(`DROP TABLE \`${name}\`.t`);
-      fs.rmSync(path.join(work, 'releases'), { recursive: true });
-      await run('bash', [path.join(ROOT, 'ops/scripts/restore.sh'), ...files.map((f) => path.join(work, 'out', f))], { env });
-      expect((await admin.raw(`SELECT id FROM \`${name}\`.t`))[0]).toEqual([{ id: 42 }]);
-      expect(fs.readFileSync(path.join(work, 'releases/Some.Release/a.zip'), 'utf8')).toBe('zip bytes');
-    } finally {
-      await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.destroy();
-      fs.rmSync(work, { recursive: true, force: true });
-    }
-  });
+/**
+ * A MariaDB database of its own with table t (one row, 42), a work folder with an upload and a
+ * release, and the environment backup.sh and restore.sh read; all removed afterwards.
+ */
+async function withWorld(body: (w: World) => Promise<void>): Promise<void> {
+  const work = fs.mkdtempSync('/tmp/esp-backup-');
+  const name = `esp_backup_${randomBytes(4).toString('hex')}`;
+  const admin = knex({ client: 'mysql2', connection: MYSQL_ROOT_URL });
+  const url = new URL(MYSQL_ROOT_URL);
+  url.pathname = `/${name}`;
+  const out = path.join(work, 'out');
+  const sql = async (text: string) => ((await admin.raw(text)) as [unknown[]])[0];
+  try {
+    await admin.raw(`CREATE DATABASE \`${name}\``);
+    await admin.raw(`CREATE TABLE \`${name}\`.t (id INT)`);
+    await admin.raw(`INSERT INTO \`${name}\`.t VALUES (42)`);
+    fs.mkdirSync(path.join(work, 'releases/Some.Release'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'releases/Some.Release/a.zip'), 'zip bytes');
+    fs.mkdirSync(path.join(work, 'uploads/u-1'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'uploads/u-1/book.epub'), 'epub bytes');
+    const env = { ...bareEnv(), DATABASE_URL: url.toString(), UPLOAD_FOLDER: path.join(work, 'uploads'), RELEASES_FOLDER: path.join(work, 'releases'), BACKUP_DIR: out };
+    await body({ work, name, url, admin, env, out, sql });
+  } finally {
+    await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+    await admin.destroy();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs backup.sh, expects it to succeed, and returns the files it wrote (full paths, dump first). */
+async function backup(w: World, env = w.env): Promise<string[]> {
+  const before = new Set(fs.existsSync(w.out) ? fs.readdirSync(w.out) : []);
+  const result = await script('backup.sh', [], env);
+  expect(result).toMatchObject({ code: 0 });
+  const files = fs.readdirSync(w.out).filter((f) => !before.has(f));
+  return files.sort((a, b) => Number(!a.startsWith('db-')) - Number(!b.startsWith('db-'))).map((f) => path.join(w.out, f));
+}
+
+describe('operations files', () => {
+  it('backup.sh and restore.sh round-trip a MySQL database and the releases folder', () =>
+    withWorld(async (w) => {
+      const files = await backup(w);
+      expect(files.map((f) => path.basename(f))).toEqual([expect.stringMatching(/^db-\d{8}T\d{6}Z\.sql\.gz$/), expect.stringMatching(/^releases-\d{8}T\d{6}Z\.tar\.gz$/)]);
+
+      await w.sql(`DROP TABLE \`${w.name}\`.t`);
+      fs.rmSync(path.join(w.work, 'releases'), { recursive: true });
+      expect(await script('restore.sh', files, w.env)).toMatchObject({ code: 0 });
+      expect(await w.sql(`SELECT id FROM \`${w.name}\`.t`)).toEqual([{ id: 42 }]);
+      expect(fs.readFileSync(path.join(w.work, 'releases/Some.Release/a.zip'), 'utf8')).toBe('zip bytes');
+    }));
+
+  it('reaches MySQL with a password holding #, quotes, a backslash and a space', () =>
+    withWorld(async (w) => {
+      const user = `esp_bk_${randomBytes(3).toString('hex')}`;
+      const password = `pa#ss"wo\\rd 'x`;
+      await w.admin.raw(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
+      try {
+        await w.admin.raw(`GRANT ALL ON \`${w.name}\`.* TO ?@'%'`, [user]);
+        const url = new URL(w.url);
+        url.username = user;
+        url.password = encodeURIComponent(password);
+        const env = { ...w.env, DATABASE_URL: url.toString() };
+        const files = await backup(w, env);
+        await w.sql(`DROP TABLE \`${w.name}\`.t`);
+        expect(await script('restore.sh', files, env)).toMatchObject({ code: 0 });
+        expect(await w.sql(`SELECT id FROM \`${w.name}\`.t`)).toEqual([{ id: 42 }]);
+      } finally {
+        await w.admin.raw(`DROP USER IF EXISTS ?@'%'`, [user]);
+      }
+    }));
 
   it('rollback-migration.sh refuses to run without the service environment', async () => {
     const work = fs.mkdtempSync('/tmp/esp-noenv-');
