@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import knex, { Knex } from 'knex';
 import yaml from 'js-yaml';
 import { loadConfig } from '../lib/config';
@@ -77,16 +78,81 @@ async function backup(w: World, env = w.env): Promise<string[]> {
 }
 
 describe('operations files', () => {
-  it('backup.sh and restore.sh round-trip a MySQL database and the releases folder', () =>
+  it('backup.sh and restore.sh round-trip a MySQL database, the uploads folder and the releases folder', () =>
     withWorld(async (w) => {
       const files = await backup(w);
-      expect(files.map((f) => path.basename(f))).toEqual([expect.stringMatching(/^db-\d{8}T\d{6}Z\.sql\.gz$/), expect.stringMatching(/^releases-\d{8}T\d{6}Z\.tar\.gz$/)]);
+      expect(files.map((f) => path.basename(f)).sort()).toEqual([
+        expect.stringMatching(/^db-\d{8}T\d{6}Z\.sql\.gz$/),
+        expect.stringMatching(/^releases-\d{8}T\d{6}Z\.tar\.gz$/),
+        expect.stringMatching(/^uploads-\d{8}T\d{6}Z\.tar\.gz$/),
+      ]);
 
       await w.sql(`DROP TABLE \`${w.name}\`.t`);
       fs.rmSync(path.join(w.work, 'releases'), { recursive: true });
+      fs.rmSync(path.join(w.work, 'uploads'), { recursive: true });
       expect(await script('restore.sh', files, w.env)).toMatchObject({ code: 0 });
       expect(await w.sql(`SELECT id FROM \`${w.name}\`.t`)).toEqual([{ id: 42 }]);
       expect(fs.readFileSync(path.join(w.work, 'releases/Some.Release/a.zip'), 'utf8')).toBe('zip bytes');
+      // The stored uploads too: without them a retry or a REPACK of a release fails with ENOENT.
+      expect(fs.readFileSync(path.join(w.work, 'uploads/u-1/book.epub'), 'utf8')).toBe('epub bytes');
+    }));
+
+  it('writes backups readable by their owner only, in a folder git ignores', () =>
+    withWorld(async (w) => {
+      // The dump holds password and refresh-token hashes and sealed secrets.
+      const files = await backup(w);
+      expect(fs.statSync(w.out).mode & 0o777).toBe(0o700);
+      for (const file of files) expect([path.basename(file), fs.statSync(file).mode & 0o777]).toEqual([path.basename(file), 0o600]);
+      expect(fs.readFileSync(path.join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('backups/');
+    }));
+
+  it('restores the folders into UPLOAD_FOLDER and RELEASES_FOLDER whatever their names', () =>
+    withWorld(async (w) => {
+      const files = await backup(w);
+      const env = { ...w.env, UPLOAD_FOLDER: path.join(w.work, 'srv/stored'), RELEASES_FOLDER: path.join(w.work, 'srv/books') };
+      expect(await script('restore.sh', files, env)).toMatchObject({ code: 0 });
+      expect(fs.readFileSync(path.join(w.work, 'srv/books/Some.Release/a.zip'), 'utf8')).toBe('zip bytes');
+      expect(fs.readFileSync(path.join(w.work, 'srv/stored/u-1/book.epub'), 'utf8')).toBe('epub bytes');
+      expect(fs.readdirSync(path.join(w.work, 'srv')).sort()).toEqual(['books', 'stored']);
+    }));
+
+  it('restores an older dump exactly, so the next migrate:latest applies the later migrations again', () =>
+    withWorld(async (w) => {
+      const db = createDatabase({ client: 'mysql2', url: w.url.toString() });
+      try {
+        // A dump taken before 010 (notification_webhooks) and the migrations after it.
+        while (!(await db.migrate.list())[0].some((m: { name: string }) => m.name.startsWith('009_'))) await db.migrate.up();
+        const files = await backup(w);
+        expect(await migrateLatest(db)).toContain('010_notification_webhooks');
+        expect(await script('restore.sh', files.slice(0, 1), w.env)).toMatchObject({ code: 0 });
+        // Tables the dump does not have are gone (t is in the dump and comes back).
+        expect(await w.sql(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = '${w.name}' AND table_name = 'notification_webhooks'`)).toEqual([{ n: 0 }]);
+        expect(await migrateLatest(db)).toContain('010_notification_webhooks');
+        expect(await w.sql(`SELECT id FROM \`${w.name}\`.t`)).toEqual([{ id: 42 }]);
+      } finally {
+        await db.destroy();
+      }
+    }));
+
+  it('refuses a cut-short dump or tarball before touching the database', () =>
+    withWorld(async (w) => {
+      const [dump, uploads] = await backup(w);
+      await w.sql(`UPDATE \`${w.name}\`.t SET id = 43`);
+      // Whole gzip, but the dump stops before mysqldump's '-- Dump completed' trailer.
+      const lines = (await run('bash', ['-c', 'gunzip -c "$0"', dump])).stdout.trimEnd().split('\n');
+      const noTrailer = path.join(w.work, 'no-trailer.sql.gz');
+      fs.writeFileSync(noTrailer, zlib.gzipSync(lines.slice(0, -3).join('\n') + '\n'));
+      // A gzip file cut in the middle.
+      const cut = path.join(w.work, 'cut.sql.gz');
+      fs.writeFileSync(cut, fs.readFileSync(dump).subarray(0, 300));
+      // A good dump with a damaged tarball.
+      const badTar = path.join(w.work, 'uploads-20260101T000000Z.tar.gz');
+      fs.writeFileSync(badTar, fs.readFileSync(uploads).subarray(0, 40));
+      for (const args of [[noTrailer], [cut], [dump, badTar]]) {
+        const result = await script('restore.sh', args, w.env);
+        expect([args, result.code, result.stderr]).toEqual([args, 1, expect.stringMatching(/nothing restored/)]);
+        expect(await w.sql(`SELECT id FROM \`${w.name}\`.t`)).toEqual([{ id: 43 }]);
+      }
     }));
 
   it('reaches MySQL with a password holding #, quotes, a backslash and a space', () =>
@@ -109,19 +175,46 @@ describe('operations files', () => {
       }
     }));
 
-  it('rollback-migration.sh refuses to run without the service environment', async () => {
+  it('backup.sh says only what it wrote, never overwrites a backup of the same second, and leaves nothing behind when it fails', () =>
+    withWorld(async (w) => {
+      // No releases folder: no releases tarball, and none announced.
+      const noReleases = await script('backup.sh', [], { ...w.env, RELEASES_FOLDER: path.join(w.work, 'none') });
+      expect(noReleases.code).toBe(0);
+      expect(noReleases.stdout).not.toMatch(/releases-/);
+      expect(fs.readdirSync(w.out).filter((f) => f.startsWith('releases-'))).toEqual([]);
+
+      // Two backups with the same stamp (a clock that stands still): the second is refused.
+      const bin = path.join(w.work, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'date'), '#!/bin/sh\necho 20260101T000000Z\n', { mode: 0o755 });
+      const frozen = { ...w.env, PATH: `${bin}:${process.env.PATH}` };
+      expect(await script('backup.sh', [], frozen)).toMatchObject({ code: 0 });
+      const first = fs.readFileSync(path.join(w.out, 'db-20260101T000000Z.sql.gz'));
+      await w.sql(`UPDATE \`${w.name}\`.t SET id = 43`);
+      expect(await script('backup.sh', [], frozen)).toMatchObject({ code: 1, stderr: expect.stringMatching(/already exists/) });
+      expect(fs.readFileSync(path.join(w.out, 'db-20260101T000000Z.sql.gz'))).toEqual(first);
+
+      // A failed dump (no such database) leaves no file, partial or whole.
+      const url = new URL(w.url);
+      url.pathname = `/${w.name}_missing`;
+      const out = path.join(w.work, 'failed');
+      expect(await script('backup.sh', [], { ...w.env, DATABASE_URL: url.toString(), BACKUP_DIR: out })).not.toMatchObject({ code: 0 });
+      expect(fs.readdirSync(out)).toEqual([]);
+    }));
+
+  it('backup.sh, restore.sh and rollback-migration.sh refuse to run without the service environment', async () => {
     const work = fs.mkdtempSync('/tmp/esp-noenv-');
     try {
       // Run from a folder with nothing in it, as an operator who forgot to load .env.production.
       const env = { ...bareEnv(), DATA_DIR: path.join(work, 'data') };
-      for (const [name, args] of [['rollback-migration.sh', []]] as const) {
+      for (const [name, args] of [['backup.sh', []], ['restore.sh', [path.join(work, 'db-x.sql.gz')]], ['rollback-migration.sh', []]] as const) {
         const result = await run('bash', [path.join(SCRIPTS, name), ...args], { env, cwd: work }).then(
           () => ({ code: 0, stderr: '' }),
           (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
         );
         expect([name, result.code, result.stderr]).toEqual([name, 1, expect.stringMatching(/DATABASE_URL is not set.*set -a; \. \.\/\.env\.production; set \+a/)]);
       }
-      // No database created on the way.
+      // No database created on the way, and no backups folder.
       expect(fs.readdirSync(work)).toEqual([]);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
