@@ -235,6 +235,23 @@ describe('operations files', () => {
     }
   });
 
+  it("DEPLOYMENT.md's backup steps load the service's environment, and a restore stops the services first", () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/DEPLOYMENT.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Backups and rollback'), doc.indexOf('\n## ', doc.indexOf('## Backups and rollback') + 1));
+    const blocks = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1].split('\n').filter(Boolean));
+    expect(blocks).toHaveLength(3);
+    for (const lines of blocks) {
+      const load = lines.findIndex((line) => line.startsWith('set -a; . ./.env.production; set +a'));
+      const firstScript = lines.findIndex((line) => /^ops\/scripts\/|^node /.test(line));
+      expect([lines, load >= 0 && load < firstScript]).toEqual([lines, true]);
+    }
+    const restore = blocks.find((lines) => lines.some((line) => line.startsWith('ops/scripts/restore.sh')))!;
+    expect(restore[0]).toMatch(/^npx pm2 stop all/);
+    expect(restore.findIndex((line) => line.startsWith('node dist/db/cli.js migrate:latest'))).toBeGreaterThan(restore.findIndex((line) => line.startsWith('ops/scripts/restore.sh')));
+    // The environment file holds the secrets: owner-only from the moment it is copied.
+    expect(doc).toMatch(/^cp \.env\.example \.env\.production.*\nchmod 600 \.env\.production/m);
+  });
+
   it('docker-compose.prod.yml runs every process with its settings and no secret in the file', () => {
     const text = fs.readFileSync(path.join(ROOT, 'docker-compose.prod.yml'), 'utf8');
     const compose = yaml.load(text) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; stop_grace_period?: string }> };
