@@ -120,6 +120,18 @@ describe('releases API', () => {
     expect(size.body.error).toMatchObject({ code: 'VOLUME_SIZE_NOT_ALLOWED', message: 'The rule allows volumes of 5, 10, 50, 100, 150, 200, 250 MB, not 7' });
   });
 
+  it('refuses terminal control characters in the texts the NFO prints, naming each field', async () => {
+    const before = await Release.query().resultSize();
+    const res = await app.http
+      .post('/api/releases')
+      .set(bearer(operator))
+      .send({ uploadId, options: { group: 'ESP', proofUrl: 'https://x.example/p\u001b]0;pwned\u0007\u001b[2J', overrides: { title: 'Clear\u001b[2J', description: 'ok\u0000', authors: ['Ann\u0007Smith'] } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['options.overrides.authors.0', 'options.overrides.description', 'options.overrides.title', 'options.proofUrl']);
+    expect(await Release.query().resultSize()).toBe(before);
+  });
+
   it('refuses release types it cannot pack yet instead of packing them as eBooks', async () => {
     const before = await Release.query().resultSize();
     for (const type of ['TV', 'docs', 'AUDIOBOOK', 'GAME']) {

@@ -25,25 +25,42 @@ export type FollowUpKind = (typeof FOLLOW_UP_KINDS)[number];
 /** Follow-ups that publish only a new NFO (in one zip with its DIZ), never the book again. */
 export const NFO_ONLY_KINDS: readonly FollowUpKind[] = ['NFOFiX', 'DiRFiX'];
 
+/**
+ * Terminal control characters (C0 but tab and line breaks, DEL, C1): the NFO is read in terminals,
+ * where ESC and BEL sequences retitle windows and clear screens, and they break its box layout.
+ */
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/** One line of text the NFO prints: no control characters, no line breaks. */
+const lineOfText = (max: number) =>
+  z.string().trim().min(1).max(max).refine((v) => !CONTROL_CHARS.test(v) && !/[\r\n\t]/.test(v), 'one line of text, without control characters');
+/** Text of one or more paragraphs the NFO prints: tabs and line breaks, but no other control character. */
+const paragraphsOfText = (min: number, max: number) =>
+  z.string().trim().min(min).max(max).refine((v) => !CONTROL_CHARS.test(v), 'text without control characters (tabs and line breaks are fine)');
+
 /** A tag of the name between SOURCE and FORMAT (READNFO, MAGAZiNE, COMiC ...). */
 export const extraTagSchema = z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, '2 to 20 letters or digits');
 /** A store or catalogue page proving the retail edition, printed in the NFO. */
-export const proofUrlSchema = z.string().trim().max(500).url().refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL');
+export const proofUrlSchema = z
+  .string()
+  .trim()
+  .max(500)
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u) && !CONTROL_CHARS.test(u) && !/\s/.test(u), 'an http(s) URL, without spaces or control characters');
 
 export const metadataOverridesSchema = z
   .object({
-    title: z.string().trim().min(1).max(300),
-    authors: z.array(z.string().trim().min(1).max(200)).min(1).max(20),
-    publisher: z.string().trim().min(1).max(200),
+    title: lineOfText(300),
+    authors: z.array(lineOfText(200)).min(1).max(20),
+    publisher: lineOfText(200),
     year: z.number().int().min(1400).max(2100),
     language: z.string().trim().regex(/^[a-z]{2,3}$/i, 'an ISO 639 code such as en, fr or ger'),
     isbn: z.string().trim().regex(/^[0-9Xx -]{10,17}$/, 'an ISBN-10 or ISBN-13'),
-    edition: z.string().trim().min(1).max(60),
-    description: z.string().trim().max(4000),
+    edition: lineOfText(60),
+    description: paragraphsOfText(0, 4000),
     publishDate: z.string().trim().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'YYYY, YYYY-MM or YYYY-MM-DD'),
     /** The first edition's year and publisher, which a SCAN is named with (rule 5.0). */
     originalYear: z.number().int().min(1400).max(2100),
-    originalPublisher: z.string().trim().min(1).max(200),
+    originalPublisher: lineOfText(200),
   })
   .partial()
   .strict();
@@ -52,7 +69,7 @@ export const metadataOverridesSchema = z
 export const tieInSchema = z
   .object({
     imdbId: z.string().trim().regex(/^tt\d{7,9}$/, 'an IMDb id such as tt1375666').optional(),
-    title: z.string().trim().min(1).max(200).optional(),
+    title: lineOfText(200).optional(),
     year: z.number().int().min(1880).max(2100).optional(),
     kind: z.enum(['movie', 'series']).optional(),
   })
@@ -115,7 +132,7 @@ export type ReleaseEdit = z.infer<typeof releaseEditSchema>;
 export const followUpSchema = z
   .object({
     kind: z.enum(FOLLOW_UP_KINDS),
-    reason: z.string().trim().min(3).max(500),
+    reason: paragraphsOfText(3, 500),
     changes: releaseEditSchema.innerType().default({}),
   })
   .strict();
