@@ -123,6 +123,11 @@ export function createApp(context: ApiContext): Express {
   app.use('/health', healthRoutes(context));
   app.use('/api', apiRateLimit(context));
   app.use('/api', sameOriginForCookieChanges);
+  // Answers are a user's own data: no browser or shared cache keeps them (a route may say otherwise).
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use('/api/session', sessionRoutes(context));
   app.use('/api/events', eventRoutes(context));
   app.use('/api', openApiRoutes());

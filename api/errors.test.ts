@@ -106,4 +106,10 @@ describe('error shape', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
+
+  it('tells caches to keep no API answer, an error included', async () => {
+    for (const res of [await app.http.get('/api/auth/me'), await app.http.post('/api/auth/login').send({ email: 'nobody@example.test', password: 'not the password' })]) {
+      expect({ status: res.status, cache: res.headers['cache-control'] }).toEqual({ status: 401, cache: 'no-store' });
+    }
+  });
 });

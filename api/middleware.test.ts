@@ -225,7 +225,7 @@ describe('errors from libraries, and errors after the answer began', () => {
     const before = app.logLines.length;
     const clientError = await fetch(`${url}/status/404`);
     expect(clientError.status).toBe(404);
-    expect(await clientError.json()).toMatchObject({ error: { code: 'BAD_REQUEST', message: 'Bad request' } });
+    expect(await clientError.json()).toMatchObject({ error: { code: 'NOT_FOUND', message: 'Not found' } });
     // Logged with its status; a message not written for the client (no `expose`) stays out of the log too.
     expect(problems(before)).toEqual([expect.objectContaining({ level: 'warn', message: 'request refused by a library', path: '/status/404', status: 404 })]);
     expect(JSON.stringify(problems(before))).not.toContain('db-password');

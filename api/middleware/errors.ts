@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { isUniqueViolation } from '../../db/unique-violation';
 import { AppError, ConflictError, MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../../lib/errors';
@@ -51,6 +52,12 @@ function isClientStatus(status: number | undefined): status is number {
   return status !== undefined && status >= 400 && status < 500;
 }
 
+/** A status's own name as code and message (404: NOT_FOUND, "Not found"), nothing of the library's words. */
+function statusCodeAndMessage(status: number): [string, string] {
+  const name = STATUS_CODES[status] ?? 'Bad Request';
+  return [name.toUpperCase().replace(/[^A-Z0-9]+/g, '_'), name[0] + name.slice(1).toLowerCase()];
+}
+
 export function notFound(req: Request, _res: Response, next: NextFunction): void {
   next(new NotFoundError(`Route ${req.method} ${req.path}`));
 }
@@ -66,7 +73,7 @@ export function errorHandler(logger: Logger) {
     let known = err instanceof AppError ? err : libraryError && (fromParserError(libraryError) ?? fromDatabaseError(libraryError));
     if (!known && libraryError && isClientStatus(libraryError.status)) {
       // Answered without naming the library; logged so that an unexpected refusal can be traced.
-      known = new AppError(libraryError.status, 'BAD_REQUEST', 'Bad request');
+      known = new AppError(libraryError.status, ...statusCodeAndMessage(libraryError.status));
       const reason = libraryError.expose ? { reason: libraryError.message } : {};
       logger.warn('request refused by a library', { requestId: req.id, method: req.method, path: req.path, status: known.status, type: libraryError.type, ...reason });
     }
