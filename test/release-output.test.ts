@@ -216,6 +216,10 @@ describe('downloads', () => {
       message: `The range asked for is not within the file (${whole.length} bytes), or ends before it starts`,
       details: { size: whole.length },
     });
+    // A suffix longer than the file is the whole file (RFC 9110 14.1.3).
+    const longSuffix = await ask('bytes=-999999999999');
+    expect({ status: longSuffix.status, contentRange: longSuffix.headers.get('content-range') }).toEqual({ status: 206, contentRange: `bytes 0-${whole.length - 1}/${whole.length}` });
+    expect(await bytesOf(longSuffix)).toEqual(whole);
     // A range that ends before it starts is refused the same way (RFC 9110 14.2: it SHOULD be a 416).
     const backwards = await ask('bytes=5-2');
     expect(backwards.headers.get('content-range')).toBe(`bytes */${whole.length}`);
