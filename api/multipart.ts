@@ -60,6 +60,8 @@ export function receiveMultipartFile<R extends object>(req: Request, sink: FileS
       if (!req.complete) fail(new AppError(400, 'REQUEST_ABORTED', 'The upload was aborted by the client'));
     });
     parser.on('error', fail);
+    // busboy skips the parts past `files: 1`: a second book would be dropped without a word.
+    parser.on('filesLimit', () => fail(new ValidationError('Send one file per upload: this request holds more than one')));
     parser.on('file', (field: string, stream: Readable, info: busboy.FileInfo) => {
       stream.on('error', ignoreError);
       if (field !== 'file' || receiving || failure) {

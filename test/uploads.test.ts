@@ -64,6 +64,11 @@ describe('POST /api/uploads', () => {
     const broken = await app.http.post('/api/uploads').set(bearer(operator)).set('Content-Type', 'multipart/form-data').send('garbage');
     expect(broken.status).toBe(400);
     expect((await app.http.post('/api/uploads').attach('file', Buffer.from('x'), 'a.epub')).status).toBe(401);
+    const before = stored();
+    const two = await app.http.post('/api/uploads').set(bearer(operator)).attach('file', Buffer.from('%PDF-1.4 one'), 'one.pdf').attach('file', Buffer.from('%PDF-1.4 two'), 'two.pdf');
+    expect(two.status).toBe(400);
+    expect(two.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: 'Send one file per upload: this request holds more than one' });
+    expect(stored()).toEqual(before);
     expect(partials()).toEqual([]);
   });
 
