@@ -129,6 +129,28 @@ describe('what a request takes', () => {
     expect(await releaseCount()).toBe(before + 1);
   });
 
+  it("sends a release only to its group's destinations or shared ones, unless the sender may change destinations", async () => {
+    const [theirs, shared] = [await destination('their site', true), await destination('shared site', true)];
+    // A group the operator is not in, whose site (and credentials) is its own.
+    const privateGroup = (await adminPost('/api/groups', { tag: 'PRIVD', name: 'Private', memberIds: [admin.user.id], destinationIds: [theirs] })).group;
+    const upload = await insertUpload(operator.user.id);
+    const before = await releaseCount();
+    const refused = await ask(operator, upload.id, { group: 'ESP', destinationIds: [shared, theirs] });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'DESTINATION_OF_ANOTHER_GROUP', details: { destinationIds: [theirs] } });
+    expect(await releaseCount()).toBe(before);
+    const sent = await ask(operator, upload.id, { group: 'ESP', destinationIds: [shared] });
+    expect(sent.status).toBe(202);
+
+    // Sending a packed release again: the same rule.
+    await Release.query().patch({ state: 'done', name: 'Sent.Release-ESP' }).where({ id: sent.body.release.id });
+    const again = (who: { token: string }, destinationId: number) => app.http.post(`/api/releases/${sent.body.release.id}/distributions/${destinationId}`).set(as(who));
+    expect((await again(operator, theirs)).body.error).toMatchObject({ code: 'DESTINATION_OF_ANOTHER_GROUP' });
+    expect((await again(operator, shared)).status).toBe(202);
+    expect((await again(admin, theirs)).status).toBe(202);
+    expect(privateGroup.tag).toBe('PRIVD');
+  });
+
   it("starts at enrich when the upload's inspection is stored, at inspect when it is not, and refuses a rejected upload", async () => {
     const inspected = await ask(operator, (await insertUpload(operator.user.id, { metadata: INSPECTED_BOOK })).id, { group: 'ESP' });
     const waiting = await ask(operator, (await insertUpload(operator.user.id, { status: 'stored' })).id, { group: 'ESP' });

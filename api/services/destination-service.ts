@@ -2,13 +2,14 @@ import type { Config } from '../../lib/config';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { SecretBox } from '../../lib/secret-box';
-import { AuthType, Destination, Protocol, ReleaseDistribution } from '../../db/models';
+import { AuthType, Destination, Group, Protocol, ReleaseDistribution } from '../../db/models';
 import { connectionOf } from '../../jobs/distribute/connection';
 import { openSession, type ConnectionSettings } from '../../jobs/distribute/transfer';
 import type { JobQueue } from '../../jobs/job-queue';
 import { paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { ReleaseService } from './release-service';
+import { assertDestinationsServe } from './destination-access';
 
 /** A destination as created or edited: how to connect (its secret write-only: sealed when stored, never returned), plus its name, folder and switch. */
 export interface DestinationInput extends Omit<ConnectionSettings, 'timeoutMs'> {
@@ -93,6 +94,7 @@ export class DestinationService {
   async distribute(actor: Actor, releaseId: string, destinationId: number): Promise<ReleaseDistribution> {
     const release = await this.releases.getVisible(actor, releaseId);
     await this.get(destinationId);
+    await assertDestinationsServe(actor, release.groupId ? await Group.query().findById(release.groupId) : undefined, [destinationId]);
     if (release.state !== 'done') throw new ConflictError(`Release is ${release.state}; only a packed release can be sent`, 'NOT_PACKED');
     const existing = await ReleaseDistribution.query().findOne({ releaseId, destinationId });
     if (existing?.state === 'uploading') throw new ConflictError('The release is being uploaded there right now', 'RELEASE_BUSY');

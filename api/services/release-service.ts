@@ -17,6 +17,7 @@ import { ReleaseOptions, UNSUPPORTED_TYPES } from '../../lib/domain/release-opti
 import { ListTotals, paginate, PageQuery, Paginated } from '../pagination';
 import type { Actor } from './actor';
 import type { GroupService } from './group-service';
+import { assertDestinationsServe } from './destination-access';
 import { describeDupe, refuseOutrankedSource } from './dupe-policy';
 import { assertAllExist } from './references';
 import type { UploadService } from './upload-service';
@@ -182,6 +183,7 @@ export class ReleaseService {
 
     const destinationIds = options.destinationIds ?? (group.destinations ?? []).filter((d) => d.enabled).map((d) => d.id);
     await assertAllExist(Destination, destinationIds, 'destinationIds');
+    await assertDestinationsServe(actor, group, destinationIds);
     return { groupId: group.id, ruleId: rule?.id ?? null, templateId, volumeSizeMb, destinationIds: [...new Set(destinationIds)] };
   }
 
