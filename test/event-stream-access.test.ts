@@ -79,6 +79,15 @@ describe('an open event stream', () => {
     expect(await endOf(stream)).toEqual({ event: 'unauthorized', data: { code: 'TOKEN_EXPIRED' } });
   });
 
+  it('ends when its role no longer holds releases:READ', async () => {
+    const role = await app.http.post('/api/roles').set(as(admin.token)).send({ name: 'bystander', permissions: ['groups:READ'] });
+    expect(role.status).toBe(201);
+    const { user, token } = await app.createUser('operator');
+    const stream = await openReady(as(token));
+    expect((await app.http.patch(`/api/users/${user.id}`).set(as(admin.token)).send({ role: 'bystander' })).status).toBe(200);
+    expect(await endOf(stream)).toEqual({ event: 'unauthorized', data: { code: 'FORBIDDEN' } });
+  });
+
   it("stops telling a demoted moderator about other users' releases", async () => {
     const { user: moderator, token } = await app.createUser('admin');
     const { user: other } = await app.createUser('operator');
