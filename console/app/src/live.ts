@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { QueryClient } from '@tanstack/react-query';
-import { SESSION_ENDED } from './api';
+import { get, SESSION_ENDED } from './api';
 import type { Release, ReleaseEvent } from './types';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'off';
@@ -31,8 +31,13 @@ export function useLiveEvents(client: QueryClient): LiveStatus {
       refreshLists();
     };
     source.onopen = () => setStatus('live');
-    // A refused reconnect (401, 429) is not retried by the browser: the source is closed then.
-    source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? 'off' : 'reconnecting');
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) return setStatus('reconnecting');
+      // A refused reconnect (401, 429) is not retried by the browser, and its status is not told:
+      // asking the API who we are goes to the login page if that is why (a 401 does, api.ts).
+      setStatus('off');
+      void get('/auth/me').catch(() => undefined);
+    };
     source.addEventListener('release', onRelease);
     source.addEventListener('release-deleted', (e) => {
       const { releaseId } = JSON.parse((e as MessageEvent<string>).data) as { releaseId: string };
