@@ -43,7 +43,7 @@ import type { ApiContext } from './context';
 import { consoleRoutes } from '../console/routes';
 import { webAppRoutes } from '../console/app-static';
 import { downloadRoutes } from './routes/downloads';
-import { eventRoutes, publishReleaseChanges } from './routes/events';
+import { EventRouteOptions, eventRoutes, publishReleaseChanges } from './routes/events';
 import { sessionRoutes } from './routes/session';
 import { sameOriginForCookieChanges } from './middleware/same-origin';
 import { sessionCookieToken } from './middleware/session-cookie';
@@ -60,6 +60,11 @@ export interface AppDependencies {
 }
 
 export const JSON_BODY_LIMIT = '1mb';
+
+/** Timings a test shortens; production runs with the defaults. */
+export interface AppOptions {
+  events?: EventRouteOptions;
+}
 
 export function buildApiContext({ config, logger, db, redis, queue }: AppDependencies): ApiContext {
   const auth = new AuthService(config, logger, redis);
@@ -96,7 +101,7 @@ export function buildApiContext({ config, logger, db, redis, queue }: AppDepende
 }
 
 /** The Express app. Routes only validate, authorise and call a service. */
-export function createApp(context: ApiContext): Express {
+export function createApp(context: ApiContext, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', context.config.http.trustProxy);
@@ -129,7 +134,7 @@ export function createApp(context: ApiContext): Express {
     next();
   });
   app.use('/api/session', sessionRoutes(context));
-  app.use('/api/events', eventRoutes(context));
+  app.use('/api/events', eventRoutes(context, options.events));
   app.use('/api', openApiRoutes());
   app.use('/api', automationRoutes(context));
   app.use('/api/auth', authRoutes(context));

@@ -322,5 +322,18 @@ describe('NFO template preview', () => {
   }, 120_000);
 });
 
+describe('a session ended elsewhere', () => {
+  it('takes an open page to the login page once its live stream is told', async () => {
+    const { user } = await app.createUser('operator', 'leaving@example.test', []);
+    const { context, page } = await pageAs('leaving@example.test', '/releases');
+    await page.locator('.live.live').waitFor();
+    expect((await app.http.patch(`/api/users/${user.id}`).set(as(admin)).send({ disabled: true })).status).toBe(200);
+    // Nothing else on the page asks the API in the meantime: only the stream's next check can tell it.
+    await page.getByText('Your session has ended. Log in again to go on.').waitFor({ timeout: 60_000 });
+    await page.getByLabel('Email', { exact: true }).waitFor();
+    await context.close();
+  }, 120_000);
+});
+
 // Run inside the page by waitForFunction.
 declare const document: { querySelectorAll(selector: string): ArrayLike<unknown>; querySelector(selector: string): { textContent: string | null } | null };

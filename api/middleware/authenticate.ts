@@ -13,6 +13,8 @@ const fromBearerHeader = ExtractJwt.fromAuthHeaderAsBearerToken();
 declare module 'express-serve-static-core' {
   interface Request {
     currentUser?: User;
+    /** The claims of the access token the request was authenticated with (set with currentUser). */
+    accessClaims?: AccessTokenClaims;
     /** The denylist's answer for a token, read earlier in this request (by the rate limiter). */
     revocationRead?: { jti: string; revoked: boolean };
   }
@@ -24,10 +26,24 @@ export function rememberRevocationRead(req: Request, jti: string, revoked: boole
 }
 
 /**
+ * Whether verified claims still grant access, now: the token is a complete access token, not
+ * expired, not revoked (logout), and its user exists and is not disabled. The user, or why not.
+ * The one place these are decided: the authenticator asks it for each request, an open event
+ * stream again while it lasts. `revoked` is the denylist's answer when the caller has it already.
+ */
+export async function checkAccess(claims: AccessTokenClaims, denylist: TokenDenylist, revoked?: boolean): Promise<User | UnauthorizedError> {
+  if (accessClaimsProblem(claims)) return new UnauthorizedError('Invalid access token', 'INVALID_TOKEN');
+  if (Date.now() >= claims.exp * 1000) return new UnauthorizedError('Access token expired', 'TOKEN_EXPIRED');
+  if (revoked ?? (await denylist.isRevoked(claims.jti))) return new UnauthorizedError('Access token revoked (logged out)', 'TOKEN_REVOKED');
+  const user = await User.query().findById(Number(claims.sub));
+  return user && !user.disabled ? user : new UnauthorizedError('Account disabled or deleted', 'ACCOUNT_DISABLED');
+}
+
+/**
  * passport-jwt strategy over the Authorization header (API clients) and, where given, extra
  * extractors (the console's session cookie). Disabled or deleted users are rejected even with a
- * valid token, and so are tokens without exp or jti, and revoked ones (logout): the denylist is
- * read here unless the rate limiter has read it for this token already (rememberRevocationRead).
+ * valid token, and so are tokens without exp or jti, and revoked ones (logout): checkAccess. The
+ * denylist is read unless the rate limiter has read it for this token already (rememberRevocationRead).
  */
 export function createAuthenticator(
   config: Config,
@@ -48,15 +64,9 @@ export function createAuthenticator(
         passReqToCallback: true,
       },
       (req: Request, claims: AccessTokenClaims, done: (err: unknown, user?: User | false, info?: unknown) => void) => {
-        const problem = accessClaimsProblem(claims);
-        if (problem) return done(null, false, { message: problem });
         const read = req.revocationRead;
-        (read?.jti === claims.jti ? Promise.resolve(read.revoked) : denylist.isRevoked(claims.jti))
-          .then(async (revoked) => {
-            if (revoked) return done(null, false, { message: 'token revoked' });
-            const user = await User.query().findById(Number(claims.sub));
-            return user && !user.disabled ? done(null, user) : done(null, false, { message: 'account disabled or deleted' });
-          })
+        checkAccess(claims, denylist, read && read.jti === claims.jti ? read.revoked : undefined)
+          .then((access) => (access instanceof UnauthorizedError ? done(null, false, access) : done(null, access, claims)))
           .catch(done);
       },
     ),
@@ -67,18 +77,18 @@ export function createAuthenticator(
       if (err) return next(err);
       if (!user) return next(toUnauthorized(info));
       req.currentUser = user;
+      req.accessClaims = info as AccessTokenClaims;
       next();
     })(req, res, next);
   };
 }
 
 function toUnauthorized(info: unknown): UnauthorizedError {
+  if (info instanceof UnauthorizedError) return info;
   const name = info instanceof Error ? info.name : '';
   const message = info instanceof Error ? info.message : (info as { message?: string } | undefined)?.message ?? '';
   if (name === 'TokenExpiredError') return new UnauthorizedError('Access token expired', 'TOKEN_EXPIRED');
   if (message === 'No auth token') return new UnauthorizedError('Authentication required', 'UNAUTHORIZED');
-  if (message.startsWith('account')) return new UnauthorizedError('Account disabled or deleted', 'ACCOUNT_DISABLED');
-  if (message === 'token revoked') return new UnauthorizedError('Access token revoked (logged out)', 'TOKEN_REVOKED');
   return new UnauthorizedError('Invalid access token', 'INVALID_TOKEN');
 }
 
@@ -86,6 +96,12 @@ function toUnauthorized(info: unknown): UnauthorizedError {
 export function userOf(req: Request): User {
   if (!req.currentUser) throw new UnauthorizedError();
   return req.currentUser;
+}
+
+/** The claims of the caller's access token; routes behind the authenticator can rely on them. */
+export function accessClaimsOf(req: Request): AccessTokenClaims {
+  if (!req.accessClaims) throw new UnauthorizedError();
+  return req.accessClaims;
 }
 
 

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { Server } from 'node:http';
 import supertest from 'supertest';
 import winston from 'winston';
-import { buildApiContext, createApp } from '../../api/app';
+import { AppOptions, buildApiContext, createApp } from '../../api/app';
 import { answerClientErrors } from '../../api/client-errors';
 import type { ApiContext } from '../../api/context';
 import { hashPassword } from '../../lib/password';
@@ -35,7 +35,7 @@ export interface TestApp extends TestEnv {
 }
 
 /** The real app on a real port, with a real database (migrated), Redis and queues. */
-export async function startTestApp(overrides: NodeJS.ProcessEnv = {}, options: { migrate?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(overrides: NodeJS.ProcessEnv = {}, options: { migrate?: boolean; app?: AppOptions } = {}): Promise<TestApp> {
   const testEnv = await createTestEnv(overrides);
   const { config } = testEnv;
   const logLines: string[] = [];
@@ -56,7 +56,7 @@ export async function startTestApp(overrides: NodeJS.ProcessEnv = {}, options: {
   await whenReady(redis, 1000).catch(() => undefined);
   const queue = new JobQueue(config, redis, logger);
   const context = buildApiContext({ config, logger, db, redis, queue });
-  const server = answerClientErrors(createApp(context).listen(0, '127.0.0.1'));
+  const server = answerClientErrors(createApp(context, options.app).listen(0, '127.0.0.1'));
   await new Promise((resolve) => server.once('listening', resolve));
   let users = 0;
   return {

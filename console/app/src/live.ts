@@ -1,12 +1,15 @@
 import { useEffect, useState } from 'react';
 import { QueryClient } from '@tanstack/react-query';
+import { get, SESSION_ENDED } from './api';
 import type { Release, ReleaseEvent } from './types';
 
-export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'off';
 
 /**
  * One EventSource per tab on GET /api/events. Release events update the cached release and its
  * list; a reconnect is the browser's own (it sends Last-Event-ID), and a `reset` reloads all.
+ * `unauthorized` (the session ended, or releases:READ was taken away) closes it for good: the
+ * browser would otherwise reconnect. A lost session goes to the login page, as a 401 does.
  */
 export function useLiveEvents(client: QueryClient): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>('connecting');
@@ -28,7 +31,13 @@ export function useLiveEvents(client: QueryClient): LiveStatus {
       refreshLists();
     };
     source.onopen = () => setStatus('live');
-    source.onerror = () => setStatus('reconnecting');
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) return setStatus('reconnecting');
+      // A refused reconnect (401, 429) is not retried by the browser, and its status is not told:
+      // asking the API who we are goes to the login page if that is why (a 401 does, api.ts).
+      setStatus('off');
+      void get('/auth/me').catch(() => undefined);
+    };
     source.addEventListener('release', onRelease);
     source.addEventListener('release-deleted', (e) => {
       const { releaseId } = JSON.parse((e as MessageEvent<string>).data) as { releaseId: string };
@@ -40,6 +49,13 @@ export function useLiveEvents(client: QueryClient): LiveStatus {
       void client.invalidateQueries({ queryKey: ['upload', uploadId] });
     });
     source.addEventListener('reset', () => void client.invalidateQueries());
+    source.addEventListener('unauthorized', (e) => {
+      source.close();
+      setStatus('off');
+      const { code } = JSON.parse((e as MessageEvent<string>).data) as { code: string };
+      if (code === 'FORBIDDEN') void client.invalidateQueries({ queryKey: ['me'] });
+      else window.dispatchEvent(new Event(SESSION_ENDED));
+    });
     return () => {
       clearTimeout(listTimer);
       source.close();

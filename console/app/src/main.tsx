@@ -61,7 +61,7 @@ function Shell() {
           {admin && <Link to="/manage">Admin</Link>}
         </nav>
         <span className={`live ${live}`} title={`Live updates: ${live}`} aria-live="polite">
-          {live === 'live' ? 'live' : live === 'connecting' ? 'connecting' : 'reconnecting'}
+          {live}
         </span>
         <details className="user-menu">
           <summary aria-label={`User menu for ${user.email}`}>
