@@ -41,8 +41,40 @@ describe('revocation', () => {
     const second = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;
     expect(first.accessToken).not.toBe(second.accessToken);
     expect((await app.http.post('/api/auth/logout').set(bearer(first.accessToken)).send({ refreshToken: first.refreshToken })).status).toBe(204);
-    expect((await me(first.accessToken)).body.error).toMatchObject({ code: 'TOKEN_REVOKED', message: 'Access token revoked (logged out)' });
+    expect((await me(first.accessToken)).body.error).toMatchObject({ code: 'TOKEN_REVOKED', message: 'Access token revoked (logged out, or the password was changed)' });
     expect((await me(second.accessToken)).status).toBe(200);
+  });
+
+  it('a logout ends every access token of that login, the ones issued before a refresh too', async () => {
+    const { user } = await app.createUser('operator');
+    const login = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;
+    const refreshed = (await app.http.post('/api/auth/refresh').send({ refreshToken: login.refreshToken })).body;
+    const other = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;
+    expect((await me(login.accessToken)).status).toBe(200);
+    expect((await app.http.post('/api/auth/logout').set(bearer(refreshed.accessToken)).send({ refreshToken: refreshed.refreshToken })).status).toBe(204);
+    for (const token of [login.accessToken, refreshed.accessToken]) expect((await me(token)).body.error).toMatchObject({ code: 'TOKEN_REVOKED' });
+    expect((await me(other.accessToken)).status).toBe(200);
+  });
+
+  it("a password reset ends every login of the user at once, bearer tokens and web app sessions alike", async () => {
+    const { user } = await app.createUser('operator');
+    const { token: adminToken } = await app.createUser('admin');
+    const api = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    // A browser of its own: the test's client keeps no cookie.
+    const browser = () => supertest(app.server);
+    const session = await browser().post('/api/session').set('Origin', base).send({ email: user.email, password: TEST_PASSWORD });
+    const cookie = String(session.headers['set-cookie'][0]).split(';')[0];
+    expect((await browser().get('/api/auth/me').set('Cookie', cookie)).status).toBe(200);
+
+    expect((await app.http.post(`/api/users/${user.id}/password`).set(bearer(adminToken)).send({ password: 'a new password of theirs' })).status).toBe(204);
+    expect((await me(api.accessToken)).body.error).toMatchObject({ code: 'TOKEN_REVOKED' });
+    expect((await browser().get('/api/auth/me').set('Cookie', cookie)).body.error).toMatchObject({ code: 'TOKEN_REVOKED' });
+    expect((await app.http.post('/api/auth/refresh').send({ refreshToken: api.refreshToken })).status).toBe(401);
+    // The new password logs in, and that login works.
+    const again = (await app.http.post('/api/auth/login').send({ email: user.email, password: 'a new password of theirs' })).body;
+    expect((await me(again.accessToken)).status).toBe(200);
+    expect((await me(adminToken)).status).toBe(200);
   });
 
   it('keeps a revoked token in Redis until it would have expired, and stores nothing for one already expired', async () => {

@@ -34,7 +34,7 @@ export function rememberRevocationRead(req: Request, jti: string, revoked: boole
 export async function checkAccess(claims: AccessTokenClaims, denylist: TokenDenylist, revoked?: boolean): Promise<User | UnauthorizedError> {
   if (accessClaimsProblem(claims)) return new UnauthorizedError('Invalid access token', 'INVALID_TOKEN');
   if (Date.now() >= claims.exp * 1000) return new UnauthorizedError('Access token expired', 'TOKEN_EXPIRED');
-  if (revoked ?? (await denylist.isRevoked(claims.jti))) return new UnauthorizedError('Access token revoked (logged out)', 'TOKEN_REVOKED');
+  if (revoked ?? (await denylist.isRevoked(claims))) return new UnauthorizedError('Access token revoked (logged out, or the password was changed)', 'TOKEN_REVOKED');
   const user = await User.query().findById(Number(claims.sub));
   return user && !user.disabled ? user : new UnauthorizedError('Account disabled or deleted', 'ACCOUNT_DISABLED');
 }

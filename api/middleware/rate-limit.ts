@@ -35,9 +35,9 @@ export function apiRateLimit({ config, redis, services }: ApiContext): RequestHa
     const kind = classOf(req);
     const bearer = bearerToken(req);
     const claims = bearer ? services.auth.verifyAccessToken(bearer) : undefined;
-    const revokedKey = claims ? [services.auth.denylist.keyOf(claims.jti)] : [];
-    chains[kind].consume([req.ip ?? 'unknown', claims?.sub], revokedKey).then(({ refused, exists }) => {
-      if (claims && exists) rememberRevocationRead(req, claims.jti, exists[0]);
+    const revokedKeys = claims ? services.auth.denylist.keysOf(claims) : [];
+    chains[kind].consume([req.ip ?? 'unknown', claims?.sub], revokedKeys).then(({ refused, exists }) => {
+      if (claims && exists) rememberRevocationRead(req, claims.jti, exists.some(Boolean));
       if (!refused) return next();
       next(new TooManyRequestsError(`Too many ${kind} requests; slow down`, 'RATE_LIMITED', retryAfterSeconds(refused)));
     }, next);

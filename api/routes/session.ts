@@ -23,7 +23,7 @@ export function sessionRoutes({ config, services }: ApiContext): Router {
       const { email, password } = parseInput(sessionBody, req.body);
       const { user, tokens } = await services.auth.login(email, password, req.ip ?? 'unknown');
       // The cookie carries the access token only; the refresh token of this login is not needed.
-      await services.auth.logout(tokens.refreshToken);
+      await services.auth.retireRefreshToken(tokens.refreshToken);
       res.setHeader('Cache-Control', 'no-store');
       res.cookie(APP_SESSION_COOKIE, tokens.accessToken, sessionCookieOptions(config, config.auth.accessTokenTtlSeconds));
       const actor = await Actor.of(user);

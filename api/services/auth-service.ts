@@ -69,10 +69,12 @@ export class AuthService {
     }
   }
 
-  /** Ends an access token before its expiry (logout); tokens that do not verify are ignored. */
+  /** Ends an access token before its expiry, and the login it belongs to (logout); tokens that do not verify are ignored. */
   async revokeAccessToken(token: string): Promise<void> {
     const claims = this.verifyAccessToken(token);
-    if (claims) await this.denylist.revoke(claims.jti, claims.exp);
+    if (!claims) return;
+    await this.denylist.revoke(claims.jti, claims.exp);
+    if (claims.sid) await this.revokeFamily(claims.sid);
   }
 
   async refresh(presented: string): Promise<TokenPair> {
@@ -97,12 +99,23 @@ export class AuthService {
     if (token) await this.revokeFamily(token.familyId);
   }
 
+  /** Ends every login of the user (password reset, disabled, another role): refresh tokens and the access tokens of those logins. */
   async revokeAllForUser(userId: number): Promise<void> {
+    // An access token is issued with a refresh token row: the logins with a row younger than an
+    // access token's lifetime are those that may still hold a live access token.
+    const ttl = this.config.auth.accessTokenTtlSeconds;
+    const recent = await RefreshToken.query().distinct('familyId').where({ userId }).where('createdAt', '>=', new Date(Date.now() - ttl * 1000));
     await RefreshToken.query().patch({ revokedAt: new Date() }).where({ userId }).whereNull('revokedAt');
+    for (const { familyId } of recent) await this.denylist.revokeSession(familyId, ttl);
   }
 
-  signAccessToken(user: Pick<User, 'id' | 'role'>, ttlSeconds = this.config.auth.accessTokenTtlSeconds): string {
-    return signAccessToken(user, this.config.secrets.jwtSecret, ttlSeconds);
+  /** Revokes a refresh token its login will not use (the web app's cookie holds the access token only); the login's access token lives on. */
+  async retireRefreshToken(presented: string): Promise<void> {
+    await RefreshToken.query().patch({ revokedAt: new Date() }).where({ tokenHash: sha256(presented) }).whereNull('revokedAt');
+  }
+
+  signAccessToken(user: Pick<User, 'id' | 'role'>, ttlSeconds = this.config.auth.accessTokenTtlSeconds, sid?: string): string {
+    return signAccessToken(user, this.config.secrets.jwtSecret, ttlSeconds, sid);
   }
 
   private async issueTokens(user: User, familyId: string): Promise<TokenPair> {
@@ -117,7 +130,7 @@ export class AuthService {
       createdAt: new Date(),
     });
     return {
-      accessToken: this.signAccessToken(user),
+      accessToken: this.signAccessToken(user, this.config.auth.accessTokenTtlSeconds, familyId),
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.config.auth.accessTokenTtlSeconds,
@@ -132,7 +145,9 @@ export class AuthService {
     return new UnauthorizedError('Refresh token already used; all sessions of this login are revoked', 'REFRESH_TOKEN_REUSED');
   }
 
+  /** Ends one login: its refresh tokens, and every access token issued for it (the ones before a refresh too). */
   private async revokeFamily(familyId: string): Promise<void> {
     await RefreshToken.query().patch({ revokedAt: new Date() }).where({ familyId }).whereNull('revokedAt');
+    await this.denylist.revokeSession(familyId, this.config.auth.accessTokenTtlSeconds);
   }
 }

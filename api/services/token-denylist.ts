@@ -1,3 +1,4 @@
+import type { AccessTokenClaims } from '../../lib/access-token';
 import type { Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import type { Redis } from '../../lib/redis';
@@ -27,17 +28,38 @@ export class TokenDenylist {
     }
   }
 
-  async isRevoked(jti: string): Promise<boolean> {
+  /**
+   * Ends every access token of a login (`sid`, its refresh-token family) issued until now, for
+   * `ttlSeconds` (the longest an access token lives): a logout, a password reset, a disabled account.
+   */
+  async revokeSession(sid: string, ttlSeconds: number): Promise<void> {
     try {
-      return (await this.redis.exists(this.keyOf(jti))) === 1;
+      await this.redis.set(this.sessionKeyOf(sid), '1', 'EX', ttlSeconds);
+    } catch (err) {
+      this.logger.error('login not revoked: Redis unreachable', { error: String(err) });
+    }
+  }
+
+  /** Whether the token, or the login it belongs to, is revoked. */
+  async isRevoked(claims: Pick<AccessTokenClaims, 'jti' | 'sid'>): Promise<boolean> {
+    try {
+      return (await this.redis.exists(...this.keysOf(claims))) > 0;
     } catch (err) {
       this.logger.warn('token revocation not checked: Redis unreachable', { error: String(err) });
       return false;
     }
   }
 
-  /** The Redis key that exists while `jti` is revoked (also for a caller reading it in a round trip of its own). */
-  keyOf(jti: string): string {
+  /** The Redis keys of which one exists while the token is revoked (also for a caller reading them in a round trip of its own). */
+  keysOf(claims: Pick<AccessTokenClaims, 'jti' | 'sid'>): string[] {
+    return [this.keyOf(claims.jti), ...(claims.sid ? [this.sessionKeyOf(claims.sid)] : [])];
+  }
+
+  private keyOf(jti: string): string {
     return `${this.config.redis.prefix}:revoked-jti:${jti}`;
+  }
+
+  private sessionKeyOf(sid: string): string {
+    return `${this.config.redis.prefix}:revoked-sid:${sid}`;
   }
 }
