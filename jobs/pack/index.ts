@@ -8,7 +8,7 @@ import { reportProgress } from '../release-state';
 import { recordPacked } from '../../lib/metrics';
 import { packStored } from '../stored-files';
 import { PackError } from './engine/pack-release';
-import { renderNfoTemplate } from './engine/nfo-template';
+import { NfoTooLargeError, renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
 import { releaseFactsOf, styleOfGroup } from './release-facts-of';
 import { isNfoOnly } from '../lifecycle/follow-up-statement';
@@ -112,7 +112,8 @@ export const packJob = defineJob<PackPayload>({
       await enqueueDistributions(queue, releaseId);
       return { name, volumes: result.volumes, files: result.files.map((f) => f.fileName) };
     } catch (err) {
-      if (err instanceof PackError || err instanceof VolumePlanError) throw new UnrecoverableError(err.message);
+      // Retrying cannot change these (an NFO too large comes from the template and the facts).
+      if (err instanceof PackError || err instanceof VolumePlanError || err instanceof NfoTooLargeError) throw new UnrecoverableError(err.message);
       throw err;
     }
   },
