@@ -8,6 +8,7 @@ import { startTestApp, TestApp } from './support/test-app';
  * The NFO size cap (MAX_NFO_CHARS) over HTTP: a preview over it is a 422, a template whose NFO on
  * the longest facts a book can have is over it is refused on save, and a release whose NFO would be
  * over it (a template saved before the check) waits in review instead of failing enrich five times.
+ * Template names and bodies refuse terminal control characters.
  */
 let app: TestApp;
 let operator: { user: User; token: string };
@@ -96,5 +97,32 @@ describe('NFO size cap in the pipeline', () => {
     expect(preview.status).toBe(200);
     expect(preview.body.preview.reviewReasons).toEqual([{ code: 'RULE_BROKEN', message: reason, blocking: true }]);
     expect(preview.body.preview.nfo).toBeUndefined();
+  });
+});
+
+describe('control characters in templates', () => {
+  it.each([
+    ['body', { name: 'bell', body: '{{title}}\u0007' }, 'U+0007 at character 10'],
+    ['body', { name: 'escape', body: 'x\n\u001b[2J{{title}}' }, 'U+001B at character 3'],
+    ['body', { name: 'nul', body: '{{title}}\u0000' }, 'U+0000 at character 10'],
+    ['name', { name: 'house\u001b[31m', body: '{{title}}' }, 'U+001B at character 6'],
+  ])('refuses a %s holding one, naming the field and the character', async (field, template, where) => {
+    const res = await app.http.post('/api/templates').set(as(admin)).send(template);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ field, message: `must not hold control characters other than tab, CR and LF (${where})` }] },
+    });
+  });
+
+  it('refuses one in an update and in a draft preview, and keeps tab, CR and LF', async () => {
+    const saved = await app.http.post('/api/templates').set(as(admin)).send({ name: 'tabs', body: '\t{{title}}\r\n\t{{group}}' });
+    expect(saved.status).toBe(201);
+    const updated = await app.http.patch(`/api/templates/${saved.body.template.id}`).set(as(admin)).send({ body: '{{title}}\u001b' });
+    expect(updated.status).toBe(400);
+    expect(updated.body.error.details.fields).toEqual([{ field: 'body', message: expect.stringContaining('U+001B') }]);
+    const draft = await app.http.post('/api/templates/preview').set(as(operator)).send({ body: '\u007f{{title}}' });
+    expect(draft.status).toBe(400);
+    expect(draft.body.error.details.fields).toEqual([{ field: 'body', message: expect.stringContaining('U+007F at character 1') }]);
   });
 });
