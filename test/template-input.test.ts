@@ -35,7 +35,9 @@ async function call(method: 'GET' | 'POST', route: string, body?: unknown): Prom
 }
 
 /** The hostile bodies that are well-formed templates with known fields: long, but they render. */
-const VALID = new Set(['thousands of {{name}} lines', 'thousands of standalone tag lines', 'long condition']);
+const VALID = new Set(['thousands of standalone tag lines', 'long condition']);
+/** Well-formed, but its NFO would be over the size cap (MAX_NFO_CHARS): 3,600 lines of a 64-character name. */
+const OVER_NFO_CAP = new Set(['thousands of {{name}} lines']);
 
 describe('hostile NFO templates over HTTP', () => {
   it('answers every preview without a 5xx while /health keeps answering', async () => {
@@ -63,6 +65,8 @@ describe('hostile NFO templates over HTTP', () => {
       if (answer.size === 'overCap') {
         // Refused by size before any parsing, naming the field.
         expect({ what, status: answer.status, fields: answer.body.error.details.fields.map((f: { field: string }) => f.field) }).toEqual({ what, status: 400, fields: ['body'] });
+      } else if (OVER_NFO_CAP.has(answer.name)) {
+        expect({ what, status: answer.status, code: answer.body.error.code }).toEqual({ what, status: 422, code: 'NFO_TOO_LARGE' });
       } else if (VALID.has(answer.name)) {
         // Valid, only long: it renders.
         expect({ what, status: answer.status }).toEqual({ what, status: 200 });

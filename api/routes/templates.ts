@@ -3,13 +3,20 @@ import { z } from 'zod';
 import { methodNotAllowed } from '../middleware/errors';
 import { actorOf, requirePermission } from '../middleware/authorize';
 import { idParam } from '../params';
-import { boundedText, parseInput, TEXT_COLUMN_BYTES } from '../validate';
+import { boundedText, parseInput, TEXT_COLUMN_BYTES, withoutControlCharacters } from '../validate';
 import type { ApiContext } from '../context';
 import { MAX_TEMPLATE_CHARS } from '../../jobs/pack/engine/nfo-template';
 import { crudRoutes } from './crud';
 
-const body = boundedText(MAX_TEMPLATE_CHARS, TEXT_COLUMN_BYTES);
-export const createBody = z.object({ name: z.string().trim().min(1).max(100), description: z.string().trim().max(255).default(''), body }).strict();
+// Terminal control characters (ESC, BEL, NUL...) would end up in published .nfo files, and in listings.
+const body = withoutControlCharacters(boundedText(MAX_TEMPLATE_CHARS, TEXT_COLUMN_BYTES));
+export const createBody = z
+  .object({
+    name: withoutControlCharacters(z.string().trim().min(1).max(100)),
+    description: withoutControlCharacters(z.string().trim().max(255)).default(''),
+    body,
+  })
+  .strict();
 export const previewBody = z.object({ releaseId: z.string().uuid().optional() }).strict();
 export const draftBody = previewBody.extend({ body }).strict();
 

@@ -1,7 +1,8 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import { CONTAINS_SQL, containsBindings } from '../../db/contains';
 import { NfoTemplate, Release, ReleaseFile, Upload } from '../../db/models';
-import { renderNfoTemplate, SAMPLE_FACTS, templateProblems } from '../../jobs/pack/engine/nfo-template';
+import { LARGEST_FACTS, MAX_NFO_CHARS, NfoTooLargeError, renderNfoTemplate, SAMPLE_FACTS, templateProblems } from '../../jobs/pack/engine/nfo-template';
+import { MAX_FIELD_CHARS } from '../../lib/domain/embedded-metadata';
 import type { ReleaseFacts } from '../../jobs/pack/engine/release-facts';
 import { EBOOK_2022_LIMITS } from '../../lib/domain/rule-limits';
 import { nfoProblems } from '../../jobs/pack/engine/text-checks';
@@ -46,14 +47,14 @@ export class TemplateService {
 
   async create(input: TemplateInput): Promise<NfoTemplate> {
     await this.assertNameFree(input.name);
-    this.assertValid(input.body);
+    this.assertSavable(input.body);
     return NfoTemplate.query().insertAndFetch(input);
   }
 
   async update(id: number, changes: Partial<TemplateInput>): Promise<NfoTemplate> {
     const template = await this.get(id);
     if (changes.name && changes.name !== template.name) await this.assertNameFree(changes.name);
-    if (changes.body !== undefined) this.assertValid(changes.body);
+    if (changes.body !== undefined) this.assertSavable(changes.body);
     return template.$query().patchAndFetch(changes);
   }
 
@@ -67,7 +68,7 @@ export class TemplateService {
     const body = source.body ?? (await this.get(source.id!)).body;
     this.assertValid(body);
     const { facts, width } = releaseId ? await this.releaseData(actor, releaseId) : { facts: SAMPLE_FACTS, width: EBOOK_2022_LIMITS.nfoWidth };
-    const text = renderNfoTemplate(body, facts, width);
+    const text = rendered(() => renderNfoTemplate(body, facts, width), releaseId ? 'for this release' : 'with the sample data');
     return { data: releaseId ? { releaseId } : 'sample', text, width, lines: text.split('\r\n').length - 1, problems: nfoProblems(text, { nfoWidth: width }) };
   }
 
@@ -96,7 +97,30 @@ export class TemplateService {
     if (problems.length) throw new UnprocessableError(`The template cannot be used: ${problems.join('; ')}`, 'TEMPLATE_INVALID', { problems });
   }
 
+  /**
+   * Valid, and within MAX_NFO_CHARS on the largest facts a book can have: a saved template never
+   * makes a release's NFO too large (the sample data alone would let a template of thousands of
+   * {{description}} through, to fail every release of a book with a long description).
+   */
+  private assertSavable(body: string): void {
+    this.assertValid(body);
+    rendered(
+      () => renderNfoTemplate(body, LARGEST_FACTS, EBOOK_2022_LIMITS.nfoWidth),
+      `for a book with the longest facts (title, subtitle, author, publisher and description of ${MAX_FIELD_CHARS.toLocaleString('en-US')} characters each)`,
+    );
+  }
+
   private async assertNameFree(name: string): Promise<void> {
     if (await NfoTemplate.query().findOne({ name })) throw new ConflictError(`A template named ${name} already exists`, 'TEMPLATE_EXISTS');
+  }
+}
+
+/** A render, or a 422 NFO_TOO_LARGE saying for which data the NFO is over the cap. */
+function rendered(render: () => string, data: string): string {
+  try {
+    return render();
+  } catch (err) {
+    if (!(err instanceof NfoTooLargeError)) throw err;
+    throw new UnprocessableError(`The template cannot be used: ${data}, ${err.message}`, 'NFO_TOO_LARGE', { maxChars: MAX_NFO_CHARS });
   }
 }

@@ -3,7 +3,7 @@ import { BookRecord, knowsCreator } from '../metadata/book-record';
 import type { EnrichedBook } from '../enrich/merge';
 import { planReleaseNamed, ReleasePlan } from '../pack/engine/release-plan';
 import { freeZipVariant, zipYearOf } from '../pack/zip-prefixes';
-import { renderNfoTemplate } from '../pack/engine/nfo-template';
+import { NfoTooLargeError, renderNfoTemplate } from '../pack/engine/nfo-template';
 import { validateReleaseName } from '../pack/engine/release-name';
 import { VolumePlanError } from '../pack/engine/volume-plan';
 import { FactsSubject, releaseFactsOf, styleOfGroup } from '../pack/release-facts-of';
@@ -75,8 +75,11 @@ export async function previewRelease(subject: PreviewSubject, enriched: Enriched
     check('volume-plan', []);
     check('texts', plan.textProblems);
   } catch (err) {
-    if (!(err instanceof VolumePlanError)) throw err;
-    check('volume-plan', [err.message]);
+    // An NFO over the size cap is the template's and the facts' doing: a broken rule held in review
+    // (a shorter description or another template fixes it), never a failure to retry.
+    if (err instanceof NfoTooLargeError) check('texts', [err.message]);
+    else if (err instanceof VolumePlanError) check('volume-plan', [err.message]);
+    else throw err;
   }
 
   const reviewReasons = reviewReasonsOf({

@@ -8,7 +8,7 @@ import { reportProgress } from '../release-state';
 import { recordPacked } from '../../lib/metrics';
 import { packStored } from '../stored-files';
 import { NameTakenError, PackError } from './engine/pack-release';
-import { renderNfoTemplate } from './engine/nfo-template';
+import { NfoTooLargeError, renderNfoTemplate } from './engine/nfo-template';
 import { validateReleaseName } from './engine/release-name';
 import { releaseFactsOf, styleOfGroup } from './release-facts-of';
 import { isNfoOnly } from '../lifecycle/follow-up-statement';
@@ -114,7 +114,8 @@ export const packJob = defineJob<PackPayload>({
     } catch (err) {
       // The name's folder is someone else's: free the name first, so failing the release cannot remove it.
       if (err instanceof NameTakenError) await giveUpTakenName(releaseId, name);
-      if (err instanceof PackError || err instanceof VolumePlanError) throw new UnrecoverableError(err.message);
+      // Retrying cannot change these (an NFO too large comes from the template and the facts).
+      if (err instanceof PackError || err instanceof VolumePlanError || err instanceof NfoTooLargeError) throw new UnrecoverableError(err.message);
       throw err;
     }
   },

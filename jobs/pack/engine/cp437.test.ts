@@ -58,3 +58,12 @@ describe('encodeCp437 and decodeCp437', () => {
     expect(decodeCp437(Buffer.from([0xc9, 0xcd, 0xbb, 0xe0]))).toBe('╔═╗α');
   });
 });
+
+describe('toCp437Text on a text of megabytes', () => {
+  it('converts a 16-million-character text with a character CP437 lacks at its end (the whole-text regular expression overflowed the stack)', () => {
+    const text = `${'Plain description text. '.repeat(700_000)}€`;
+    const converted = toCp437Text(text);
+    expect(converted.length).toBe(text.length + 1);
+    expect(converted.endsWith('. EU')).toBe(true);
+  });
+});

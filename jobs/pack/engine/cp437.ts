@@ -5,8 +5,16 @@ import { romanize } from '../../metadata/romanize';
 /** The 256 characters CP437 holds (each of its bytes decoded). */
 const CP437_CHARS = [...decodeCp437(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)))];
 const HELD = new Set(CP437_CHARS);
-/** A text of CP437's characters alone: one regular expression test instead of a walk through its characters. */
-const ONLY_CP437 = new RegExp(`^[${CP437_CHARS.map((ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`).join('')}]*$`, 'u');
+/**
+ * Any one character CP437 lacks: a text without one is CP437's characters alone, found by one
+ * regular expression search instead of a walk through its characters. A search for one character,
+ * not a match of the whole text against `^[...]*$`: that pattern's backtracking grows with the text
+ * and overflowed the stack on a text of some millions of characters with one character CP437 lacks
+ * near its end (RangeError: Maximum call stack size exceeded).
+ */
+const NOT_CP437_CLASS = `[^${CP437_CHARS.map((ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`).join('')}]`;
+const NOT_CP437 = new RegExp(NOT_CP437_CLASS, 'u');
+const EACH_NOT_CP437 = new RegExp(NOT_CP437_CLASS, 'gu');
 const inCp437 = (ch: string): boolean => HELD.has(ch);
 
 /**
@@ -18,9 +26,25 @@ const inCp437 = (ch: string): boolean => HELD.has(ch);
 export function toCp437Text(text: string): string {
   const composed = text.normalize('NFC');
   // Most NFOs and DIZes need nothing changed (asked several times for each release planned).
-  if (ONLY_CP437.test(composed)) return composed;
+  if (!NOT_CP437.test(composed)) return composed;
   const romanized = romanize(composed, { keep: (run) => [...run].every(inCp437) });
-  return [...romanized].map((ch) => (inCp437(ch) ? ch : transliterate(ch))).join('');
+  return romanized.replace(EACH_NOT_CP437, transliterated);
+}
+
+/**
+ * transliterate costs tens of microseconds a call: a text of a million € signs took most of a
+ * minute. Each character's answer is remembered, up to a bound (a text can hold many distinct ones).
+ */
+const TRANSLITERATED = new Map<string, string>();
+const MAX_REMEMBERED = 10_000;
+
+function transliterated(ch: string): string {
+  let latin = TRANSLITERATED.get(ch);
+  if (latin === undefined) {
+    latin = transliterate(ch);
+    if (TRANSLITERATED.size < MAX_REMEMBERED) TRANSLITERATED.set(ch, latin);
+  }
+  return latin;
 }
 
 export function encodeCp437(text: string): Buffer {

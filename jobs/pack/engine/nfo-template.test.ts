@@ -1,4 +1,4 @@
-import { MAX_IF_DEPTH, MAX_TEMPLATE_CHARS, parseTemplate, renderNfoTemplate, SAMPLE_FACTS, templateProblems, TemplateSyntaxError } from './nfo-template';
+import { MAX_IF_DEPTH, MAX_NFO_CHARS, MAX_TEMPLATE_CHARS, NfoTooLargeError, parseTemplate, renderNfoTemplate, SAMPLE_FACTS, templateProblems, TemplateSyntaxError } from './nfo-template';
 import { encodeCp437 } from './cp437';
 import { cp437LineWidths } from './text-checks';
 import { HOSTILE_TEMPLATES } from '../fixtures/hostile-templates';
@@ -135,6 +135,41 @@ describe('NFO templates', () => {
     // A line holding a field or a tag is as wide as what it renders to, which the render wraps.
     expect(templateProblems(`${'x'.repeat(90)}{{title}}\n{% if title %}${'x'.repeat(90)}{% endif %}`, 80)).toEqual([]);
     expect(templateProblems(`{{title}}\n${'x'.repeat(MAX_TEMPLATE_CHARS)}`, 80)).toEqual([`the template is ${MAX_TEMPLATE_CHARS + 10} characters long (at most ${MAX_TEMPLATE_CHARS})`]);
+  });
+});
+
+describe('NFO size cap', () => {
+  const longDescription = { ...SAMPLE_FACTS, description: 'A long blurb of the book, '.repeat(400).slice(0, 10_000) };
+  const thrownBy = (run: () => unknown) => {
+    try {
+      run();
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  it('stops a render as soon as it passes the cap: a field repeated thousands of times with a 10,000-character value', () => {
+    // The probe's template: 21 million characters unbounded, which overflowed the stack converting it to CP437.
+    const err = thrownBy(() => render('{{description}}'.repeat(2_184), longDescription));
+    expect(err).toBeInstanceOf(NfoTooLargeError);
+    expect((err as Error).message).toBe(
+      'the NFO would be over 65,536 characters long (at most 65,536): the template prints too many or too long fields',
+    );
+  });
+
+  it('measures the published text too, after wrapping has indented the lines it added', () => {
+    const indented = `${' '.repeat(40)}{{description}}
+`;
+    // Four indented descriptions render 40,000 characters; wrapped to 40 columns under 40 blanks, about 82,000.
+    const err = thrownBy(() => render(indented.repeat(4), longDescription));
+    expect(err).toBeInstanceOf(NfoTooLargeError);
+    expect((err as NfoTooLargeError).chars).toBeGreaterThan(MAX_NFO_CHARS);
+    expect((err as Error).message).toMatch(/^the NFO would be [\d,]+ characters long \(at most 65,536\)/);
+    // Under the cap, a long description printed a few times renders.
+    const text = render('{{description}}\n'.repeat(5), longDescription);
+    expect(text.length).toBeGreaterThan(50_000);
+    expect(text.length).toBeLessThanOrEqual(MAX_NFO_CHARS);
   });
 });
 

@@ -1,5 +1,6 @@
 import iconv from 'iconv-lite';
-import { IfTag, Liquid, LiquidError, Output, Template, Token, TokenKind, Tokenizer, TopLevelToken, TypeGuards, Value } from 'liquidjs';
+import { Context, Emitter, IfTag, Liquid, LiquidError, Output, Template, Token, TokenKind, Tokenizer, toValueSync, TopLevelToken, TypeGuards, Value } from 'liquidjs';
+import { MAX_FIELD_CHARS } from '../../../lib/domain/embedded-metadata';
 import { FORMAT_TAGS, SOURCE_TAGS } from './release-name';
 import type { ReleaseFacts } from './release-facts';
 import { asPublished } from './published-text';
@@ -19,6 +20,16 @@ export const MAX_TEMPLATE_CHARS = 32 * 1024;
 export const MAX_IF_DEPTH = 16;
 const RENDER_LIMIT_MS = 2_000;
 const MEMORY_LIMIT = 1_000_000;
+/**
+ * The most characters a rendered NFO may have (CP437: one character, one byte). An NFO is lines of
+ * at most 80 columns; the longest real ones, a full-page ASCII-art logo, notes and a long blurb,
+ * are some hundreds of lines, 10 to 30 kB. 64 kB is 800 full lines: no real NFO reaches it, a
+ * template can still hold its 32 kB of art and a 10,000-character description or two, and a render
+ * stays cheap (transliterating, wrapping and measuring 64 kB takes milliseconds; the 21 MB an
+ * unbounded template of {{description}} made took seconds and overflowed the stack). The rules set
+ * no NFO size (lib/domain/rule-limits.ts has only its width), so this is the packer's own bound.
+ */
+export const MAX_NFO_CHARS = 64 * 1024;
 
 export class TemplateSyntaxError extends Error {
   constructor(
@@ -26,6 +37,26 @@ export class TemplateSyntaxError extends Error {
     readonly line: number,
   ) {
     super(`line ${line}: ${message}`);
+  }
+}
+
+/** A render that would make an NFO longer than MAX_NFO_CHARS: a problem of the template and the facts, never transient. */
+export class NfoTooLargeError extends Error {
+  constructor(readonly chars: number, exact: boolean) {
+    super(
+      `the NFO would be ${exact ? '' : 'over '}${(exact ? chars : MAX_NFO_CHARS).toLocaleString('en-US')} characters long ` +
+        `(at most ${MAX_NFO_CHARS.toLocaleString('en-US')}): the template prints too many or too long fields`,
+    );
+    this.name = 'NfoTooLargeError';
+  }
+}
+
+/** Liquid's output buffer, refusing to grow past MAX_NFO_CHARS: an oversized render stops as soon as it is one. */
+class CappedEmitter implements Emitter {
+  buffer = '';
+  write(html: unknown): void {
+    this.buffer += typeof html === 'string' ? html : String(html ?? '');
+    if (this.buffer.length > MAX_NFO_CHARS) throw new NfoTooLargeError(this.buffer.length, false);
   }
 }
 
@@ -81,6 +112,24 @@ export const SAMPLE_FACTS: ReleaseFacts = {
   volumeSizeMb: 5,
 };
 
+/**
+ * The largest facts a book can have, for the save check: every text from a book or a catalogue at
+ * the MAX_FIELD_CHARS that cleanText keeps (one author that long), the longest proof URL and release
+ * name; words short enough to wrap. A template that renders these within MAX_NFO_CHARS renders
+ * any real book's.
+ */
+const longestText = (word: string, chars: number) => `${word} `.repeat(Math.ceil(chars / (word.length + 1))).slice(0, chars).trimEnd();
+export const LARGEST_FACTS: ReleaseFacts = {
+  ...SAMPLE_FACTS,
+  name: longestText('Longest.Name', 255),
+  title: longestText('Title', MAX_FIELD_CHARS),
+  subtitle: longestText('Subtitle', MAX_FIELD_CHARS),
+  authors: [longestText('Author', MAX_FIELD_CHARS)],
+  publisher: longestText('Publisher', MAX_FIELD_CHARS),
+  description: longestText('Description', MAX_FIELD_CHARS),
+  proofUrl: `https://example.com/${'p'.repeat(480)}`,
+};
+
 export const TEMPLATE_FIELD_NAMES: readonly string[] = Object.keys(templateFieldsOf(SAMPLE_FACTS));
 const KNOWN_FIELDS = new Set(TEMPLATE_FIELD_NAMES);
 const CONDITION_OPERATORS = new Set(['not', 'and', 'or']);
@@ -118,6 +167,8 @@ export interface ParsedTemplate {
  * field, `not`, `and`, `or`) throw a TemplateSyntaxError with their line; unknown fields are listed.
  */
 export function parseTemplate(source: string): ParsedTemplate {
+  // Liquid's parseLimit applies to its own parse(), which is not used here.
+  if (source.length > MAX_TEMPLATE_CHARS) throw new TemplateSyntaxError(`the template is ${source.length} characters long (at most ${MAX_TEMPLATE_CHARS})`, 1);
   const lineAt = lineLocator(source);
   let templates: Template[];
   try {
@@ -270,7 +321,8 @@ function parseForRendering(source: string): Template[] {
  * Renders a template for a release, as it will be published: every character is what CP437 will
  * hold (transliterated where it must be), so a line's length is its width on the published bytes;
  * lines a long value pushed past the width are word-wrapped under their own indentation; line
- * endings become CRLF.
+ * endings become CRLF. An NFO longer than MAX_NFO_CHARS throws an NfoTooLargeError, and its
+ * render stops as soon as it is that long.
  */
 export function renderNfoTemplate(source: string, facts: ReleaseFacts, width: number): string {
   const templates = parseForRendering(source);
@@ -278,8 +330,12 @@ export function renderNfoTemplate(source: string, facts: ReleaseFacts, width: nu
   const scope = Object.fromEntries(Object.entries(templateFieldsOf(facts)).map(([name, value]) => [name, value ?? '']));
   let rendered: string;
   try {
-    rendered = liquid.renderSync(templates, scope) as string;
+    // liquid.renderSync with an output buffer of bounded length (and the engine's render time limit).
+    const context = new Context(scope, liquid.options, { sync: true }, { liquid });
+    rendered = toValueSync(liquid.renderer.renderTemplates(templates, context, new CappedEmitter())) as string;
   } catch (err) {
+    const cause = err instanceof LiquidError ? err.originalError : err;
+    if (cause instanceof NfoTooLargeError) throw cause;
     throw syntaxErrorOf(err, lineLocator(source));
   }
   const lines = asPublished(rendered)
@@ -289,7 +345,10 @@ export function renderNfoTemplate(source: string, facts: ReleaseFacts, width: nu
       const indent = /^\s*/.exec(line)![0].slice(0, width / 2);
       return wrap(line.trim(), width - indent.length).map((l) => `${indent}${l}`);
     });
-  return lines.join('\r\n').replace(/(\r\n)*$/, '\r\n');
+  const text = lines.join('\r\n').replace(/(\r\n)*$/, '\r\n');
+  // Wrapping indents the lines it adds, so the published text is measured again.
+  if (text.length > MAX_NFO_CHARS) throw new NfoTooLargeError(text.length, true);
+  return text;
 }
 
 /** Why a template cannot be saved: size, syntax, unknown fields, characters CP437 lacks, static lines too wide. */
