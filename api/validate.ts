@@ -27,19 +27,3 @@ export function boundedText(maxChars: number, maxBytes: number) {
     .refine((text) => text.length > maxChars || Buffer.byteLength(text, 'utf8') <= maxBytes, `must be at most ${maxBytes} bytes in UTF-8`);
 }
 
-/** C0 control characters other than tab, LF and CR, and DEL: ESC, BEL, NUL and the like drive a terminal that shows the text. */
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
-/** Refuses a text holding a control character other than tab, LF and CR, naming the first one and where it is. */
-export function withoutControlCharacters<T extends z.ZodTypeAny>(schema: T) {
-  return schema.superRefine((text: unknown, ctx) => {
-    if (typeof text !== 'string') return;
-    const found = CONTROL_CHARACTER.exec(text);
-    if (!found) return;
-    const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      message: `must not hold control characters other than tab, CR and LF (U+${code} at character ${found.index + 1})`,
-    });
-  });
-}

@@ -17,6 +17,12 @@ describe('metadata text', () => {
     expect(cleanText(`${word}@example.org left`)).toBe('left');
   });
 
+  it("turns a book's terminal control characters into spaces (ESC, BEL, NUL, DEL, C1), keeping the text around them", () => {
+    expect(cleanText('A Title\u001b]0;pwned\u0007\u001b[2J of Mine')).toBe('A Title ]0;pwned [2J of Mine');
+    expect(cleanText('nul\u0000del\u007fcsi\u009b')).toBe('nul del csi');
+    expect(stripHtml('<p>First\u001b[31m</p><p>Second</p>')).toBe('First [31m Second');
+  });
+
   it('keeps at most MAX_FIELD_CHARS of a field, never splitting a character', () => {
     expect(cleanText('a'.repeat(200_000))).toBe('a'.repeat(MAX_FIELD_CHARS));
     expect(cleanText(`${'a'.repeat(MAX_FIELD_CHARS - 1)}😀 and more`)).toBe('a'.repeat(MAX_FIELD_CHARS - 1));

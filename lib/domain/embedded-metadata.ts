@@ -1,4 +1,5 @@
 import type { BookKind } from './naming-style';
+import { CONTROL_CHARACTER } from './control-characters';
 
 /** What an eBook file says about itself, normalised across formats. */
 export const BOOK_FORMATS = ['epub', 'pdf', 'mobi', 'azw3', 'prc', 'cbz'] as const;
@@ -44,9 +45,12 @@ const EMAIL = /(?:<|(?<![\w.+<-]))[\w.+-]+@[\w-]+(\.[\w-]+)+>?/g;
 export const MAX_FIELD_CHARS = 10_000;
 
 /** Trims, collapses spaces, strips e-mail addresses, drops placeholders such as "Unknown", and keeps at most MAX_FIELD_CHARS. */
+/** Every terminal control character: a book's or a catalogue's text reaches the NFO, which terminals show. */
+const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
+
 export function cleanText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  const text = leadingChars(String(value), MAX_FIELD_CHARS).replace(EMAIL, ' ').replace(/\s+/g, ' ').trim();
+  const text = leadingChars(String(value), MAX_FIELD_CHARS).replace(EMAIL, ' ').replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
   return PLACEHOLDERS.has(text.toLowerCase()) ? undefined : text;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONTROL_CHARACTER, withoutControlCharacters } from './control-characters';
 
 /** Release types the product knows; only EBOOK is packed today (see UNSUPPORTED_TYPES). */
 export const RELEASE_TYPES = ['EBOOK', 'TV', 'DOCS', 'AUDIOBOOK', 'GAME'] as const;
@@ -25,17 +26,11 @@ export type FollowUpKind = (typeof FOLLOW_UP_KINDS)[number];
 /** Follow-ups that publish only a new NFO (in one zip with its DIZ), never the book again. */
 export const NFO_ONLY_KINDS: readonly FollowUpKind[] = ['NFOFiX', 'DiRFiX'];
 
-/**
- * Terminal control characters (C0 but tab and line breaks, DEL, C1): the NFO is read in terminals,
- * where ESC and BEL sequences retitle windows and clear screens, and they break its box layout.
- */
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-/** One line of text the NFO prints: no control characters, no line breaks. */
+/** One line of text the NFO prints: no control characters, no line breaks or tabs. */
 const lineOfText = (max: number) =>
-  z.string().trim().min(1).max(max).refine((v) => !CONTROL_CHARS.test(v) && !/[\r\n\t]/.test(v), 'one line of text, without control characters');
+  withoutControlCharacters(z.string().trim().min(1).max(max)).refine((v) => !/[\r\n\t]/.test(v), 'one line of text, without line breaks or tabs');
 /** Text of one or more paragraphs the NFO prints: tabs and line breaks, but no other control character. */
-const paragraphsOfText = (min: number, max: number) =>
-  z.string().trim().min(min).max(max).refine((v) => !CONTROL_CHARS.test(v), 'text without control characters (tabs and line breaks are fine)');
+const paragraphsOfText = (min: number, max: number) => withoutControlCharacters(z.string().trim().min(min).max(max));
 
 /** A tag of the name between SOURCE and FORMAT (READNFO, MAGAZiNE, COMiC ...). */
 export const extraTagSchema = z.string().trim().regex(/^[A-Za-z0-9]{2,20}$/, '2 to 20 letters or digits');
@@ -45,7 +40,7 @@ export const proofUrlSchema = z
   .trim()
   .max(500)
   .url()
-  .refine((u) => /^https?:\/\//i.test(u) && !CONTROL_CHARS.test(u) && !/\s/.test(u), 'an http(s) URL, without spaces or control characters');
+  .refine((u) => /^https?:\/\//i.test(u) && !CONTROL_CHARACTER.test(u) && !/\s/.test(u), 'an http(s) URL, without spaces or control characters');
 
 export const metadataOverridesSchema = z
   .object({
