@@ -12,6 +12,10 @@ import { loadOrCreateSecrets } from './secrets-file';
  */
 
 const PLACEHOLDER_SECRETS = new Set(['changeme', 'secret', '<generate_secure_key>']);
+/** Words that only a template or a hand-typed value holds; `openssl rand -hex 32` never yields them. */
+const PLACEHOLDER_WORDS = ['change', 'secret-key', 'secret_key', 'secretkey', 'example', 'placeholder', 'your-', 'your_', 'xxx'];
+/** Fewer distinct characters than this is typed, not random (64 random hex characters hold 16). */
+const MIN_SECRET_VARIETY = 10;
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
 const intFrom = (name: string, min: number, max: number) =>
@@ -224,6 +228,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.NODE_ENV === 'production') {
     checkSecret('SECRET_KEY', raw.SECRET_KEY, problems);
     checkSecret('JWT_SECRET_KEY', raw.JWT_SECRET_KEY, problems);
+    if (raw.SECRET_KEY && raw.SECRET_KEY === raw.JWT_SECRET_KEY) {
+      problems.push('JWT_SECRET_KEY: must differ from SECRET_KEY (generate each with: openssl rand -hex 32)');
+    }
+    if (raw.CREDENTIALS_KEY && looksLikePlaceholder(raw.CREDENTIALS_KEY)) {
+      problems.push('CREDENTIALS_KEY: looks like a placeholder, generate a random value (openssl rand -hex 32)');
+    }
+    if (raw.METRICS_PORT !== 0 && !isLoopbackHost(raw.METRICS_HOST) && !raw.METRICS_TOKEN) {
+      problems.push(`METRICS_TOKEN: required in production when METRICS_HOST (${raw.METRICS_HOST}) is not loopback, or /metrics is open to anyone who reaches it`);
+    }
   }
   const database = parseDatabaseUrl(raw, problems);
   const worker = parseWorker(raw, problems);
@@ -332,9 +345,19 @@ function checkSecret(name: string, value: string | undefined, problems: string[]
     problems.push(`${name}: required in production (generate one with: openssl rand -hex 32)`);
   } else if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {
     problems.push(`${name}: too weak, use at least ${MIN_PRODUCTION_SECRET_LENGTH} characters`);
-  } else if (PLACEHOLDER_SECRETS.has(value.toLowerCase()) || new Set(value).size < 8) {
+  } else if (looksLikePlaceholder(value)) {
     problems.push(`${name}: looks like a placeholder, generate a random value`);
   }
+}
+
+/** A template's value ("your-secret-key-here", "change-me-…") or one with too little variety ("aaaa…", "12341234…"). */
+function looksLikePlaceholder(value: string): boolean {
+  const lower = value.toLowerCase();
+  return PLACEHOLDER_SECRETS.has(lower) || PLACEHOLDER_WORDS.some((word) => lower.includes(word)) || new Set(value).size < MIN_SECRET_VARIETY;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function parseDatabaseUrl(raw: Raw, problems: string[]): DatabaseConfig | undefined {
