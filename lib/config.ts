@@ -139,6 +139,7 @@ const rawSchema = z.object({
   JOB_RUN_RETENTION_DAYS: intFrom('JOB_RUN_RETENTION_DAYS', 1, 3650).default('90'),
   TEMP_RETENTION_HOURS: intFrom('TEMP_RETENTION_HOURS', 1, 720).default('24'),
   HEALTH_TIMEOUT_MS: intFrom('HEALTH_TIMEOUT_MS', 50, 30_000).default('1500'),
+  HEALTH_SCHEMA_CHECK_SECONDS: intFrom('HEALTH_SCHEMA_CHECK_SECONDS', 0, 3600).default('30'),
   // Prometheus /metrics of this process on its own port (0 = off); PM2 instances add NODE_APP_INSTANCE.
   METRICS_PORT: intFrom('METRICS_PORT', 0, 65535).default('0'),
   METRICS_HOST: z.string().trim().default('127.0.0.1'),
@@ -199,7 +200,8 @@ export interface Config {
     /** The most bytes a second one pack reads from the book (0: no cap), so packing leaves disk time to the API and database. */
     packMaxBytesPerSecond: number;
   };
-  health: { timeoutMs: number };
+  /** schemaCheckSeconds: how long a schema found up to date is believed before /health reads the migrations again. */
+  health: { timeoutMs: number; schemaCheckSeconds: number };
   /** port 0: no metrics server; token: a bearer token /metrics then requires. */
   metrics: { host: string; port: number; token?: string };
   /** What the seed creates on a fresh install: the first admin and the group they pack for. */
@@ -309,7 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     log: { level: raw.LOG_LEVEL, file: path.resolve(raw.LOG_FILE ?? path.join(dataDir, 'logs', 'app.log')) },
     worker,
-    health: { timeoutMs: raw.HEALTH_TIMEOUT_MS },
+    health: { timeoutMs: raw.HEALTH_TIMEOUT_MS, schemaCheckSeconds: raw.HEALTH_SCHEMA_CHECK_SECONDS },
     metrics: { host: raw.METRICS_HOST, port: raw.METRICS_PORT === 0 ? 0 : raw.METRICS_PORT + raw.NODE_APP_INSTANCE, token: raw.METRICS_TOKEN },
     firstRun: { adminEmail: raw.ADMIN_EMAIL, defaultGroup: raw.DEFAULT_GROUP },
     scheduler: {
