@@ -61,6 +61,18 @@ describe('operations files', () => {
     expect(text).not.toMatch(/^\s*[A-Z_]*PASSWORD:\s*[^$\s]/m);
   });
 
+  it('has PM2 keep no copy of stdout (the processes write LOG_FILE themselves) but keep stderr for crashes', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { apps } = require(path.join(ROOT, 'ecosystem.config.js')) as { apps: { name: string; script: string; out_file?: string; error_file?: string }[] };
+    expect(apps.length).toBeGreaterThan(0);
+    for (const app of apps) {
+      // Every app is one of ours, logging through lib/logger.ts to LOG_FILE, rotated by the scheduler.
+      expect(app.script).toMatch(/^dist\/(api|worker|scheduler)\/main\.js$/);
+      expect({ name: app.name, out: app.out_file }).toEqual({ name: app.name, out: '/dev/null' });
+      expect(app.error_file).toMatch(/\/[a-z-]+\.err\.log$/);
+    }
+  });
+
   it('starts the API with the same node arguments under PM2, Compose and the image', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { apps } = require(path.join(ROOT, 'ecosystem.config.js')) as { apps: { name: string; script: string; node_args?: string[] }[] };
