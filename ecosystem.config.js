@@ -7,9 +7,16 @@
  *
  * Metrics: with METRICS_PORT_BASE set, every process serves /metrics on its own loopback port
  * (API instances from the base, each pool ten ports further; PM2 adds NODE_APP_INSTANCE).
+ *
+ * Logs: every process writes its own log to LOG_FILE (app-YYYY-MM-DD.log, rotated and pruned by the
+ * scheduler), and its console carries the same lines. So PM2 keeps no copy of stdout (out_file is
+ * /dev/null: a second, never rotated file of every line) and keeps stderr only, in <name>.err.log:
+ * what a process says when it cannot start or dies before its logger runs.
  */
 const shutdownMs = Number(process.env.WORKER_SHUTDOWN_TIMEOUT_MS || 30000);
 const logDir = process.env.PM2_LOG_DIR || 'data/logs';
+/** stdout duplicates LOG_FILE line for line: PM2 writes it nowhere (see Logs above). */
+const NO_STDOUT_COPY = '/dev/null';
 const metricsBase = Number(process.env.METRICS_PORT_BASE || 0);
 const metricsPort = (offset) => (metricsBase ? { METRICS_PORT: String(metricsBase + offset) } : {});
 
@@ -31,7 +38,7 @@ function workerPool(name, queues, instances, metricsOffset) {
     instances: Number(instances || 1),
     kill_timeout: shutdownMs + 5000,
     env: { ...common.env, WORKER_QUEUES: queues, ...metricsPort(metricsOffset) },
-    out_file: `${logDir}/${name}.out.log`,
+    out_file: NO_STDOUT_COPY,
     error_file: `${logDir}/${name}.err.log`,
   };
 }
@@ -50,7 +57,7 @@ module.exports = {
       node_args: ['--max-semi-space-size=4'],
       kill_timeout: 12000,
       env: { ...common.env, ...metricsPort(0) },
-      out_file: `${logDir}/api.out.log`,
+      out_file: NO_STDOUT_COPY,
       error_file: `${logDir}/api.err.log`,
     },
     workerPool('esp-worker-ingest', 'upload,enrich', process.env.INGEST_WORKERS, 10),
@@ -65,7 +72,7 @@ module.exports = {
       exec_mode: 'fork',
       instances: 1,
       kill_timeout: 10000,
-      out_file: `${logDir}/scheduler.out.log`,
+      out_file: NO_STDOUT_COPY,
       error_file: `${logDir}/scheduler.err.log`,
     },
   ],

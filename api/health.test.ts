@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { startRawServer } from '../test/support/raw-server';
 import { startTestApp, TestApp } from '../test/support/test-app';
+import { TEST_DB } from '../test/support/test-env';
+import { waitFor } from '../test/support/worker-process';
 import { HEALTH_REPORT_TTL_MS } from './services/health-service';
 
 describe('GET /health', () => {
@@ -108,5 +110,61 @@ describe('GET /health', () => {
     } finally {
       await redis.close();
     }
+  });
+});
+
+describe('GET /health and the database schema', () => {
+  let app: TestApp;
+  afterEach(() => app?.close());
+
+  /** The next report that no longer matches `previous` (reports are shared for HEALTH_REPORT_TTL_MS). */
+  async function healthUntil(accept: (res: { status: number; body: { components: { database: Record<string, unknown> } } }) => boolean) {
+    return waitFor('a matching health report', async () => {
+      const res = await app.http.get('/health');
+      return accept(res) && res;
+    });
+  }
+
+  it(`answers 503 with the database down while a migration is rolled back under the running app (${TEST_DB}), and up again once migrated`, async () => {
+    app = await startTestApp({ HEALTH_SCHEMA_CHECK_SECONDS: '0' });
+    const before = await app.http.get('/health');
+    expect(before.body.components.database).toEqual({ status: 'up', latencyMs: expect.any(Number) });
+
+    await app.context.db.migrate.down();
+    const behind = await healthUntil((res) => res.body.components.database.status === 'down');
+    expect(behind.status).toBe(503);
+    expect(behind.body).toMatchObject({ status: 'down', components: { database: { status: 'down', error: 'schema behind', pendingMigrations: 1 }, redis: { status: 'up' } } });
+
+    await app.context.db.migrate.latest();
+    const migrated = await healthUntil((res) => res.body.components.database.status === 'up');
+    expect(migrated.status).toBe(200);
+    expect(migrated.body.components.database).toEqual({ status: 'up', latencyMs: expect.any(Number) });
+  });
+
+  it(`says the schema is missing when every table is gone, migrations table included (${TEST_DB})`, async () => {
+    app = await startTestApp({ HEALTH_SCHEMA_CHECK_SECONDS: '0' });
+    await app.context.db.migrate.rollback(undefined, true);
+    await app.context.db.schema.dropTable('knex_migrations_lock').dropTable('knex_migrations');
+    const missing = await healthUntil((res) => res.body.components.database.status === 'down');
+    expect(missing.status).toBe(503);
+    expect(missing.body.components.database).toEqual({ status: 'down', latencyMs: expect.any(Number), error: 'schema missing' });
+    // The check only reads: it never creates the migrations table (knex's migrate.list() would).
+    expect(await app.context.db.schema.hasTable('knex_migrations')).toBe(false);
+  });
+
+  it('reads the migrations once while the schema is current and HEALTH_SCHEMA_CHECK_SECONDS has not passed', async () => {
+    app = await startTestApp();
+    let probes = 0;
+    let schemaReads = 0;
+    app.context.db.on('query', (q: { sql: string }) => {
+      if (q.sql === 'select 1') probes++;
+      if (/from [`"]?knex_migrations[`"]?/.test(q.sql)) schemaReads++;
+    });
+    await waitFor('three health probes', async () => {
+      await app.http.get('/health');
+      return probes >= 3;
+    });
+    // The first probe read the applied migrations; the others believed it.
+    expect(schemaReads).toBe(1);
   });
 });

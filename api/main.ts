@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import { loadConfig } from '../lib/config';
+import { listenFailure } from '../lib/listen-error';
 import { createLogger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
 import { apiExposure, startupLine } from '../lib/startup-line';
@@ -22,11 +24,26 @@ async function main(): Promise<void> {
   const context = buildApiContext({ config, logger, db, redis, queue });
   const app = createApp(context);
   const metrics = await startProcessMetrics(config, logger, queue);
-  const server = answerClientErrors(
-    app.listen(config.http.port, config.http.host, () => {
-      logger.info(startupLine(config, apiExposure(config)));
-    }),
-  );
+  let server: Server;
+  try {
+    // Express 5 hands a listen error to this callback instead of throwing or emitting it.
+    server = await new Promise<Server>((resolve, reject) => {
+      const listening = app.listen(config.http.port, config.http.host, (err?: Error) => (err ? reject(err) : resolve(listening)));
+    });
+  } catch (err) {
+    // Nothing would be served: say why and exit non-zero, so PM2 or systemd and the operator see it.
+    logger.error(listenFailure('API', config.http.host, config.http.port, err as NodeJS.ErrnoException));
+    process.exitCode = 1;
+    metrics?.close();
+    await queue.close().catch(() => undefined);
+    redis.disconnect();
+    await db.destroy();
+    logger.end();
+    setTimeout(() => process.exit(1), 500);
+    return;
+  }
+  answerClientErrors(server);
+  logger.info(startupLine(config, apiExposure(config)));
 
   const stop = (signal: string) => {
     logger.info('api stopping', { signal });

@@ -1,16 +1,18 @@
 import { Config, loadConfig } from '../lib/config';
 import { firstRunBanner } from '../lib/first-run-banner';
-import { createDatabase, migrateLatest } from './knex';
+import { createDatabase, migrateLatest, schemaStatus } from './knex';
 import { bindModels } from './models';
 import { formatStory, releaseStory } from './release-story';
 import { seedFirstRun } from './seed';
 import { resetPasswordOffline } from './seed-reset-password';
 
-const USAGE = 'usage: node dist/db/cli.js migrate:latest|migrate:down|migrate:rollback|migrate:status|seed|reset-password <email>|story <releaseId>|banner';
+const USAGE = 'usage: node dist/db/cli.js migrate:latest|migrate:down|migrate:rollback --all|migrate:status|seed|reset-password <email>|story <releaseId>|banner';
 
 /**
  * Tasks for operators, all working without the API (the plan's `flask db upgrade` and `seed_admin.py`):
- *   migrate:latest | migrate:down | migrate:rollback | migrate:status
+ *   migrate:latest | migrate:down (undo the latest one) | migrate:rollback --all | migrate:status
+ *     (migrate:rollback undoes knex's whole last batch: every migration on a fresh install; it
+ *     refuses without --all, so one step back is always migrate:down)
  *   seed (alias seed:admin): the first admin (ADMIN_EMAIL, ADMIN_PASSWORD or a generated password
  *     written to DATA_DIR/admin-password.txt) and the default group (DEFAULT_GROUP)
  *   reset-password <email>: a new generated password, printed once (`npm run admin -- reset-password <email>`)
@@ -34,15 +36,23 @@ async function main(command: string | undefined, args: string[]): Promise<void> 
         break;
       }
       case 'migrate:rollback': {
+        // knex's rollback undoes the whole last batch: on a fresh install that is every table.
+        if (!args.includes('--all')) {
+          throw new UsageError(
+            'migrate:rollback undoes the whole last batch of migrations (every one on a fresh install) and refuses without --all; to undo the latest migration only: node dist/db/cli.js migrate:down',
+          );
+        }
         const [, undone] = await db.migrate.rollback();
         console.log(undone.length ? `rolled back: ${undone.join(', ')}` : 'nothing to roll back');
         break;
       }
       case 'migrate:status': {
-        // Applied ones come from knex's table ({ name }); pending ones are our source's names.
-        const [done, pending] = (await db.migrate.list()) as [{ name: string }[], string[]];
-        console.log(`applied: ${done.map((m) => m.name).join(', ') || 'none'}`);
-        console.log(`pending: ${pending.join(', ') || 'none'}`);
+        // Read only: knex's migrate.list() would create the migrations table on an empty database.
+        const status = await schemaStatus(db);
+        if (!status.migrationsTable) console.log('no migrations table: the database was never migrated (npm run migrate)');
+        console.log(`applied: ${status.applied.join(', ') || 'none'}`);
+        console.log(`pending: ${status.pending.join(', ') || 'none'}`);
+        if (status.unknown.length) console.log(`unknown to this code (applied by a newer release): ${status.unknown.join(', ')}`);
         break;
       }
       case 'seed':

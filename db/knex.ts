@@ -46,6 +46,8 @@ export function cachePreparedStatements(conn: Pick<SqliteConnection, 'prepare'>,
  * can be password hashes or sealed credentials, and errors reach the logs.
  */
 const STATEMENT_ERRORS = { compileSqlOnError: false };
+/** knex's default name for the table of applied migrations. */
+const MIGRATIONS_TABLE = 'knex_migrations';
 
 /**
  * Opens the database the config names: MySQL/MariaDB through mysql2, or a local SQLite file.
@@ -86,6 +88,29 @@ export function createDatabase(config: DatabaseConfig): Database {
     ...knexSnakeCaseMappers(),
     migrations: { migrationSource },
   } as Knex.Config);
+}
+
+/** Where the database's schema stands against the migrations this code ships. */
+export interface SchemaStatus {
+  /** Whether the migrations table exists at all (a fresh or emptied database has none). */
+  migrationsTable: boolean;
+  applied: string[];
+  /** The code's migrations not applied: the code expects tables or columns the database lacks. */
+  pending: string[];
+  /** Applied migrations this code does not know (a newer release migrated, then this one was deployed). */
+  unknown: string[];
+}
+
+/**
+ * Reads the applied migrations without changing anything: knex's own migrate.list() creates the
+ * migrations table when it is missing, which a health check or a status command must not do.
+ */
+export async function schemaStatus(db: Database): Promise<SchemaStatus> {
+  const known = (await migrationSource.getMigrations([])).map((m) => migrationSource.getMigrationName(m));
+  if (!(await db.schema.hasTable(MIGRATIONS_TABLE))) return { migrationsTable: false, applied: [], pending: known, unknown: [] };
+  const applied = (await db(MIGRATIONS_TABLE).select('name').orderBy('id')).map((row: { name: string }) => row.name);
+  const done = new Set(applied);
+  return { migrationsTable: true, applied, pending: known.filter((name) => !done.has(name)), unknown: applied.filter((name) => !known.includes(name)) };
 }
 
 export async function migrateLatest(db: Database): Promise<string[]> {

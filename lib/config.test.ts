@@ -81,6 +81,45 @@ describe('loadConfig', () => {
     expect(problems).toEqual([expect.stringMatching(/^SECRET_KEY: too weak/), expect.stringMatching(/^JWT_SECRET_KEY: looks like a placeholder/)]);
   });
 
+  it('refuses template-looking and low-variety secrets in production, without echoing them', () => {
+    const jwt = strong.split('').reverse().join('');
+    for (const placeholder of [
+      'your-secret-key-here-please-change-it-now-1234',
+      'a-long-example-value-for-the-secret-of-this-app',
+      'PLACEHOLDER_PLACEHOLDER_PLACEHOLDER_123456789',
+      'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1234567',
+      '1234567812345678123456781234567812345678',
+    ]) {
+      const problems = problemsOf({ NODE_ENV: 'production', SECRET_KEY: placeholder, JWT_SECRET_KEY: jwt });
+      expect(problems).toEqual([expect.stringMatching(/^SECRET_KEY: looks like a placeholder/)]);
+      expect(problems.join('\n')).not.toContain(placeholder);
+    }
+    const problems = problemsOf({ NODE_ENV: 'production', SECRET_KEY: strong, JWT_SECRET_KEY: jwt, CREDENTIALS_KEY: '0123abcd'.repeat(8) });
+    expect(problems).toEqual([expect.stringMatching(/^CREDENTIALS_KEY: looks like a placeholder/)]);
+  });
+
+  it('refuses the same value for SECRET_KEY and JWT_SECRET_KEY in production, naming the variable but not the value', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', SECRET_KEY: strong, JWT_SECRET_KEY: strong });
+    expect(problems).toEqual([expect.stringMatching(/^JWT_SECRET_KEY: must differ from SECRET_KEY/)]);
+    expect(problems.join('\n')).not.toContain(strong);
+  });
+
+  it('takes CREDENTIALS_KEY as optional in production: without it stored credentials are sealed with a key derived from SECRET_KEY', () => {
+    const config = loadConfig({ NODE_ENV: 'production', SECRET_KEY: strong, JWT_SECRET_KEY: strong.split('').reverse().join('') });
+    expect(config.secrets.credentialsKey).toBeUndefined();
+  });
+
+  it('refuses in production a /metrics server on a non-loopback address without METRICS_TOKEN', () => {
+    const keys = { NODE_ENV: 'production', SECRET_KEY: strong, JWT_SECRET_KEY: strong.split('').reverse().join('') };
+    expect(problemsOf({ ...keys, METRICS_PORT: '9400', METRICS_HOST: '0.0.0.0' })).toEqual([expect.stringMatching(/^METRICS_TOKEN: required in production when METRICS_HOST \(0\.0\.0\.0\) is not loopback/)]);
+    expect(loadConfig({ ...keys, METRICS_PORT: '9400', METRICS_HOST: '0.0.0.0', METRICS_TOKEN: strong }).metrics).toMatchObject({ host: '0.0.0.0', token: strong });
+    expect(loadConfig({ ...keys, METRICS_PORT: '9400', METRICS_HOST: '127.0.0.1' }).metrics.host).toBe('127.0.0.1');
+    // The compose file sets METRICS_HOST=0.0.0.0 with metrics off by default: nothing is served, nothing to refuse.
+    expect(loadConfig({ ...keys, METRICS_PORT: '0', METRICS_HOST: '0.0.0.0' }).metrics.port).toBe(0);
+    // Outside production it stays allowed (a developer's own machine).
+    expect(loadConfig({ SECRET_KEY: strong, JWT_SECRET_KEY: strong.split('').reverse().join(''), METRICS_PORT: '9400', METRICS_HOST: '0.0.0.0' }).metrics.token).toBeUndefined();
+  });
+
   it('names every bad value', () => {
     const problems = problemsOf({
       PORT: 'eighty',

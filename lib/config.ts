@@ -12,6 +12,10 @@ import { loadOrCreateSecrets } from './secrets-file';
  */
 
 const PLACEHOLDER_SECRETS = new Set(['changeme', 'secret', '<generate_secure_key>']);
+/** Words that only a template or a hand-typed value holds; `openssl rand -hex 32` never yields them. */
+const PLACEHOLDER_WORDS = ['change', 'secret-key', 'secret_key', 'secretkey', 'example', 'placeholder', 'your-', 'your_', 'xxx'];
+/** Fewer distinct characters than this is typed, not random (64 random hex characters hold 16). */
+const MIN_SECRET_VARIETY = 10;
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
 const intFrom = (name: string, min: number, max: number) =>
@@ -135,6 +139,7 @@ const rawSchema = z.object({
   JOB_RUN_RETENTION_DAYS: intFrom('JOB_RUN_RETENTION_DAYS', 1, 3650).default('90'),
   TEMP_RETENTION_HOURS: intFrom('TEMP_RETENTION_HOURS', 1, 720).default('24'),
   HEALTH_TIMEOUT_MS: intFrom('HEALTH_TIMEOUT_MS', 50, 30_000).default('1500'),
+  HEALTH_SCHEMA_CHECK_SECONDS: intFrom('HEALTH_SCHEMA_CHECK_SECONDS', 0, 3600).default('30'),
   // Prometheus /metrics of this process on its own port (0 = off); PM2 instances add NODE_APP_INSTANCE.
   METRICS_PORT: intFrom('METRICS_PORT', 0, 65535).default('0'),
   METRICS_HOST: z.string().trim().default('127.0.0.1'),
@@ -195,7 +200,8 @@ export interface Config {
     /** The most bytes a second one pack reads from the book (0: no cap), so packing leaves disk time to the API and database. */
     packMaxBytesPerSecond: number;
   };
-  health: { timeoutMs: number };
+  /** schemaCheckSeconds: how long a schema found up to date is believed before /health reads the migrations again. */
+  health: { timeoutMs: number; schemaCheckSeconds: number };
   /** port 0: no metrics server; token: a bearer token /metrics then requires. */
   metrics: { host: string; port: number; token?: string };
   /** What the seed creates on a fresh install: the first admin and the group they pack for. */
@@ -224,6 +230,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.NODE_ENV === 'production') {
     checkSecret('SECRET_KEY', raw.SECRET_KEY, problems);
     checkSecret('JWT_SECRET_KEY', raw.JWT_SECRET_KEY, problems);
+    if (raw.SECRET_KEY && raw.SECRET_KEY === raw.JWT_SECRET_KEY) {
+      problems.push('JWT_SECRET_KEY: must differ from SECRET_KEY (generate each with: openssl rand -hex 32)');
+    }
+    if (raw.CREDENTIALS_KEY && looksLikePlaceholder(raw.CREDENTIALS_KEY)) {
+      problems.push('CREDENTIALS_KEY: looks like a placeholder, generate a random value (openssl rand -hex 32)');
+    }
+    if (raw.METRICS_PORT !== 0 && !isLoopbackHost(raw.METRICS_HOST) && !raw.METRICS_TOKEN) {
+      problems.push(`METRICS_TOKEN: required in production when METRICS_HOST (${raw.METRICS_HOST}) is not loopback, or /metrics is open to anyone who reaches it`);
+    }
   }
   const database = parseDatabaseUrl(raw, problems);
   const worker = parseWorker(raw, problems);
@@ -296,7 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     log: { level: raw.LOG_LEVEL, file: path.resolve(raw.LOG_FILE ?? path.join(dataDir, 'logs', 'app.log')) },
     worker,
-    health: { timeoutMs: raw.HEALTH_TIMEOUT_MS },
+    health: { timeoutMs: raw.HEALTH_TIMEOUT_MS, schemaCheckSeconds: raw.HEALTH_SCHEMA_CHECK_SECONDS },
     metrics: { host: raw.METRICS_HOST, port: raw.METRICS_PORT === 0 ? 0 : raw.METRICS_PORT + raw.NODE_APP_INSTANCE, token: raw.METRICS_TOKEN },
     firstRun: { adminEmail: raw.ADMIN_EMAIL, defaultGroup: raw.DEFAULT_GROUP },
     scheduler: {
@@ -332,9 +347,19 @@ function checkSecret(name: string, value: string | undefined, problems: string[]
     problems.push(`${name}: required in production (generate one with: openssl rand -hex 32)`);
   } else if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {
     problems.push(`${name}: too weak, use at least ${MIN_PRODUCTION_SECRET_LENGTH} characters`);
-  } else if (PLACEHOLDER_SECRETS.has(value.toLowerCase()) || new Set(value).size < 8) {
+  } else if (looksLikePlaceholder(value)) {
     problems.push(`${name}: looks like a placeholder, generate a random value`);
   }
+}
+
+/** A template's value ("your-secret-key-here", "change-me-…") or one with too little variety ("aaaa…", "12341234…"). */
+function looksLikePlaceholder(value: string): boolean {
+  const lower = value.toLowerCase();
+  return PLACEHOLDER_SECRETS.has(lower) || PLACEHOLDER_WORDS.some((word) => lower.includes(word)) || new Set(value).size < MIN_SECRET_VARIETY;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function parseDatabaseUrl(raw: Raw, problems: string[]): DatabaseConfig | undefined {

@@ -25,7 +25,7 @@ export function firstRunBanner(config: Config, pm2LogDir: string, webApp: boolea
     `  Try it    README.md, "Using the API": upload a book and pack a release for group ${config.firstRun.defaultGroup}`,
     `  Data      ${database(config)}, keys ${config.secrets.origin === 'environment' ? 'from the environment' : shown(config.secrets.origin)}`,
     `  Releases  ${shown(config.storage.releasesDir)}   uploads ${shown(config.storage.uploadDir)}`,
-    `  Logs      ${shown(path.dirname(config.log.file))}   (process output: ${shown(pm2LogDir)}/*.log)`,
+    `  Logs      ${shown(path.dirname(config.log.file))}   (crashes before logging: ${shown(pm2LogDir)}/*.err.log)`,
     '  Stop      Ctrl+C in this terminal (every process stops cleanly)',
   ];
   const rule = '-'.repeat(Math.max(...lines.map((l) => l.length)));

@@ -2,12 +2,14 @@ import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { listenFailure } from './listen-error';
 import { metricsRegistry } from './metrics';
 
 /**
  * Serves this process's metrics at GET /metrics on its own port, never on the API's public one:
  * bound to loopback by default (METRICS_HOST), and when METRICS_TOKEN is set every scrape must
- * send it as a bearer token. Resolves with the server, or undefined when METRICS_PORT is 0.
+ * send it as a bearer token. Resolves with the server, or undefined when METRICS_PORT is 0; rejects
+ * (and so stops the process starting) when its address cannot be taken, e.g. the port is in use.
  */
 export async function startMetricsServer(config: Pick<Config, 'metrics'>, logger: Logger): Promise<http.Server | undefined> {
   const { host, port, token } = config.metrics;
@@ -30,7 +32,7 @@ export async function startMetricsServer(config: Pick<Config, 'metrics'>, logger
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(listenFailure('metrics server', host, port, err))));
     server.listen(port, host, () => resolve());
   });
   server.on('error', (err) => logger.warn('metrics server error', { error: err.message }));

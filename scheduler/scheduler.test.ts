@@ -78,10 +78,25 @@ describe('log rotation', () => {
     fs.writeFileSync(path.join(dir, 'app-2026-11-23.log'), 'yesterday line 1\nyesterday line 2\n');
     fs.writeFileSync(path.join(dir, 'app-2026-10-01.log'), 'ancient\n');
     fs.writeFileSync(path.join(dir, 'app-2026-10-02.log.gz'), zlib.gzipSync('old\n'));
-    const report = await rotateLogs(dir, 30, now);
+    const report = await rotateLogs(path.join(dir, 'app.log'), 30, now);
     expect(report).toEqual({ compressed: ['app-2026-11-23.log'], deleted: expect.arrayContaining(['app-2026-10-01.log', 'app-2026-10-02.log.gz']) });
     expect(fs.readdirSync(dir).sort()).toEqual(['app-2026-11-23.log.gz', 'app-2026-11-24.log']);
     expect(zlib.gunzipSync(fs.readFileSync(path.join(dir, 'app-2026-11-23.log.gz'))).toString()).toBe('yesterday line 1\nyesterday line 2\n');
+  });
+
+  it("touches only LOG_FILE's own dated files: another program's dated logs in the same folder are left alone", async () => {
+    const dir = path.join(app.dataDir, 'shared-log-folder');
+    fs.mkdirSync(dir);
+    const now = new Date('2026-11-24T00:05:00Z');
+    const others = ['backup-2026-10-01.log', 'backup-2026-11-23.log', 'nginx-2026-10-01.log.gz', 'esp-2026-10-01.txt', 'espx-2026-10-01.log', 'app-2026-10-01.log'];
+    for (const name of others) fs.writeFileSync(path.join(dir, name), 'not ours\n');
+    fs.writeFileSync(path.join(dir, 'esp-2026-10-01.log'), 'ours, past retention\n');
+    fs.writeFileSync(path.join(dir, 'esp-2026-11-23.log'), 'ours, yesterday\n');
+    // LOG_FILE=<dir>/esp.log: the logger writes esp-YYYY-MM-DD.log.
+    const report = await rotateLogs(path.join(dir, 'esp.log'), 30, now);
+    expect(report).toEqual({ compressed: ['esp-2026-11-23.log'], deleted: ['esp-2026-10-01.log'] });
+    expect(fs.readdirSync(dir).sort()).toEqual([...others, 'esp-2026-11-23.log.gz'].sort());
+    for (const name of others) expect(fs.readFileSync(path.join(dir, name), 'utf8')).toBe('not ours\n');
   });
 });
 

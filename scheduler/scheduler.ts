@@ -1,4 +1,3 @@
-import path from 'node:path';
 import cron, { ScheduledTask } from 'node-cron';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -53,7 +52,7 @@ export class Scheduler {
       }),
     logRotation: () =>
       this.locked('log-rotation', async () => {
-        const report = await rotateLogs(path.dirname(this.config.log.file), this.config.scheduler.retention.logDays);
+        const report = await rotateLogs(this.config.log.file, this.config.scheduler.retention.logDays);
         this.logger.info('log rotation done', { compressed: report.compressed.length, deleted: report.deleted.length });
         return report;
       }),

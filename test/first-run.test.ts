@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
+import knex from 'knex';
 import { JWT_ISSUER } from '../lib/access-token';
 import { writeAdminPasswordFile } from '../lib/admin-password-file';
 import { hashPassword, verifyPassword } from '../lib/password';
@@ -74,6 +75,39 @@ describe('migration commands', () => {
     expect(status.out).toContain(`pending: ${newest}\n`);
     expect((await cli(['migrate:latest'])).out).toContain(`applied: ${newest}`);
     expect((await cli(['migrate:status'])).out).toMatch(/^pending: none$/m);
+  });
+
+  it('refuse migrate:rollback without --all (it would undo the whole last batch), and undo nothing', async () => {
+    const names = await migrationSource.getMigrations([]);
+    const refused = await cli(['migrate:rollback']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain('refuses without --all');
+    expect(refused.out).toContain('migrate:down');
+    expect((await cli(['migrate:status'])).out).toContain(`applied: ${names.join(', ')}\npending: none\n`);
+  });
+
+  it('roll back exactly one migration with ops/scripts/rollback-migration.sh, and the whole batch only with migrate:rollback --all', async () => {
+    const names = await migrationSource.getMigrations([]);
+    const { stdout } = await run('bash', [path.join(ROOT, 'ops/scripts/rollback-migration.sh')], { env: app.env });
+    expect(stdout).toContain(`undone: ${names[names.length - 1]}\n`);
+    expect(stdout).toContain(`pending: ${names[names.length - 1]}\n`);
+    expect((await cli(['migrate:latest'])).out).toContain(`applied: ${names[names.length - 1]}`);
+    // Applied by one migrate:latest, the last batch is that one migration here; --all undoes it.
+    expect((await cli(['migrate:rollback', '--all'])).out).toContain(`rolled back: ${names[names.length - 1]}`);
+    expect((await cli(['migrate:latest'])).out).toContain(`applied: ${names[names.length - 1]}`);
+  });
+
+  it('report a database never migrated without creating anything in it', async () => {
+    const empty = path.join(app.dataDir, 'never-migrated.sqlite');
+    const status = await cli(['migrate:status'], { DATABASE_URL: `sqlite://${empty}` });
+    expect(status.out).toContain('no migrations table');
+    expect(status.out).toContain('applied: none');
+    const db = knex({ client: 'better-sqlite3', connection: { filename: empty }, useNullAsDefault: true });
+    try {
+      expect(await db.schema.hasTable('knex_migrations')).toBe(false);
+    } finally {
+      await db.destroy();
+    }
   });
 });
 

@@ -273,6 +273,34 @@ describe('operations files', () => {
     expect(text).not.toMatch(/^\s*[A-Z_]*PASSWORD:\s*[^$\s]/m);
   });
 
+  it("has an npm script for every `npm run` command of README.md's Other commands table", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const table = /## Other commands\n([\s\S]*?)\n\n[^|]/.exec(readme)?.[1];
+    expect(table).toBeDefined();
+    const listed = [...table!.matchAll(/`npm run ([\w:-]+)/g)].map((m) => m[1]);
+    expect(listed).toEqual(expect.arrayContaining(['migrate', 'migrate:status', 'migrate:down']));
+    const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(listed.filter((name) => !scripts[name])).toEqual([]);
+    // The CLI commands those scripts run are ones db/cli.ts knows.
+    const cli = fs.readFileSync(path.join(ROOT, 'db/cli.ts'), 'utf8');
+    for (const name of listed) {
+      const command = /^node dist\/db\/cli\.js ([\w:-]+)$/.exec(scripts[name])?.[1];
+      if (command) expect(cli).toContain(`case '${command}':`);
+    }
+  });
+
+  it('has PM2 keep no copy of stdout (the processes write LOG_FILE themselves) but keep stderr for crashes', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { apps } = require(path.join(ROOT, 'ecosystem.config.js')) as { apps: { name: string; script: string; out_file?: string; error_file?: string }[] };
+    expect(apps.length).toBeGreaterThan(0);
+    for (const app of apps) {
+      // Every app is one of ours, logging through lib/logger.ts to LOG_FILE, rotated by the scheduler.
+      expect(app.script).toMatch(/^dist\/(api|worker|scheduler)\/main\.js$/);
+      expect({ name: app.name, out: app.out_file }).toEqual({ name: app.name, out: '/dev/null' });
+      expect(app.error_file).toMatch(/\/[a-z-]+\.err\.log$/);
+    }
+  });
+
   it('starts the API with the same node arguments under PM2, Compose and the image', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { apps } = require(path.join(ROOT, 'ecosystem.config.js')) as { apps: { name: string; script: string; node_args?: string[] }[] };

@@ -1,14 +1,19 @@
 import type { Config } from '../../lib/config';
 import { Redis, whenReady } from '../../lib/redis';
 import { withTimeout } from '../../lib/timeout';
-import type { Database } from '../../db/knex';
+import { schemaStatus, type Database } from '../../db/knex';
 import type { JobQueue } from '../../jobs/job-queue';
 
 export interface ComponentHealth {
   status: 'up' | 'down';
   latencyMs: number;
+  /** timeout, unreachable, or for the database: schema missing (no migrations table), schema behind (migrations pending). */
   error?: string;
+  /** Database only, with `schema behind`: how many of the code's migrations are not applied. */
+  pendingMigrations?: number;
 }
+
+type SchemaProblem = Pick<ComponentHealth, 'error' | 'pendingMigrations'> | undefined;
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
@@ -31,6 +36,8 @@ export const HEALTH_REPORT_TTL_MS = 250;
 export class HealthService {
   private cached?: { report: HealthReport; at: number };
   private running?: Promise<HealthReport>;
+  /** When the schema was last found up to date (migrations are read at most every schemaCheckSeconds then). */
+  private schemaCurrentAt?: number;
 
   constructor(
     private readonly config: Config,
@@ -58,7 +65,7 @@ export class HealthService {
 
   private async probeAll(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([
-      this.probe(() => this.db.raw('select 1')),
+      this.probeDatabase(),
       // A Redis that never became ready was not reached, whichever deadline ran out first.
       this.probe(() => whenReady(this.redis, this.config.health.timeoutMs).then(() => this.redis.ping()), () => this.redis.status === 'ready'),
     ]);
@@ -71,6 +78,31 @@ export class HealthService {
       components: { database, redis },
       workers,
     };
+  }
+
+  /**
+   * `select 1`, then the schema against the code's migrations: with the migrations table missing or
+   * a migration pending, every query on a missing table or column fails, so the database is down
+   * for the app (503) though it answers. A schema found current is believed for schemaCheckSeconds;
+   * one that is not is read again at every probe, so /health turns ok as soon as it is migrated.
+   */
+  private async probeDatabase(): Promise<ComponentHealth> {
+    let problem: SchemaProblem;
+    const health = await this.probe(async () => {
+      await this.db.raw('select 1');
+      problem = await this.schemaProblem();
+    });
+    return health.status === 'up' && problem ? { ...health, status: 'down', ...problem } : health;
+  }
+
+  private async schemaProblem(): Promise<SchemaProblem> {
+    const believed = this.schemaCurrentAt !== undefined && performance.now() - this.schemaCurrentAt < this.config.health.schemaCheckSeconds * 1000;
+    if (believed) return undefined;
+    const status = await schemaStatus(this.db);
+    if (!status.migrationsTable) return { error: 'schema missing' };
+    if (status.pending.length > 0) return { error: 'schema behind', pendingMigrations: status.pending.length };
+    this.schemaCurrentAt = performance.now();
+    return undefined;
   }
 
   /** Runs one check under the health deadline; `reached` tells a timeout from a component never reached. */
