@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../lib/config';
 import { bindModels } from '../db/models';
 import { startTestApp, TestApp } from '../test/support/test-app';
+import { APP_SESSION_COOKIE } from './middleware/session-cookie';
 
 /**
  * API rate limits with budgets made small for the test: per user (token subject) and per
@@ -45,6 +46,14 @@ it('counts a user across addresses and API processes, and refuses past the read 
   // Another user is not affected.
   const { token: second } = await app.createUser('operator');
   expect((await app.http.get('/api/releases').set(bearer(second)).set('X-Forwarded-For', newAddress())).status).toBe(200);
+});
+
+it("counts a web app session (cookie) against its user's budget, as a bearer token", async () => {
+  const { token } = await app.createUser('operator');
+  const cookie = { Cookie: `${APP_SESSION_COOKIE}=${token}` };
+  for (let i = 0; i < 4; i++) expect((await app.http.get('/api/releases').set(cookie).set('X-Forwarded-For', newAddress())).status).toBe(200);
+  expectLimited(await app.http.get('/api/releases').set(cookie).set('X-Forwarded-For', newAddress()));
+  expectLimited(await app.http.get('/api/releases').set(bearer(token)).set('X-Forwarded-For', newAddress()));
 });
 
 it('gives writes and uploads budgets of their own', async () => {

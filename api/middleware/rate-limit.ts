@@ -3,6 +3,7 @@ import { REQUEST_CLASSES, RequestClass } from '../../lib/config';
 import { TooManyRequestsError } from '../../lib/errors';
 import type { ApiContext } from '../context';
 import { bearerToken, rememberRevocationRead } from './authenticate';
+import { sessionCookieToken } from './session-cookie';
 import { RedisLimiterChain, retryAfterSeconds } from '../../lib/redis-limiter';
 
 /** Uploads have their own budget; other requests count as reads (GET, HEAD, OPTIONS) or writes. */
@@ -13,7 +14,7 @@ function classOf(req: Request): RequestClass {
 
 /**
  * API rate limits, for mounting on /api: per IP for every request, and per user (the verified
- * token's subject) when a valid bearer token comes along, each class with its own budget per
+ * token's subject) when a valid bearer token or session cookie comes along, each class with its own budget per
  * window (RATE_LIMIT_PER_USER, RATE_LIMIT_PER_IP). Counters live in Redis, shared by every API
  * process; the address is charged first, and a request it refuses costs the user's budget
  * nothing. Over budget: 429 RATE_LIMITED with Retry-After. Both budgets, and the bearer token's
@@ -33,8 +34,9 @@ export function apiRateLimit({ config, redis, services }: ApiContext): RequestHa
 
   return (req, _res, next) => {
     const kind = classOf(req);
-    const bearer = bearerToken(req);
-    const claims = bearer ? services.auth.verifyAccessToken(bearer) : undefined;
+    // The web app's session cookie is a login like a bearer token, and counts against the same user budget.
+    const token = bearerToken(req) ?? sessionCookieToken(req);
+    const claims = token ? services.auth.verifyAccessToken(token) : undefined;
     const revokedKeys = claims ? services.auth.denylist.keysOf(claims) : [];
     chains[kind].consume([req.ip ?? 'unknown', claims?.sub], revokedKeys).then(({ refused, exists }) => {
       if (claims && exists) rememberRevocationRead(req, claims.jti, exists.some(Boolean));
