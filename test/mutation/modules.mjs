@@ -76,7 +76,7 @@ export const MODULES = {
   // with no worker (test/uploads.test.ts): seconds a run. The pipeline suites reach these files too,
   // through real packing (minutes a mutant), and stay in npm test.
   'api-services-release-requests': {
-    mutate: [...services('actor', 'upload-service', 'release-service', 'dupe-policy'), 'lib/domain/book-identity.ts'],
+    mutate: [...services('actor', 'upload-service', 'release-service', 'dupe-policy', 'destination-access'), 'lib/domain/book-identity.ts'],
     tests: ['test/release-requests.test.ts', 'test/uploads.test.ts', 'api/release-list.test.ts', 'api/permissions.test.ts', 'api/escalation.test.ts', 'api/services/dupe-policy.test.ts'],
     goal: 80,
   },
@@ -92,8 +92,8 @@ export const MODULES = {
   // place, with job events caused by hand (test/release-output.test.ts, seconds a run);
   // test/release-downloads.test.ts and test/webapp-api.test.ts check the same through real packing.
   'api-services-release-output': {
-    mutate: services('release-download-service', 'release-events'),
-    tests: ['test/release-output.test.ts', 'api/permissions.test.ts'],
+    mutate: services('release-download-service', 'release-events', 'event-stream', 'stream-slots'),
+    tests: ['test/release-output.test.ts', 'test/event-stream-access.test.ts', 'api/permissions.test.ts'],
     goal: 80,
   },
   // The release event log, through its own suite on real Redis (seconds a run). The browser-stream suite
