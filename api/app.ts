@@ -123,16 +123,17 @@ export function createApp(context: ApiContext, options: AppOptions = {}): Expres
       },
     }),
   );
+  // Answers are a user's own data: no browser or shared cache keeps them (a route may say otherwise),
+  // refusals of the body parser, the rate limiter and the origin check included.
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
 
   app.use('/health', healthRoutes(context));
   app.use('/api', apiRateLimit(context));
   app.use('/api', sameOriginForCookieChanges);
-  // Answers are a user's own data: no browser or shared cache keeps them (a route may say otherwise).
-  app.use('/api', (_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
   app.use('/api/session', sessionRoutes(context));
   app.use('/api/events', eventRoutes(context, options.events));
   app.use('/api', openApiRoutes());

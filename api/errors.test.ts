@@ -111,5 +111,8 @@ describe('error shape', () => {
     for (const res of [await app.http.get('/api/auth/me'), await app.http.post('/api/auth/login').send({ email: 'nobody@example.test', password: 'not the password' })]) {
       expect({ status: res.status, cache: res.headers['cache-control'] }).toEqual({ status: 401, cache: 'no-store' });
     }
+    // Refused before any route: by the body parser.
+    const broken = await app.http.post('/api/auth/login').set('Content-Type', 'application/json').send('{"email":');
+    expect({ status: broken.status, cache: broken.headers['cache-control'] }).toEqual({ status: 400, cache: 'no-store' });
   });
 });

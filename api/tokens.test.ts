@@ -35,6 +35,20 @@ describe('revocation', () => {
     expect(afterBearer.body.error.code).toBe('TOKEN_REVOKED');
   });
 
+  it("ends the admin console's session when its user's password is reset, as every other login", async () => {
+    const { user } = await app.createUser('admin');
+    const { token: otherAdmin } = await app.createUser('admin');
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const browser = () => supertest(app.server);
+    const login = await browser().post('/admin/login').set('Origin', base).type('form').send({ email: user.email, password: TEST_PASSWORD });
+    const cookie = String(login.headers['set-cookie'][0]).split(';')[0];
+    expect((await browser().get('/admin/').set('Cookie', cookie)).status).toBe(200);
+    expect((await app.http.post(`/api/users/${user.id}/password`).set(bearer(otherAdmin)).send({ password: 'a new password of theirs' })).status).toBe(204);
+    const after = await browser().get('/admin/').set('Cookie', cookie).set('Accept', 'application/json');
+    expect(after.body.error).toMatchObject({ code: 'TOKEN_REVOKED' });
+    expect((await me(cookie.split('=')[1])).body.error).toMatchObject({ code: 'TOKEN_REVOKED' });
+  });
+
   it('API logout with the access token revokes it; other logins keep working', async () => {
     const { user } = await app.createUser('operator');
     const first = (await app.http.post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD })).body;

@@ -63,6 +63,11 @@ describe('the web app on the API origin', () => {
     const asset = await fetch(`${url}/assets/index-abc123.js`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // Whole files, whatever range is asked for (a suffix longer than the file is no 416).
+    for (const range of ['bytes=-99999', 'bytes=2-4', 'bytes=500-']) {
+      const ranged = await fetch(`${url}/assets/index-abc123.js`, { headers: { Range: range } });
+      expect({ range, status: ranged.status, body: await ranged.text() }).toEqual({ range, status: 200, body: 'console.log(1)' });
+    }
     const missing = await fetch(`${url}/assets/index-gone.js`, { headers: html });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND', message: 'Not found' } });

@@ -20,8 +20,9 @@ const SERVER_PATHS = /^\/(api|admin|health)(\/|$)/;
 export function webAppRoutes(dir = webAppDir()): Router {
   const router = Router();
   if (!dir) return router;
-  router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
-  router.use(express.static(dir, { index: false }));
+  // Whole files only: the app's files are small, and a range of one is nothing a browser asks for.
+  router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false, acceptRanges: false }));
+  router.use(express.static(dir, { index: false, acceptRanges: false }));
   // A middleware rather than a route: the app's pages are not API routes (route tables list those).
   router.use((req, res, next) => {
     if (!['GET', 'HEAD'].includes(req.method) || SERVER_PATHS.test(req.path) || !req.accepts('html')) return next();

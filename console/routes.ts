@@ -39,17 +39,20 @@ export function consoleRoutes(context: ApiContext): Router {
     const password = String(req.body?.password ?? '');
     res.setHeader('Cache-Control', 'no-store');
     try {
-      const { user } = await services.auth.login(email, password, req.ip ?? 'unknown');
+      const { user, tokens } = await services.auth.login(email, password, req.ip ?? 'unknown');
+      // The cookie carries an access token of this login (its sid), so a logout, a password reset or a new role ends it too.
+      await services.auth.retireRefreshToken(tokens.refreshToken);
       if (!(await Actor.of(user)).can('queues', 'MOD')) {
         res.status(403).type('html').send(loginPage('The console is for admins only.'));
         return;
       }
-      res.cookie(SESSION_COOKIE, services.auth.signAccessToken(user, CONSOLE_TOKEN_TTL_SECONDS), {
+      const ttl = Math.min(CONSOLE_TOKEN_TTL_SECONDS, config.auth.accessTokenTtlSeconds);
+      res.cookie(SESSION_COOKIE, services.auth.signAccessToken(user, ttl, services.auth.verifyAccessToken(tokens.accessToken)?.sid), {
         httpOnly: true,
         sameSite: 'strict',
         secure: config.env === 'production',
         path: '/admin',
-        maxAge: CONSOLE_TOKEN_TTL_SECONDS * 1000,
+        maxAge: ttl * 1000,
       });
       res.redirect(303, '/admin');
     } catch (err) {

@@ -70,7 +70,7 @@ export function downloadRoutes({ config, services, authenticate }: ApiContext): 
  */
 function requestedRange(req: Request, res: Response, size: number): Required<ByteRange> | undefined {
   // A suffix longer than the file is the whole file (RFC 9110 14.1.3); range-parser refuses it.
-  const suffix = /^bytes=\s*-(\d+)\s*$/.exec(req.get('range') ?? '');
+  const suffix = /^bytes=\s*-(\d+)\s*$/i.exec(req.get('range') ?? '');
   if (suffix && size > 0 && Number(suffix[1]) >= size) return { start: 0, end: size - 1 };
   const ranges = req.range(size, { combine: true });
   if (ranges === -1) {
