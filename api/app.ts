@@ -83,7 +83,7 @@ export function buildApiContext({ config, logger, db, redis, queue }: AppDepende
     events: new ReleaseEventHub(config, redis, logger),
     services: {
       auth,
-      users: new UserService(config, auth),
+      users: new UserService(config, auth, logger),
       health: new HealthService(config, db, redis, queue),
       uploads,
       releases,

@@ -107,6 +107,16 @@ describe('login lock-out', () => {
     expect((await login(user.email, TEST_PASSWORD, from)).status).toBe(200);
   });
 
+  it("lifts the account's locks when an admin resets its password", async () => {
+    const { user } = await app.createUser('operator');
+    const from = newAddress();
+    await failTimes(3, user.email, from);
+    expectLocked(await login(user.email, TEST_PASSWORD, from));
+    const reset = await app.http.post(`/api/users/${user.id}/password`).set('Authorization', `Bearer ${admin.token}`).send({ password: 'a new password of theirs' });
+    expect(reset.status).toBe(204);
+    expect((await login(user.email, 'a new password of theirs', from)).status).toBe(200);
+  });
+
   it('caps failures per address across accounts, counting the address lock-out once', async () => {
     const before = await lockouts('address');
     const sprayer = newAddress();

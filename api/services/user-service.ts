@@ -1,5 +1,6 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors';
 import type { Config } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
 import { ADMIN_ROLE } from '../../lib/permissions';
 import { Role, User } from '../../db/models';
 import { paginate, PageQuery, Paginated } from '../pagination';
@@ -20,6 +21,7 @@ export class UserService {
   constructor(
     private readonly config: Config,
     private readonly auth: AuthService,
+    private readonly logger: Logger,
   ) {}
 
   async create(input: { email: string; password: string; role: string }, actor: Actor): Promise<User> {
@@ -74,6 +76,8 @@ export class UserService {
     await this.auth.revokeAllForUser(id);
     // The first admin's generated password, kept for the first login, may be stale from now on.
     if (user.role === ADMIN_ROLE) await forgetStaleAdminPassword(this.config.storage.dataDir);
+    // The user is meant to log in with the new password now, even from an address locked by earlier guesses.
+    await this.auth.guard.unlock(user.email).catch((err: Error) => this.logger.warn('login locks not lifted after a password reset', { userId: id, error: err.message }));
   }
 
   /** Lifts the user's login lock-outs (every address); answers how many addresses had failures. */
