@@ -1,5 +1,8 @@
 import { Config, loadConfig } from '../lib/config';
 import { firstRunBanner } from '../lib/first-run-banner';
+import { createLogger } from '../lib/logger';
+import { createRedis } from '../lib/redis';
+import { TokenDenylist } from '../lib/token-denylist';
 import { createDatabase, migrateLatest, schemaStatus } from './knex';
 import { bindModels } from './models';
 import { formatStory, releaseStory } from './release-story';
@@ -63,10 +66,24 @@ async function main(command: string | undefined, args: string[]): Promise<void> 
       case 'reset-password': {
         if (!args[0]) throw new UsageError('usage: npm run admin -- reset-password <email>');
         bindModels(db);
-        const { password, wasDisabled } = await resetPasswordOffline(config, args[0]);
-        console.log(`new password for ${args[0]} (shown once; change it after login): ${password}`);
-        if (wasDisabled) console.log('the account was disabled; it is enabled again');
-        console.log('its refresh tokens are revoked; access tokens already issued expire on their own');
+        // Without the API, and Redis perhaps down too: a connection that fails fast.
+        const redis = createRedis(config, 'producer', { lazyConnect: true, retryStrategy: () => null });
+        // A refused connection is answered below (the access tokens are then said to live on), not as an unhandled event.
+        redis.on('error', () => undefined);
+        try {
+          await redis.connect().catch(() => undefined);
+          const denylist = new TokenDenylist(config, redis, createLogger(config));
+          const { password, wasDisabled, accessTokensEnded } = await resetPasswordOffline(config, args[0], denylist);
+          console.log(`new password for ${args[0]} (shown once; change it after login): ${password}`);
+          if (wasDisabled) console.log('the account was disabled; it is enabled again');
+          console.log(
+            accessTokensEnded
+              ? 'its logins are ended: refresh tokens revoked, access tokens refused from now on'
+              : 'its refresh tokens are revoked; Redis was unreachable, so access tokens already issued live until they expire',
+          );
+        } finally {
+          redis.disconnect();
+        }
         break;
       }
       case 'story': {

@@ -198,9 +198,11 @@ describe('seed', () => {
 });
 
 describe('npm run admin -- reset-password', () => {
-  it('sets a new password offline, prints it once, enables the account and revokes its refresh tokens', async () => {
+  it('sets a new password offline, prints it once, enables the account and ends its logins, access tokens included', async () => {
     const login = await app.http.post('/api/auth/login').send({ email: 'admin@localhost', password: 'my own choice of password' });
     expect(login.status).toBe(200);
+    const me = () => app.http.get('/api/auth/me').set('Authorization', `Bearer ${login.body.accessToken}`);
+    expect((await me()).status).toBe(200);
     await (await admin())!.$query().patch({ disabled: true });
 
     const { code, out } = await cli(['reset-password', 'Admin@Localhost']);
@@ -208,6 +210,9 @@ describe('npm run admin -- reset-password', () => {
     const password = /new password for Admin@Localhost \(shown once; change it after login\): (\S+)/.exec(out)?.[1];
     expect(password).toBeDefined();
     expect(out).toContain('the account was disabled; it is enabled again');
+    expect(out).toContain('its logins are ended: refresh tokens revoked, access tokens refused from now on');
+    // Enabled again, yet the token issued before the reset (perhaps a stolen one) no longer works.
+    expect((await me()).body.error).toMatchObject({ code: 'TOKEN_REVOKED' });
 
     const after = (await admin())!;
     expect(after.disabled).toBe(false);
@@ -216,6 +221,13 @@ describe('npm run admin -- reset-password', () => {
     expect(await RefreshToken.query().where({ userId: after.id }).whereNull('revokedAt').resultSize()).toBe(0);
     expect((await app.http.post('/api/auth/refresh').send({ refreshToken: login.body.refreshToken })).status).toBe(401);
     expect((await app.http.post('/api/auth/login').send({ email: 'admin@localhost', password })).status).toBe(200);
+  });
+
+  it('still resets the password offline while Redis is unreachable, saying that access tokens live on', async () => {
+    const { code, out } = await cli(['reset-password', 'admin@localhost'], { REDIS_URL: 'redis://127.0.0.1:9/0' });
+    expect(code).toBe(0);
+    expect(out).toMatch(/new password for admin@localhost \(shown once; change it after login\): \S+/);
+    expect(out).toContain('its refresh tokens are revoked; Redis was unreachable, so access tokens already issued live until they expire');
   });
 
   it('removes a stale first-run password file when the first admin is reset', async () => {

@@ -6,7 +6,7 @@ import { jwtVerifyKey } from '../../lib/jwt-key';
 import { UnauthorizedError } from '../../lib/errors';
 import { User } from '../../db/models';
 import { AccessTokenClaims, accessClaimsProblem, JWT_ALGORITHM, JWT_ISSUER } from '../../lib/access-token';
-import type { TokenDenylist } from '../services/token-denylist';
+import type { TokenDenylist } from '../../lib/token-denylist';
 
 const fromBearerHeader = ExtractJwt.fromAuthHeaderAsBearerToken();
 

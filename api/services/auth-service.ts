@@ -6,10 +6,11 @@ import { jwtVerifyKey } from '../../lib/jwt-key';
 import { UnauthorizedError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Redis } from '../../lib/redis';
+import { endLoginsOf } from '../../db/logins';
 import { RefreshToken, User } from '../../db/models';
 import { hashPassword, verifyPassword } from '../../lib/password';
 import { accountTag, LoginGuard } from './login-guard';
-import { TokenDenylist } from './token-denylist';
+import { TokenDenylist } from '../../lib/token-denylist';
 
 export interface TokenPair {
   accessToken: string;
@@ -101,12 +102,7 @@ export class AuthService {
 
   /** Ends every login of the user (password reset, disabled, another role): refresh tokens and the access tokens of those logins. */
   async revokeAllForUser(userId: number): Promise<void> {
-    // An access token is issued with a refresh token row: the logins with a row younger than an
-    // access token's lifetime are those that may still hold a live access token.
-    const ttl = this.config.auth.accessTokenTtlSeconds;
-    const recent = await RefreshToken.query().distinct('familyId').where({ userId }).where('createdAt', '>=', new Date(Date.now() - ttl * 1000));
-    await RefreshToken.query().patch({ revokedAt: new Date() }).where({ userId }).whereNull('revokedAt');
-    for (const { familyId } of recent) await this.denylist.revokeSession(familyId, ttl);
+    await endLoginsOf(userId, this.denylist, this.config.auth.accessTokenTtlSeconds);
   }
 
   /** Revokes a refresh token its login will not use (the web app's cookie holds the access token only); the login's access token lives on. */

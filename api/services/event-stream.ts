@@ -6,7 +6,7 @@ import { checkAccess } from '../middleware/authenticate';
 import { Actor } from './actor';
 import { compareStreamIds, isStreamId, LoggedEvent, ReleaseEvent } from './release-event-log';
 import type { ReleaseEventHub } from './release-events';
-import type { TokenDenylist } from './token-denylist';
+import type { TokenDenylist } from '../../lib/token-denylist';
 
 /** The longest delay setTimeout keeps (a longer one fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -40,7 +40,7 @@ export const MODULES = {
   // api/services/ in three parts, each with the suites that reach it (modules.test.ts checks they cover the folder once).
   // Logins, tokens, users and roles: authentication and secrets, so held to 90.
   'api-services-accounts': {
-    mutate: services('auth-service', 'login-guard', 'token-denylist', 'user-service', 'role-service'),
+    mutate: [...services('auth-service', 'login-guard', 'user-service', 'role-service'), 'lib/token-denylist.ts', 'db/logins.ts'],
     tests: [
       'api/auth.test.ts', 'api/tokens.test.ts', 'api/users.test.ts', 'api/login-throttle.test.ts', 'api/escalation.test.ts', 'api/permissions.test.ts',
       'api/management.test.ts', 'test/safeguards/refresh-expiry.test.ts', 'api/accounts-redis-down.test.ts',

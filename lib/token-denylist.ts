@@ -1,7 +1,7 @@
-import type { AccessTokenClaims } from '../../lib/access-token';
-import type { Config } from '../../lib/config';
-import type { Logger } from '../../lib/logger';
-import type { Redis } from '../../lib/redis';
+import type { AccessTokenClaims } from './access-token';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Redis } from './redis';
 
 /**
  * Access tokens revoked before their expiry (a console logout, an API logout with the bearer
@@ -31,12 +31,15 @@ export class TokenDenylist {
   /**
    * Ends every access token of a login (`sid`, its refresh-token family) issued until now, for
    * `ttlSeconds` (the longest an access token lives): a logout, a password reset, a disabled account.
+   * False when Redis could not store it (logged).
    */
-  async revokeSession(sid: string, ttlSeconds: number): Promise<void> {
+  async revokeSession(sid: string, ttlSeconds: number): Promise<boolean> {
     try {
       await this.redis.set(this.sessionKeyOf(sid), '1', 'EX', ttlSeconds);
+      return true;
     } catch (err) {
       this.logger.error('login not revoked: Redis unreachable', { error: String(err) });
+      return false;
     }
   }
 
