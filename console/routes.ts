@@ -39,20 +39,17 @@ export function consoleRoutes(context: ApiContext): Router {
     const password = String(req.body?.password ?? '');
     res.setHeader('Cache-Control', 'no-store');
     try {
-      const { user, tokens } = await services.auth.login(email, password, req.ip ?? 'unknown');
-      // The cookie carries an access token of this login (its sid), so a logout, a password reset or a new role ends it too.
-      await services.auth.retireRefreshToken(tokens.refreshToken);
+      const { user, accessToken, ttlSeconds } = await services.auth.cookieLogin(email, password, req.ip ?? 'unknown', CONSOLE_TOKEN_TTL_SECONDS);
       if (!(await Actor.of(user)).can('queues', 'MOD')) {
         res.status(403).type('html').send(loginPage('The console is for admins only.'));
         return;
       }
-      const ttl = Math.min(CONSOLE_TOKEN_TTL_SECONDS, config.auth.accessTokenTtlSeconds);
-      res.cookie(SESSION_COOKIE, services.auth.signAccessToken(user, ttl, services.auth.verifyAccessToken(tokens.accessToken)?.sid), {
+      res.cookie(SESSION_COOKIE, accessToken, {
         httpOnly: true,
         sameSite: 'strict',
         secure: config.env === 'production',
         path: '/admin',
-        maxAge: ttl * 1000,
+        maxAge: ttlSeconds * 1000,
       });
       res.redirect(303, '/admin');
     } catch (err) {

@@ -21,11 +21,9 @@ export function sessionRoutes({ config, services }: ApiContext): Router {
     .route('/')
     .post(async (req, res) => {
       const { email, password } = parseInput(sessionBody, req.body);
-      const { user, tokens } = await services.auth.login(email, password, req.ip ?? 'unknown');
-      // The cookie carries the access token only; the refresh token of this login is not needed.
-      await services.auth.retireRefreshToken(tokens.refreshToken);
+      const { user, accessToken, ttlSeconds } = await services.auth.cookieLogin(email, password, req.ip ?? 'unknown', config.auth.accessTokenTtlSeconds);
       res.setHeader('Cache-Control', 'no-store');
-      res.cookie(APP_SESSION_COOKIE, tokens.accessToken, sessionCookieOptions(config, config.auth.accessTokenTtlSeconds));
+      res.cookie(APP_SESSION_COOKIE, accessToken, sessionCookieOptions(config, ttlSeconds));
       const actor = await Actor.of(user);
       res.json({ user, permissions: [...actor.permissions].sort() });
     })

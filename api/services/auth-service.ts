@@ -43,6 +43,24 @@ export class AuthService {
 
   /** Checks a password behind the login guard (429 while locked); `ip` is the caller's address. */
   async login(email: string, password: string, ip: string): Promise<{ user: User; tokens: TokenPair }> {
+    const user = await this.checkPassword(email, password, ip);
+    return { user, tokens: await this.issueTokens(user, randomUUID()) };
+  }
+
+  /**
+   * A login whose access token a browser keeps in a cookie (the web app's, the admin console's),
+   * valid for `ttlSeconds` at most as long as any access token: no refresh token is handed out.
+   * Its refresh-token row is stored revoked, so ending the user's logins finds this one too.
+   */
+  async cookieLogin(email: string, password: string, ip: string, ttlSeconds: number): Promise<{ user: User; accessToken: string; ttlSeconds: number }> {
+    const user = await this.checkPassword(email, password, ip);
+    const familyId = randomUUID();
+    await this.storeRefreshToken(user, familyId, { revoked: true });
+    const ttl = Math.min(ttlSeconds, this.config.auth.accessTokenTtlSeconds);
+    return { user, accessToken: this.signAccessToken(user, ttl, familyId), ttlSeconds: ttl };
+  }
+
+  private async checkPassword(email: string, password: string, ip: string): Promise<User> {
     await this.guard.admit(email, ip);
     const user = await User.query().findOne({ email: email.toLowerCase() });
     // Compare against a dummy hash when the user is unknown, so timing does not reveal accounts.
@@ -57,7 +75,7 @@ export class AuthService {
     }
     await this.guard.succeeded(email, ip);
     this.logger.info('login', { userId: user.id });
-    return { user, tokens: await this.issueTokens(user, randomUUID()) };
+    return user;
   }
 
   /** Verified access-token claims, or undefined for anything else (bad signature, expired, no exp or jti). */
@@ -105,33 +123,34 @@ export class AuthService {
     await endLoginsOf(userId, this.denylist, this.config.auth.accessTokenTtlSeconds);
   }
 
-  /** Revokes a refresh token its login will not use (the web app's cookie holds the access token only); the login's access token lives on. */
-  async retireRefreshToken(presented: string): Promise<void> {
-    await RefreshToken.query().patch({ revokedAt: new Date() }).where({ tokenHash: sha256(presented) }).whereNull('revokedAt');
-  }
-
   signAccessToken(user: Pick<User, 'id' | 'role'>, ttlSeconds = this.config.auth.accessTokenTtlSeconds, sid?: string): string {
     return signAccessToken(user, this.config.secrets.jwtSecret, ttlSeconds, sid);
   }
 
   private async issueTokens(user: User, familyId: string): Promise<TokenPair> {
+    return {
+      accessToken: this.signAccessToken(user, this.config.auth.accessTokenTtlSeconds, familyId),
+      refreshToken: await this.storeRefreshToken(user, familyId),
+      tokenType: 'Bearer',
+      expiresIn: this.config.auth.accessTokenTtlSeconds,
+      refreshExpiresIn: this.config.auth.refreshTokenTtlSeconds,
+    };
+  }
+
+  /** A new refresh token of the login `familyId`, stored as its hash (`revoked`: a row only, for a cookie login). */
+  private async storeRefreshToken(user: User, familyId: string, { revoked = false } = {}): Promise<string> {
     const refreshToken = randomBytes(32).toString('base64url');
-    const ttl = this.config.auth.refreshTokenTtlSeconds;
+    const now = new Date();
     await RefreshToken.query().insert({
       id: randomUUID(),
       userId: user.id,
       familyId,
       tokenHash: sha256(refreshToken),
-      expiresAt: new Date(Date.now() + ttl * 1000),
-      createdAt: new Date(),
+      expiresAt: new Date(now.getTime() + this.config.auth.refreshTokenTtlSeconds * 1000),
+      createdAt: now,
+      ...(revoked ? { revokedAt: now } : {}),
     });
-    return {
-      accessToken: this.signAccessToken(user, this.config.auth.accessTokenTtlSeconds, familyId),
-      refreshToken,
-      tokenType: 'Bearer',
-      expiresIn: this.config.auth.accessTokenTtlSeconds,
-      refreshExpiresIn: ttl,
-    };
+    return refreshToken;
   }
 
   /** A used refresh token presented again: it may have been stolen, so every session of its login ends. */
