@@ -96,10 +96,18 @@ export async function dropReceivedUpload(config: StorageConfig, received: Receiv
 export async function keepRepeatIfLost(config: StorageConfig, uploadId: string, received: ReceivedUpload): Promise<boolean> {
   const remote = remoteStorage(config);
   const lost = remote ? !(await remote.objects.stat(uploadKey(uploadId))) : !(await fsp.stat(uploadPath(config, uploadId)).catch(() => undefined));
-  if (lost && received.tempPath) await publish(received.tempPath, uploadPath(config, uploadId));
-  else if (lost && remote) await remote.objects.put(uploadKey(uploadId), await remote.objects.get(uploadKey(received.uploadId)));
-  if (!lost || remote) await dropReceivedUpload(config, received);
-  return lost;
+  if (!lost) {
+    await dropReceivedUpload(config, received);
+    return false;
+  }
+  if (remote) {
+    // An object cannot be renamed: the repeat is copied to the upload's key, then removed.
+    await remote.objects.put(uploadKey(uploadId), await remote.objects.get(uploadKey(received.uploadId)));
+    await dropReceivedUpload(config, received);
+  } else {
+    await publish(received.tempPath!, uploadPath(config, uploadId));
+  }
+  return true;
 }
 
 export async function removeUpload(config: StorageConfig, uploadId: string): Promise<void> {
