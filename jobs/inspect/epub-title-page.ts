@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { EmbeddedMetadata } from '../../lib/domain/embedded-metadata';
 import { meaningful } from '../metadata/junk';
 import type { ZipReader } from './zip-reader';
+import { escapeRegExp } from '../../lib/escape-regexp';
 
 const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&apos;': "'", '&#39;': "'", '&#x27;': "'" };
@@ -32,8 +33,4 @@ async function firstHeading(zip: ZipReader): Promise<string | undefined> {
   const heading = /<h1\b[^>]*>([\s\S]*?)<\/h1>/i.exec(document)?.[1] ?? /<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(document)?.[1];
   const text = heading?.replace(/<[^>]+>/g, '').replace(/&#?\w+;/g, (e) => ENTITIES[e] ?? '').replace(/[¶#]\s*$/, '');
   return meaningful(text);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -3,6 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { escapeRegExp } from '../../lib/escape-regexp';
 import { datedLogPattern } from '../../lib/logger';
 
 export interface RotationReport {
@@ -17,8 +18,7 @@ export interface RotationReport {
  */
 function datedFilesOf(logFile: string): RegExp {
   const [before, after] = path.basename(datedLogPattern(logFile)).split('%DATE%');
-  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${literal(before)}(?<date>\\d{4}-\\d{2}-\\d{2})${literal(after)}(?<gz>\\.gz)?$`);
+  return new RegExp(`^${escapeRegExp(before)}(?<date>\\d{4}-\\d{2}-\\d{2})${escapeRegExp(after)}(?<gz>\\.gz)?$`);
 }
 
 /**
@@ -29,12 +29,12 @@ function datedFilesOf(logFile: string): RegExp {
  */
 export async function rotateLogs(logFile: string, retentionDays: number, now = new Date()): Promise<RotationReport> {
   const logDir = path.dirname(logFile);
-  const DATED = datedFilesOf(logFile);
+  const ours = datedFilesOf(logFile);
   const today = now.toISOString().slice(0, 10);
   const oldest = new Date(now.getTime() - retentionDays * 86_400_000).toISOString().slice(0, 10);
   const report: RotationReport = { compressed: [], deleted: [] };
   for (const name of await fsp.readdir(logDir).catch(() => [] as string[])) {
-    const match = DATED.exec(name);
+    const match = ours.exec(name);
     if (!match?.groups || match.groups.date >= today) continue;
     const file = path.join(logDir, name);
     if (match.groups.date < oldest) {
