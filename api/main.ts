@@ -24,6 +24,13 @@ async function main(): Promise<void> {
   const context = buildApiContext({ config, logger, db, redis, queue });
   const app = createApp(context);
   const metrics = await startProcessMetrics(config, logger, queue);
+  /** What the process holds besides its HTTP server, let go on a stop or a failed start alike. */
+  const closeConnections = async () => {
+    metrics?.close();
+    await queue.close();
+    redis.disconnect();
+    await db.destroy();
+  };
   let server: Server;
   try {
     // Express 5 hands a listen error to this callback instead of throwing or emitting it.
@@ -34,10 +41,7 @@ async function main(): Promise<void> {
     // Nothing would be served: say why and exit non-zero, so PM2 or systemd and the operator see it.
     logger.error(listenFailure('API', config.http.host, config.http.port, err as NodeJS.ErrnoException));
     process.exitCode = 1;
-    metrics?.close();
-    await queue.close().catch(() => undefined);
-    redis.disconnect();
-    await db.destroy();
+    await closeConnections().catch(() => undefined);
     logger.end();
     setTimeout(() => process.exit(1), 500);
     return;
@@ -49,11 +53,8 @@ async function main(): Promise<void> {
     logger.info('api stopping', { signal });
     // Live event streams never end by themselves: end them so the server can close.
     void context.events.shutdown();
-    metrics?.close();
     server.close(async () => {
-      await queue.close();
-      redis.disconnect();
-      await db.destroy();
+      await closeConnections();
       process.exit(0);
     });
     setTimeout(() => process.exit(1), 10_000).unref();
